@@ -1,0 +1,161 @@
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { LbgenError, UsageError, isError } from './diagnostics.js';
+import { MAX_BYTES } from './load.js';
+import { packageRoot } from './paths.js';
+import { analyse, generate, type Options } from './pipeline.js';
+import { type OutputOptions, painter, report, strictly } from './report.js';
+import { TARGET_NAMES } from './targets/index.js';
+import type { TargetName } from './targets/target.js';
+import { topologySchema } from './validate.js';
+import { findDrift, writeFiles } from './write.js';
+import { explainTable } from './explain.js';
+
+type TargetFlags = { targets: string; strict?: boolean; templates?: string };
+
+export function readTopology(file: string): string {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (size > MAX_BYTES) throw new UsageError(`${file} is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, bad).toString('latin1').split('\n').length;
+    throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line, column: 1, message: `not UTF-8 text (invalid byte at offset ${bad}): expected a YAML topology` }]);
+  }
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid + 1), { stream: true });
+      lo = mid + 1;
+    } catch {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+export function parseTargets(list: string): TargetName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(TARGET_NAMES as string[]).includes(n));
+  if (unknown.length || names.length === 0) throw new UsageError(`unknown target ${unknown.map((n) => `"${n}"`).join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  return TARGET_NAMES.filter((n) => names.includes(n));
+}
+
+function options(file: string, flags: TargetFlags): Options {
+  if (flags.templates !== undefined && !(existsSync(flags.templates) && statSync(flags.templates).isDirectory())) {
+    throw new UsageError(`--templates ${flags.templates} is not a folder`);
+  }
+  return { file, targets: parseTargets(flags.targets), ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}) };
+}
+
+/** Under --strict a warning fails the run like an error, before anything is written. */
+function enforce(diagnostics: Parameters<typeof strictly>[0], strict: boolean | undefined): ReturnType<typeof strictly> {
+  const list = strictly(diagnostics, strict === true);
+  if (list.some(isError)) throw new LbgenError(list);
+  return list;
+}
+
+function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof LbgenError) throw new LbgenError(strictly(e.diagnostics, strict === true));
+    throw e;
+  }
+}
+
+export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
+  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
+  try {
+    copyFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), file);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+  if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${file}: edit it, then run lbgen validate ${file}\n`);
+  if (out.format === 'json') report([], out);
+  return 0;
+}
+
+export function validate(file: string, flags: TargetFlags, out: OutputOptions): number {
+  const text = readTopology(file);
+  const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags)));
+  const list = enforce(analysis.diagnostics, flags.strict);
+  report(list, out);
+  if (!out.quiet && out.format === 'text') process.stderr.write(`${file}: valid for ${parseTargets(flags.targets).join(', ')}${list.length ? ` (${list.length} warning${list.length === 1 ? '' : 's'})` : ''}\n`);
+  return 0;
+}
+
+export function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean }, out: OutputOptions): number {
+  const opts = options(file, flags);
+  if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
+  const text = readTopology(file);
+  const result = withStrict(flags.strict, () => generate(text, opts));
+  const list = enforce(result.diagnostics, flags.strict);
+  if (flags.stdout) {
+    report(list, { ...out, format: 'text' });
+    process.stdout.write(result.files.map((f) => f.text).join(''));
+    return 0;
+  }
+  writeFiles(flags.out, result.files);
+  report(list, out);
+  if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
+  return 0;
+}
+
+export function check(file: string, flags: TargetFlags & { out: string }, out: OutputOptions): number {
+  const text = readTopology(file);
+  const result = withStrict(flags.strict, () => generate(text, options(file, flags)));
+  const list = enforce(result.diagnostics, flags.strict);
+  const drift = findDrift(flags.out, result.files);
+  report(list, out);
+  const c = painter(out.color);
+  for (const d of drift) {
+    const where = join(flags.out, d.path);
+    if (out.format === 'text') {
+      if (d.kind === 'missing') process.stderr.write(`${c.red('missing')}: ${where} (render would write it)\n`);
+      else process.stdout.write(createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 }));
+    }
+  }
+  if (!out.quiet && out.format === 'text') {
+    process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${file}\n` : `${flags.out}: up to date with ${file}\n`);
+  }
+  return drift.length ? 1 : 0;
+}
+
+export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {
+  const text = readTopology(file);
+  const analysis = analyse(text, options(file, flags));
+  if (out.format === 'json') {
+    process.stdout.write(`${JSON.stringify(analysis.decisions, null, 2)}\n`);
+  } else {
+    process.stdout.write(explainTable(analysis, painter(out.color && process.stdout.isTTY === true)));
+  }
+  return 0;
+}
+
+export function schema(): number {
+  process.stdout.write(`${JSON.stringify(topologySchema(), null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,106 @@
+/** A place in the user's topology file (1-based line and column). */
+export type Position = { readonly file: string; readonly line: number; readonly column: number };
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * One problem. `pointer` is the JSON Pointer into the topology (`/routes/2/pool`); the dotted
+ * `path` (`routes[2].pool`) and the position are derived from it when the diagnostic is located.
+ */
+export type Diagnostic = {
+  readonly severity: Severity;
+  readonly pointer: string;
+  readonly message: string;
+  readonly suggestion?: string;
+  /** The target whose limits produced this diagnostic (a gap, a clamp, a quota). */
+  readonly target?: string;
+  /** Point at the key itself (unknown field) rather than at its value. */
+  readonly atKey?: boolean;
+};
+
+/** A diagnostic with its place in the file, ready to print. */
+export type LocatedDiagnostic = Diagnostic & { readonly file: string; readonly line: number; readonly column: number; readonly path: string };
+
+/** Expected failure: invalid input. Carries every diagnostic; printed without a stack. */
+export class LbgenError extends Error {
+  constructor(readonly diagnostics: readonly LocatedDiagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'LbgenError';
+  }
+}
+
+/** Expected failure of usage or I/O (exit code 2): a missing file, an unknown flag, an unwritable folder. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const isError = (d: Diagnostic): boolean => d.severity === 'error';
+
+export function error(pointer: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {
+  return { severity: 'error', pointer, message, ...extra };
+}
+
+export function warning(pointer: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {
+  return { severity: 'warning', pointer, message, ...extra };
+}
+
+export function pointerToSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function segmentsToPointer(segments: readonly (string | number)[]): string {
+  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+/** `/routes/2/pool` → `routes[2].pool`; keys that are not identifiers are quoted. */
+export function pointerToPath(pointer: string): string {
+  let out = '';
+  for (const seg of pointerToSegments(pointer)) {
+    if (/^[0-9]+$/.test(seg)) out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === '' ? '(document)' : out;
+}
+
+/** The one text form of `docs/cli.md`: `FILE:LINE:COL: SEVERITY: PATH: MESSAGE`. */
+export function formatDiagnostic(d: LocatedDiagnostic): string {
+  const fix = d.suggestion ? ` (${d.suggestion})` : '';
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.path}: ${d.message}${fix}`;
+}
+
+/** Locale-free ordering, so output never depends on the machine's collation. */
+export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest candidate within a third of the word's length (at least 1 edit, at most 3), or none. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}

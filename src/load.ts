@@ -1,0 +1,150 @@
+import yaml from 'js-yaml';
+import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, segmentsToPointer } from './diagnostics.js';
+
+/** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
+export type Loaded = {
+  readonly file: string;
+  readonly data: unknown;
+  /** Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block). */
+  locate(pointer: string, atKey?: boolean): { line: number; column: number };
+};
+
+/** Far above any real topology (10,000 pools × 10 servers is 16 MB), far below what hurts. */
+export const MAX_BYTES = 64 * 1024 * 1024;
+
+type Node = { start: number; kind: string | null; children: Node[]; result: unknown };
+type Spot = { key?: number; value: number; block: boolean };
+
+/** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
+export function load(text: string, file: string): Loaded {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = lineStarts(source);
+  const at = (offset: number) => toLineColumn(lines, offset);
+  const fail = (offset: number, message: string, pointer = ''): never => {
+    const { line, column } = at(offset);
+    throw new LbgenError([{ ...error(pointer, message), file, line, column, path: pointerToPath(pointer) }]);
+  };
+  if (source.includes('\u0000')) fail(source.indexOf('\u0000'), 'not a text file (it contains a NUL byte): expected a YAML topology');
+  if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
+  let data: unknown;
+  try {
+    data = yaml.load(source, { filename: file, schema: yaml.CORE_SCHEMA, json: false });
+  } catch (e) {
+    if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}`);
+    if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
+    throw e;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    fail(0, `the document must be a mapping of topology fields (got ${Array.isArray(data) ? 'a list' : data === null ? 'nothing' : `a ${typeof data}`})`);
+  }
+  checkExpansion(data, (message) => fail(0, message));
+  let spots: Map<string, Spot> | undefined;
+  return {
+    file,
+    data,
+    locate(pointer, atKey = false) {
+      // Positions are indexed on first use only: a valid topology pays nothing for them.
+      spots ??= indexPositions(source);
+      for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
+        const spot = spots.get(p);
+        if (spot) return at((atKey || spot.block || p !== pointer) && spot.key !== undefined ? spot.key : spot.value);
+        if (p === '') return { line: 1, column: 1 };
+      }
+    },
+  };
+}
+
+/** Attach file, line, column and dotted path to each diagnostic. */
+export function locateAll(diagnostics: readonly Diagnostic[], loaded: Loaded): LocatedDiagnostic[] {
+  return diagnostics.map((d) => ({ ...d, file: loaded.file, ...loaded.locate(d.pointer, d.atKey), path: pointerToPath(d.pointer) }));
+}
+
+/**
+ * Aliases share one object in memory, but every later stage walks the expanded tree: a
+ * "billion laughs" file would hang validation. Count the expanded size once, memoised per node.
+ */
+function checkExpansion(root: unknown, fail: (message: string) => never): void {
+  const sizes = new Map<object, number>();
+  const LIMIT = 5_000_000;
+  const size = (v: unknown): number => {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    sizes.set(v, 1);
+    let n = 1;
+    for (const child of Object.values(v)) {
+      n += size(child);
+      if (n > LIMIT) fail(`aliases expand the document beyond ${LIMIT} nodes: refused`);
+    }
+    sizes.set(v, n);
+    return n;
+  };
+  size(root);
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function toLineColumn(starts: readonly number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+}
+
+/** js-yaml reports a node's start before the blanks and comments that precede it: skip them. */
+function skipBlank(text: string, offset: number): number {
+  let i = offset;
+  for (;;) {
+    const c = text[i];
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ':' && i === offset) i++;
+    else if (c === '#') while (i < text.length && text[i] !== '\n') i++;
+    else return i;
+  }
+}
+
+/** Re-parse with js-yaml's `listener` (every node opens and closes, keys included) and map pointers to offsets. */
+function indexPositions(text: string): Map<string, Spot> {
+  const stack: Node[] = [];
+  let root: Node | undefined;
+  yaml.load(text, {
+    schema: yaml.CORE_SCHEMA,
+    listener(event, state) {
+      if (event === 'open') {
+        stack.push({ start: skipBlank(text, state.position), kind: null, children: [], result: undefined });
+        return;
+      }
+      const node = stack.pop()!;
+      node.kind = state.kind;
+      node.result = state.result;
+      const parent = stack[stack.length - 1];
+      if (parent) parent.children.push(node);
+      else root = node;
+    },
+  });
+  const spots = new Map<string, Spot>();
+  const walk = (outer: Node, segments: (string | number)[], key?: number) => {
+    // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: use the inner node.
+    let node = outer;
+    while (node.children.length === 1 && node.children[0]!.result === node.result && node.children[0]!.kind === node.kind) node = node.children[0]!;
+    const pointer = segmentsToPointer(segments);
+    const block = node.kind === 'mapping' || node.kind === 'sequence';
+    spots.set(pointer, key === undefined ? { value: node.start, block } : { key, value: node.start, block });
+    if (node.kind === 'sequence') node.children.forEach((child, i) => walk(child, [...segments, i]));
+    if (node.kind === 'mapping') {
+      for (let i = 0; i + 1 < node.children.length; i += 2) {
+        const k = node.children[i]!;
+        walk(node.children[i + 1]!, [...segments, String(k.result)], k.start);
+      }
+    }
+  };
+  if (root) walk(root, []);
+  return spots;
+}

@@ -1,0 +1,27 @@
+/**
+ * The only place a default value is written. The schema's `default` keywords document the same
+ * values, and test/defaults.test.ts asserts that the two agree.
+ */
+export const DEFAULTS = {
+  domains: [] as string[],
+  listen: { http: 80, https: 443, redirectToHttpsWithTls: true },
+  tls: { minVersion: 'TLSv1.2', http2: true },
+  hsts: { includeSubDomains: false, preload: false },
+  server: { weight: 1, backup: false },
+  pool: {
+    balance: 'round-robin',
+    passive: { maxFails: 3, failTimeout: '30s' },
+    timeouts: { connect: '5s', server: '60s', tunnel: '1h' },
+    keepalive: 32,
+  },
+  sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer' },
+  healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
+  route: { websocket: false, burst: 0 },
+  limits: { maxConnections: 4096, queueTimeout: '5s' },
+  stats: { path: '/stats', refresh: '30s' },
+  metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32'] },
+  monitoring: { accessLog: 'json' },
+  aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false },
+  nginx: { version: '1.22' },
+  haproxy: { version: '2.6' },
+} as const;

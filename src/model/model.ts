@@ -1,0 +1,190 @@
+/**
+ * The normalised topology every target renders from: defaults filled in (from DEFAULTS only),
+ * references resolved to objects, durations in milliseconds, maps turned into arrays sorted by id,
+ * routes in match order. Each element keeps the JSON Pointer it came from, so a target can put a
+ * warning on the user's own line.
+ */
+export type Millis = number;
+
+export type Version = { readonly text: string; readonly parts: readonly [number, number, number] };
+
+export type Cidr = {
+  /** Always with a prefix length: a bare address becomes /32 or /128. */
+  readonly text: string;
+  readonly family: 4 | 6;
+  readonly pointer: string;
+};
+
+export type Server = {
+  readonly id: string;
+  readonly pointer: string;
+  readonly address: string;
+  readonly family: 'ipv4' | 'ipv6' | 'hostname';
+  readonly port: number;
+  /** 1-256. @default 1 */
+  readonly weight: number;
+  /** @default false */
+  readonly backup: boolean;
+  /** Concurrent connections sent to this server; null = unlimited. */
+  readonly maxConnections: number | null;
+};
+
+export type Sticky = {
+  readonly pointer: string;
+  readonly by: 'source-ip' | 'cookie';
+  /** Cookie name (meaningful with by: cookie). @default "lbgen" */
+  readonly cookie: string;
+  /** Cookie or stickiness-entry lifetime. @default 1d */
+  readonly ttl: Millis;
+  /** @default "balancer" */
+  readonly setBy: 'balancer' | 'application';
+};
+
+export type HealthCheck = {
+  readonly pointer: string;
+  readonly path: string;
+  /** @default 10s */
+  readonly interval: Millis;
+  /** @default half the interval, at most 5s */
+  readonly timeout: Millis;
+  /** @default 2 */
+  readonly rise: number;
+  /** @default 3 */
+  readonly fall: number;
+  /** Accepted status codes, inclusive; a single code has min === max. @default 200 */
+  readonly expectStatus: { readonly min: number; readonly max: number };
+};
+
+export type Pool = {
+  readonly id: string;
+  readonly pointer: string;
+  /** Servers in the order the pool lists them. */
+  readonly members: readonly Server[];
+  /** @default "round-robin" */
+  readonly balance: 'round-robin' | 'least-connections' | 'source-ip-hash';
+  readonly sticky: Sticky | null;
+  readonly healthCheck: HealthCheck | null;
+  /** @default { maxFails: 3, failTimeout: 30s } */
+  readonly passive: { readonly maxFails: number; readonly failTimeout: Millis };
+  /** @default { connect: 5s, server: 60s, tunnel: 1h } */
+  readonly timeouts: { readonly connect: Millis; readonly server: Millis; readonly tunnel: Millis };
+  /** Idle upstream connections kept per worker; 0 = none. @default 32 */
+  readonly keepalive: number;
+  /** Some route sends WebSocket upgrades to this pool. */
+  readonly websocket: boolean;
+  /** Some route uses this pool. */
+  readonly used: boolean;
+};
+
+export type RateLimit = { readonly pointer: string; readonly perSecond: number; /** @default 0 */ readonly burst: number };
+
+export type Route = {
+  /** Position in the file's `routes` list. */
+  readonly index: number;
+  readonly pointer: string;
+  readonly path: string;
+  readonly pool: Pool;
+  /** @default false */
+  readonly websocket: boolean;
+  readonly rateLimit: RateLimit | null;
+  /** null = everyone. */
+  readonly allowFrom: readonly Cidr[] | null;
+};
+
+export type SecurityHeader = {
+  readonly kind: 'hsts' | 'frameOptions' | 'contentTypeOptions' | 'xssProtection' | 'referrerPolicy' | 'contentSecurityPolicy';
+  readonly pointer: string;
+  readonly name: string;
+  readonly value: string;
+};
+
+export type Tls = {
+  readonly pointer: string;
+  readonly certificate: string;
+  readonly key: string;
+  /** HAProxy's combined PEM; tls.certificate when not given (bundleDefaulted). */
+  readonly bundle: string;
+  readonly bundleDefaulted: boolean;
+  /** null: the ALB template takes a CertificateArn parameter. */
+  readonly certificateArn: string | null;
+  /** @default "TLSv1.2" */
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** @default true */
+  readonly http2: boolean;
+};
+
+export type Model = {
+  readonly name: string;
+  /** The topology file's name as given on the command line, for output headers. */
+  readonly sourceFile: string;
+  readonly domains: readonly string[];
+  readonly listen: {
+    /** null = all addresses. */
+    readonly address: string | null;
+    readonly addressFamily: 4 | 6 | null;
+    /** @default 80 */
+    readonly http: number;
+    /** null without tls. @default 443 */
+    readonly https: number | null;
+    /** @default true with tls, else false */
+    readonly redirectToHttps: boolean;
+  };
+  readonly tls: Tls | null;
+  /** Fixed order; sent on HTTPS responses only. */
+  readonly securityHeaders: readonly SecurityHeader[];
+  /** Sorted by id. */
+  readonly servers: readonly Server[];
+  /** Sorted by id. */
+  readonly pools: readonly Pool[];
+  /** Match order: longest path first, ties in file order. */
+  readonly routes: readonly Route[];
+  readonly limits: {
+    /** @default 4096 */
+    readonly maxConnections: number;
+    readonly connectionsPerClient: number | null;
+    /** @default 5s */
+    readonly queueTimeout: Millis;
+  };
+  readonly stats: {
+    readonly pointer: string;
+    readonly port: number;
+    /** @default "/stats" */
+    readonly path: string;
+    /** @default 30s */
+    readonly refresh: Millis;
+    readonly user: string;
+    readonly passwordEnv: string;
+  } | null;
+  readonly monitoring: {
+    readonly metrics: { readonly pointer: string; readonly port: number; readonly path: string; readonly allowFrom: readonly Cidr[] } | null;
+    /** @default "json" */
+    readonly accessLog: 'json' | 'combined';
+    readonly alerts: {
+      readonly pointer: string;
+      readonly errorRatePercent: number | null;
+      readonly responseTime: Millis | null;
+      readonly unhealthyServersPercent: number | null;
+      /** SNS topic ARN; null = a parameter AlarmTopicArn. */
+      readonly notify: string | null;
+    } | null;
+  };
+  readonly aws: {
+    /** @default "internet-facing" */
+    readonly scheme: 'internet-facing' | 'internal';
+    /** As given; null = derived by the ALB target (see topology-v1.md). */
+    readonly idleTimeout: Millis | null;
+    /** As given; null = derived from tls.minVersion. */
+    readonly sslPolicy: string | null;
+    readonly accessLogs: { readonly pointer: string; readonly bucket: string | null; readonly prefix: string | null; readonly create: boolean } | null;
+    /** @default 30s */
+    readonly deregistrationDelay: Millis;
+    /** @default "instance" */
+    readonly targetType: 'instance' | 'ip';
+    /** @default false */
+    readonly waf: boolean;
+  };
+  /** @default "1.22" */
+  readonly nginx: { readonly version: Version };
+  /** @default "2.6" */
+  readonly haproxy: { readonly version: Version };
+};

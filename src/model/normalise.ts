@@ -1,0 +1,203 @@
+import { byCodeUnit, segmentsToPointer as ptr } from '../diagnostics.js';
+import type { PoolInput, Topology } from '../topology.js';
+import { DEFAULTS } from './defaults.js';
+import { parseDuration, parseVersion } from './duration.js';
+import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
+import { addressFamily, parseCidr } from './net.js';
+
+/** Topology (as written, already checked by the schema and the rules) → Model (complete, resolved, ordered). */
+export function normalise(t: Topology, sourceFile: string): Model {
+  const servers = sortedEntries(t.servers).map(([id, s]): Server => ({
+    id,
+    pointer: ptr(['servers', id]),
+    address: s.address,
+    family: addressFamily(s.address),
+    port: s.port,
+    weight: s.weight ?? DEFAULTS.server.weight,
+    backup: s.backup ?? DEFAULTS.server.backup,
+    maxConnections: s.maxConnections ?? null,
+  }));
+  const serverById = new Map(servers.map((s) => [s.id, s]));
+  const websocketPools = new Set(t.routes.filter((r) => r.websocket).map((r) => r.pool));
+  const usedPools = new Set(t.routes.map((r) => r.pool));
+  const pools = sortedEntries(t.pools).map(([id, p]) => pool(id, p, serverById, websocketPools.has(id), usedPools.has(id)));
+  const poolById = new Map(pools.map((p) => [p.id, p]));
+  const routes = t.routes
+    .map((r, index): Route => ({
+      index,
+      pointer: ptr(['routes', index]),
+      path: r.path,
+      pool: poolById.get(r.pool)!,
+      websocket: r.websocket ?? DEFAULTS.route.websocket,
+      rateLimit: r.rateLimit ? { pointer: ptr(['routes', index, 'rateLimit']), perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.route.burst } : null,
+      allowFrom: r.allowFrom ? cidrs(r.allowFrom, ptr(['routes', index, 'allowFrom'])) : null,
+    }))
+    // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
+    .sort((a, b) => b.path.length - a.path.length);
+  const tls = t.tls;
+  const m = t.monitoring;
+  return {
+    name: t.name,
+    sourceFile,
+    domains: [...(t.domains ?? DEFAULTS.domains)],
+    listen: {
+      address: t.listen?.address ?? null,
+      addressFamily: t.listen?.address === undefined ? null : addressFamily(t.listen.address) === 'ipv6' ? 6 : 4,
+      http: t.listen?.http ?? DEFAULTS.listen.http,
+      https: tls ? t.listen?.https ?? DEFAULTS.listen.https : null,
+      redirectToHttps: tls ? t.listen?.redirectToHttps ?? DEFAULTS.listen.redirectToHttpsWithTls : false,
+    },
+    tls: tls
+      ? {
+          pointer: '/tls',
+          certificate: tls.certificate,
+          key: tls.key,
+          bundle: tls.bundle ?? tls.certificate,
+          bundleDefaulted: tls.bundle === undefined,
+          certificateArn: tls.certificateArn ?? null,
+          minVersion: tls.minVersion ?? DEFAULTS.tls.minVersion,
+          http2: tls.http2 ?? DEFAULTS.tls.http2,
+        }
+      : null,
+    securityHeaders: securityHeaders(t.securityHeaders),
+    servers,
+    pools,
+    routes,
+    limits: {
+      maxConnections: t.limits?.maxConnections ?? DEFAULTS.limits.maxConnections,
+      connectionsPerClient: t.limits?.connectionsPerClient ?? null,
+      queueTimeout: parseDuration(t.limits?.queueTimeout ?? DEFAULTS.limits.queueTimeout),
+    },
+    stats: t.stats
+      ? {
+          pointer: '/stats',
+          port: t.stats.port,
+          path: t.stats.path ?? DEFAULTS.stats.path,
+          refresh: parseDuration(t.stats.refresh ?? DEFAULTS.stats.refresh),
+          user: t.stats.user,
+          passwordEnv: t.stats.passwordEnv,
+        }
+      : null,
+    monitoring: {
+      metrics: m?.metrics
+        ? {
+            pointer: '/monitoring/metrics',
+            port: m.metrics.port,
+            path: m.metrics.path ?? DEFAULTS.metrics.path,
+            allowFrom: cidrs(m.metrics.allowFrom ?? [...DEFAULTS.metrics.allowFrom], '/monitoring/metrics/allowFrom'),
+          }
+        : null,
+      accessLog: m?.accessLog ?? DEFAULTS.monitoring.accessLog,
+      alerts: m?.alerts
+        ? {
+            pointer: '/monitoring/alerts',
+            errorRatePercent: m.alerts.errorRatePercent ?? null,
+            responseTime: m.alerts.responseTime === undefined ? null : parseDuration(m.alerts.responseTime),
+            unhealthyServersPercent: m.alerts.unhealthyServersPercent ?? null,
+            notify: m.alerts.notify ?? null,
+          }
+        : null,
+    },
+    aws: {
+      scheme: t.aws?.scheme ?? DEFAULTS.aws.scheme,
+      idleTimeout: t.aws?.idleTimeout === undefined ? null : parseDuration(t.aws.idleTimeout),
+      sslPolicy: t.aws?.sslPolicy ?? null,
+      accessLogs: t.aws?.accessLogs
+        ? {
+            pointer: '/aws/accessLogs',
+            bucket: t.aws.accessLogs.bucket ?? null,
+            prefix: t.aws.accessLogs.prefix ?? null,
+            create: t.aws.accessLogs.create ?? DEFAULTS.aws.accessLogsCreate,
+          }
+        : null,
+      deregistrationDelay: parseDuration(t.aws?.deregistrationDelay ?? DEFAULTS.aws.deregistrationDelay),
+      targetType: t.aws?.targetType ?? DEFAULTS.aws.targetType,
+      waf: t.aws?.waf ?? DEFAULTS.aws.waf,
+    },
+    nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version) },
+    haproxy: { version: parseVersion(t.haproxy?.version ?? DEFAULTS.haproxy.version) },
+  };
+}
+
+/** js-yaml gives integer-like keys first (`{web, "2"}` → ['2', 'web']): sort once, by code unit, here. */
+function sortedEntries<V>(o: Record<string, V>): [string, V][] {
+  return Object.keys(o).sort(byCodeUnit).map((k) => [k, o[k]!]);
+}
+
+function pool(id: string, p: PoolInput, servers: Map<string, Server>, websocket: boolean, used: boolean): Pool {
+  const at = (...rest: (string | number)[]) => ptr(['pools', id, ...rest]);
+  return {
+    id,
+    pointer: at(),
+    members: p.servers.map((s) => servers.get(s)!),
+    balance: p.balance ?? DEFAULTS.pool.balance,
+    sticky: p.sticky ? sticky(p.sticky, at('sticky')) : null,
+    healthCheck: p.healthCheck ? healthCheck(p.healthCheck, at('healthCheck')) : null,
+    passive: {
+      maxFails: p.passive?.maxFails ?? DEFAULTS.pool.passive.maxFails,
+      failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pool.passive.failTimeout),
+    },
+    timeouts: {
+      connect: parseDuration(p.timeouts?.connect ?? DEFAULTS.pool.timeouts.connect),
+      server: parseDuration(p.timeouts?.server ?? DEFAULTS.pool.timeouts.server),
+      tunnel: parseDuration(p.timeouts?.tunnel ?? DEFAULTS.pool.timeouts.tunnel),
+    },
+    keepalive: p.keepalive ?? DEFAULTS.pool.keepalive,
+    websocket,
+    used,
+  };
+}
+
+function sticky(s: NonNullable<PoolInput['sticky']>, pointer: string): Sticky {
+  return {
+    pointer,
+    by: s.by,
+    cookie: s.cookie ?? DEFAULTS.sticky.cookie,
+    ttl: parseDuration(s.ttl ?? DEFAULTS.sticky.ttl),
+    setBy: s.setBy ?? DEFAULTS.sticky.setBy,
+  };
+}
+
+function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string): HealthCheck {
+  const interval = parseDuration(h.interval ?? DEFAULTS.healthCheck.interval);
+  const status = String(h.expectStatus ?? DEFAULTS.healthCheck.expectStatus).split('-').map(Number);
+  return {
+    pointer,
+    path: h.path,
+    interval,
+    timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DEFAULTS.healthCheck.maxDefaultTimeout)) : parseDuration(h.timeout),
+    rise: h.rise ?? DEFAULTS.healthCheck.rise,
+    fall: h.fall ?? DEFAULTS.healthCheck.fall,
+    expectStatus: { min: status[0]!, max: status[1] ?? status[0]! },
+  };
+}
+
+function cidrs(list: readonly string[], pointer: string): Cidr[] {
+  return list.map((text, i) => {
+    const parsed = parseCidr(text);
+    if (typeof parsed === 'string') throw new Error(`unchecked CIDR ${text}`);
+    return { text: `${parsed.address}/${parsed.prefix}`, family: parsed.family, pointer: `${pointer}/${i}` };
+  });
+}
+
+const HEADER_NAMES: Record<SecurityHeader['kind'], string> = {
+  hsts: 'Strict-Transport-Security',
+  frameOptions: 'X-Frame-Options',
+  contentTypeOptions: 'X-Content-Type-Options',
+  xssProtection: 'X-XSS-Protection',
+  referrerPolicy: 'Referrer-Policy',
+  contentSecurityPolicy: 'Content-Security-Policy',
+};
+
+function securityHeaders(h: Topology['securityHeaders']): SecurityHeader[] {
+  if (!h) return [];
+  const values: [SecurityHeader['kind'], string | undefined][] = [
+    ['hsts', h.hsts && [`max-age=${h.hsts.maxAge}`, h.hsts.includeSubDomains ? 'includeSubDomains' : '', h.hsts.preload ? 'preload' : ''].filter(Boolean).join('; ')],
+    ['frameOptions', h.frameOptions],
+    ['contentTypeOptions', h.contentTypeOptions],
+    ['xssProtection', h.xssProtection],
+    ['referrerPolicy', h.referrerPolicy],
+    ['contentSecurityPolicy', h.contentSecurityPolicy],
+  ];
+  return values.flatMap(([kind, value]) => (value === undefined ? [] : [{ kind, pointer: `/securityHeaders/${kind}`, name: HEADER_NAMES[kind], value }]));
+}

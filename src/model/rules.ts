@@ -1,0 +1,143 @@
+import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, warning, byCodeUnit } from '../diagnostics.js';
+import type { Topology } from '../topology.js';
+import { DEFAULTS } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { parseCidr } from './net.js';
+import { isIPv4 } from 'node:net';
+
+/** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
+type Rule = (t: Topology) => Diagnostic[];
+
+const sortedKeys = (o: object) => Object.keys(o).sort(byCodeUnit);
+const mean = (name: string, candidates: string[]) => {
+  const close = didYouMean(name, candidates);
+  return close ? { suggestion: `did you mean "${close}"?` } : {};
+};
+
+const routeToMissingPool: Rule = (t) =>
+  t.routes.flatMap((r, i) =>
+    Object.hasOwn(t.pools, r.pool) ? [] : [error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(t.pools)))],
+  );
+
+const poolToMissingServer: Rule = (t) =>
+  sortedKeys(t.pools).flatMap((id) =>
+    t.pools[id]!.servers.flatMap((s, j) =>
+      Object.hasOwn(t.servers, s) ? [] : [error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers)))],
+    ),
+  );
+
+const duplicateRoutePaths: Rule = (t) => {
+  const first = new Map<string, number>();
+  return t.routes.flatMap((r, i) => {
+    const earlier = first.get(r.path);
+    if (earlier === undefined) first.set(r.path, i);
+    return earlier === undefined ? [] : [error(ptr(['routes', i, 'path']), `the same path as routes[${earlier}] ("${r.path}"): each path may be routed once`)];
+  });
+};
+
+const stickyContradictsBalance: Rule = (t) =>
+  sortedKeys(t.pools).flatMap((id) => {
+    const p = t.pools[id]!;
+    const out: Diagnostic[] = [];
+    if (p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash') {
+      out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
+    }
+    if (p.sticky?.by === 'source-ip') {
+      for (const field of ['cookie', 'setBy'] as const) {
+        if (p.sticky[field] !== undefined) out.push(error(ptr(['pools', id, 'sticky', field]), `"${field}" applies only to sticky.by: cookie`));
+      }
+    }
+    return out;
+  });
+
+const healthCheckTimeout: Rule = (t) =>
+  sortedKeys(t.pools).flatMap((id) => {
+    const hc = t.pools[id]!.healthCheck;
+    if (!hc || hc.timeout === undefined) return [];
+    const interval = parseDuration(hc.interval ?? DEFAULTS.healthCheck.interval);
+    const timeout = parseDuration(hc.timeout);
+    if (timeout < interval && timeout > 0) return [];
+    return [error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`)];
+  });
+
+const expectStatusRange: Rule = (t) =>
+  sortedKeys(t.pools).flatMap((id) => {
+    const s = t.pools[id]!.healthCheck?.expectStatus;
+    if (typeof s !== 'string' || !s.includes('-')) return [];
+    const [lo, hi] = s.split('-').map(Number);
+    return lo! < hi! ? [] : [error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`)];
+  });
+
+const durationsPositive: Rule = (t) => {
+  const zero = (v: unknown) => v !== undefined && parseDuration(v as string | number) === 0;
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
+    const p = t.pools[id]!;
+    for (const [field, v] of Object.entries(p.timeouts ?? {})) if (zero(v)) out.push(error(ptr(['pools', id, 'timeouts', field]), 'must be more than 0'));
+    if (zero(p.healthCheck?.interval)) out.push(error(ptr(['pools', id, 'healthCheck', 'interval']), 'must be more than 0'));
+    if (zero(p.passive?.failTimeout)) out.push(error(ptr(['pools', id, 'passive', 'failTimeout']), 'must be more than 0'));
+    if (zero(p.sticky?.ttl)) out.push(error(ptr(['pools', id, 'sticky', 'ttl']), 'must be more than 0'));
+  }
+  if (zero(t.limits?.queueTimeout)) out.push(error('/limits/queueTimeout', 'must be more than 0'));
+  if (zero(t.stats?.refresh)) out.push(error('/stats/refresh', 'must be more than 0'));
+  if (zero(t.aws?.idleTimeout)) out.push(error('/aws/idleTimeout', 'must be more than 0'));
+  return out;
+};
+
+const addressesValid: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.servers)) {
+    const a = t.servers[id]!.address;
+    if (/^[0-9.]+$/.test(a) && !isIPv4(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
+    if (a.includes(':') && typeof parseCidr(a) === 'string') out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv6 address`));
+  }
+  const listen = t.listen?.address;
+  if (listen !== undefined && typeof parseCidr(listen) === 'string') out.push(error('/listen/address', `"${listen}" is not a valid IP address`));
+  const lists: [string, string[] | undefined][] = [
+    ...t.routes.map((r, i): [string, string[] | undefined] => [ptr(['routes', i, 'allowFrom']), r.allowFrom]),
+    ['/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom],
+  ];
+  for (const [at, list] of lists) {
+    (list ?? []).forEach((c, i) => {
+      const parsed = parseCidr(c);
+      if (typeof parsed === 'string') out.push(error(`${at}/${i}`, parsed));
+    });
+  }
+  return out;
+};
+
+const listenerConsistency: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  if (!t.tls && t.listen?.redirectToHttps === true) out.push(error('/listen/redirectToHttps', 'a redirect to HTTPS needs a tls block'));
+  if (!t.tls && t.listen?.https !== undefined) out.push(warning('/listen/https', 'ignored: there is no tls block, so nothing listens for HTTPS'));
+  const ports: [string, number][] = [['/listen/http', t.listen?.http ?? DEFAULTS.listen.http]];
+  if (t.tls) ports.push(['/listen/https', t.listen?.https ?? DEFAULTS.listen.https]);
+  if (t.stats) ports.push(['/stats/port', t.stats.port]);
+  if (t.monitoring?.metrics) ports.push(['/monitoring/metrics/port', t.monitoring.metrics.port]);
+  ports.forEach(([at, port], i) => {
+    const clash = ports.slice(0, i).find(([, p]) => p === port);
+    if (clash) out.push(error(at, `port ${port} is already used by ${clash[0].slice(1).replace(/\//g, '.')}`));
+  });
+  if (t.aws?.accessLogs) {
+    const a = t.aws.accessLogs;
+    if (a.create === true && a.bucket !== undefined) out.push(error('/aws/accessLogs/bucket', 'give either an existing bucket or create: true, not both'));
+    if (a.create !== true && a.bucket === undefined) out.push(error('/aws/accessLogs', 'needs a bucket, or create: true'));
+  }
+  return out;
+};
+
+const unused: Rule = (t) => {
+  const usedPools = new Set(t.routes.map((r) => r.pool));
+  const usedServers = new Set(Object.values(t.pools).flatMap((p) => p.servers));
+  return [
+    ...sortedKeys(t.pools).filter((id) => !usedPools.has(id)).map((id) => warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true })),
+    ...sortedKeys(t.servers).filter((id) => !usedServers.has(id)).map((id) => warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true })),
+  ];
+};
+
+export const RULES: readonly Rule[] = [
+  routeToMissingPool, poolToMissingServer, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
+  expectStatusRange, durationsPositive, addressesValid, listenerConsistency, unused,
+];
+
+export const rules = (t: Topology): Diagnostic[] => RULES.flatMap((rule) => rule(t));

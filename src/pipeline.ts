@@ -1,0 +1,89 @@
+import { basename } from 'node:path';
+import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, warning } from './diagnostics.js';
+import { type Loaded, load, locateAll } from './load.js';
+import type { Model } from './model/model.js';
+import { normalise } from './model/normalise.js';
+import { rules } from './model/rules.js';
+import { RenderError } from './render/escape.js';
+import { renderTemplate } from './render/handlebars.js';
+import { TARGETS } from './targets/index.js';
+import type { Built, Decision, RenderedFile, TargetName } from './targets/target.js';
+import { validate } from './validate.js';
+
+export type Options = {
+  /** The file name shown in diagnostics and output headers. */
+  readonly file: string;
+  readonly targets: readonly TargetName[];
+  /** A folder of user templates that replace built-in ones per file. */
+  readonly templates?: string;
+};
+
+export type TargetDecisions = { readonly target: TargetName; readonly decisions: readonly Decision[] };
+
+/** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
+export type Analysis = {
+  readonly loaded: Loaded;
+  readonly model: Model;
+  readonly built: ReadonlyMap<TargetName, Built<unknown>>;
+  readonly decisions: readonly TargetDecisions[];
+  readonly diagnostics: readonly LocatedDiagnostic[];
+};
+
+export type Result = { readonly files: readonly RenderedFile[]; readonly diagnostics: readonly LocatedDiagnostic[] };
+
+/** load → validate → rules → normalise → per-target view. Throws LbgenError (with every diagnostic) when anything is an error. */
+export function analyse(text: string, opts: Options): Analysis {
+  const loaded = load(text, opts.file);
+  const { topology, diagnostics: schemaProblems } = validate(loaded.data);
+  if (!topology) throw new LbgenError(sortByPlace(locateAll(schemaProblems, loaded)));
+  const problems: Diagnostic[] = rules(topology);
+  if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded)));
+  // The file name reaches a comment in every output: keep only characters that cannot end the comment.
+  const model = normalise(topology, basename(opts.file).replace(/[^A-Za-z0-9._-]/g, '_'));
+  const built = new Map<TargetName, Built<unknown>>();
+  const decisions: TargetDecisions[] = [];
+  for (const name of opts.targets) {
+    try {
+      const b = TARGETS[name].build(model);
+      built.set(name, b);
+      decisions.push({ target: name, decisions: b.decisions });
+      problems.push(...b.diagnostics.map((d) => ({ ...d, target: name })));
+      problems.push(...b.decisions.filter((d) => d.outcome !== 'native').map((d) => warning(d.pointer, d.note, { target: name })));
+    } catch (e) {
+      if (!(e instanceof RenderError)) throw e;
+      problems.push(error('', `${name}: ${e.message}`, { target: name }));
+    }
+  }
+  const located = sortByPlace(locateAll(dedupe(problems), loaded));
+  if (located.some(isError)) throw new LbgenError(located);
+  return { loaded, model, built, decisions, diagnostics: located };
+}
+
+/** analyse, then render each target's files from its templates. */
+export function generate(text: string, opts: Options): Result {
+  const analysis = analyse(text, opts);
+  const files: RenderedFile[] = [];
+  for (const name of opts.targets) {
+    const view = analysis.built.get(name)!.view;
+    for (const f of TARGETS[name].files) files.push({ path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) });
+  }
+  return { files, diagnostics: analysis.diagnostics };
+}
+
+/** LF only, exactly one trailing newline. */
+const finish = (text: string): string => `${text.replace(/\r\n/g, '\n').replace(/\n*$/, '')}\n`;
+
+/** The same warning from two targets at one place is said once per target; identical lines once. */
+function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const id = `${d.severity}\u0000${d.pointer}\u0000${d.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function sortByPlace(list: LocatedDiagnostic[]): LocatedDiagnostic[] {
+  return list.sort((a, b) => a.line - b.line || a.column - b.column);
+}

@@ -1,0 +1,46 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { type LocatedDiagnostic, formatDiagnostic } from './diagnostics.js';
+
+export type OutputOptions = { readonly format: 'text' | 'json'; readonly color: boolean; readonly quiet: boolean };
+
+/** Colour only on a terminal, never with NO_COLOR or --no-color. */
+export function wantColor(flag: boolean): boolean {
+  return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.stderr.isTTY === true;
+}
+
+export function painter(color: boolean): ChalkInstance {
+  return new Chalk({ level: color ? 1 : 0 });
+}
+
+/** Text diagnostics on stderr; with --format json, one JSON array on stdout and nothing else there. */
+export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions): void {
+  if (out.format === 'json') {
+    process.stdout.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
+    return;
+  }
+  const c = painter(out.color);
+  for (const d of diagnostics) {
+    if (out.quiet && d.severity === 'warning') continue;
+    const line = formatDiagnostic(d);
+    const paint = d.severity === 'error' ? c.red : c.yellow;
+    process.stderr.write(`${line.replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}\n`);
+  }
+}
+
+function toJson(d: LocatedDiagnostic): Record<string, unknown> {
+  return {
+    severity: d.severity,
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    path: d.path,
+    pointer: d.pointer,
+    message: d.message,
+    ...(d.suggestion ? { suggestion: d.suggestion } : {}),
+    ...(d.target ? { target: d.target } : {}),
+  };
+}
+
+/** --strict: every warning is an error. */
+export const strictly = (list: readonly LocatedDiagnostic[], strict: boolean): LocatedDiagnostic[] =>
+  list.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const } : d));

@@ -1,0 +1,178 @@
+import type { Model, Pool, Route } from '../../model/model.js';
+import { atLeast, formatDuration } from '../../model/duration.js';
+import { nginxArg } from '../../render/escape.js';
+import { headerLines } from '../header.js';
+import { type Decision, type Target, decision } from '../target.js';
+import { upstreamView, type UpstreamView, type StickyMapView } from './upstream.js';
+
+/** Every leaf is already a legal nginx token (escaped by nginxArg) or a number. */
+export type NginxView = {
+  header: string[];
+  workerConnections: number;
+  accessLog: { format: string; jsonFormat: boolean; path: string };
+  rateZones: { name: string; rate: string; comment: string }[];
+  connectionZones: { key: string; name: string }[];
+  /** Idle upstream connections close after this: backends must keep theirs open longer (Node's default is 5s). */
+  upstreamIdleTimeout: string;
+  stickyMaps: StickyMapView[];
+  upstreams: UpstreamView[];
+  servers: ServerView[];
+};
+
+export type ServerView = {
+  comment: string;
+  listens: string[];
+  serverName: string | null;
+  tls: { certificate: string; key: string; protocols: string; sessionCache: string } | null;
+  http2Directive: boolean;
+  headers: { name: string; value: string }[];
+  redirect: string | null;
+  limitConns: string[];
+  locations: LocationView[];
+};
+
+export type LocationView = {
+  match: string;
+  comment: string;
+  allow: string[] | null;
+  limitReq: string | null;
+  upstream: string | null;
+  websocket: boolean;
+  connectTimeout: string;
+  readTimeout: string;
+};
+
+/** Shorter than Node's default keepAliveTimeout (5s), so nginx never reuses a connection the backend is closing. */
+export const UPSTREAM_IDLE_TIMEOUT = 4000;
+
+/** Upstream and zone names: the application's name, then the pool's id (both limited by the schema). */
+export const upstreamName = (model: Model, pool: Pool): string => `${model.name}_${pool.id}`;
+
+export const nginx: Target<NginxView> = {
+  name: 'nginx',
+  files: [{ template: 'nginx.conf.hbs', path: 'nginx.conf' }],
+  build(model) {
+    const decisions: Decision[] = [];
+    const stickyMaps: StickyMapView[] = [];
+    const upstreams = model.pools.map((pool, i) => upstreamView(model, pool, i, decisions, stickyMaps));
+    const rateZones = model.routes.flatMap((r) =>
+      r.rateLimit ? [{ name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
+    );
+    model.routes.forEach((r) => routeDecisions(r, decisions));
+    if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', 'add_header ... always at server level (no location adds its own, so none loses them)', '/securityHeaders'));
+    const https = model.tls ? httpsServer(model) : null;
+    const http = plainServer(model);
+    return {
+      view: {
+        header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
+        // Each proxied client connection also holds one to a backend.
+        workerConnections: Math.max(1024, model.limits.maxConnections * 2),
+        accessLog: {
+          format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
+          jsonFormat: model.monitoring.accessLog === 'json',
+          path: '/var/log/nginx/access.log',
+        },
+        rateZones,
+        connectionZones: [
+          { key: '$lbgen_everyone', name: `${model.name}_total` },
+          ...(model.limits.connectionsPerClient !== null ? [{ key: '$binary_remote_addr', name: `${model.name}_perclient` }] : []),
+        ],
+        upstreamIdleTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
+        stickyMaps,
+        upstreams,
+        servers: https ? [http, https] : [http],
+      },
+      decisions,
+      diagnostics: [],
+    };
+  },
+};
+
+function zoneName(model: Model, r: Route): string {
+  return `${model.name}_route${r.index}`;
+}
+
+function routeDecisions(r: Route, decisions: Decision[]): void {
+  if (r.rateLimit) {
+    decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
+  }
+  if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'allow ...; deny all; (403)', `${r.pointer}/allowFrom`));
+  if (r.websocket) decisions.push(decision('websocket', 'native', 'Upgrade/Connection headers through $connection_upgrade, HTTP/1.1, tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
+}
+
+function listens(model: Model, port: number, suffix: string): string[] {
+  const a = model.listen.address;
+  if (a === null) return [`${port}${suffix}`, `[::]:${port}${suffix}`];
+  return [`${model.listen.addressFamily === 6 ? `[${a}]` : a}:${port}${suffix}`];
+}
+
+function serverName(model: Model): string | null {
+  return model.domains.length ? model.domains.map(nginxArg).join(' ') : null;
+}
+
+function limitConns(model: Model): string[] {
+  const out = [`${model.name}_total ${model.limits.maxConnections}`];
+  if (model.limits.connectionsPerClient !== null) out.push(`${model.name}_perclient ${model.limits.connectionsPerClient}`);
+  return out;
+}
+
+function plainServer(model: Model): ServerView {
+  const redirect = model.listen.redirectToHttps
+    ? `https://$host${model.listen.https === 443 ? '' : `:${model.listen.https}`}$request_uri`
+    : null;
+  return {
+    comment: redirect ? 'Plain HTTP: redirect to HTTPS (no HSTS here: RFC 6797 forbids it over HTTP)' : 'Plain HTTP',
+    listens: listens(model, model.listen.http, ''),
+    serverName: serverName(model),
+    tls: null,
+    http2Directive: false,
+    headers: [],
+    redirect,
+    limitConns: limitConns(model),
+    locations: redirect ? [] : locations(model),
+  };
+}
+
+function httpsServer(model: Model): ServerView {
+  const tls = model.tls!;
+  // `listen ... http2` is the only form before 1.25.1; the `http2 on` directive replaces it after.
+  const http2Directive = tls.http2 && atLeast(model.nginx.version, '1.25.1');
+  const suffix = ` ssl${tls.http2 && !http2Directive ? ' http2' : ''}`;
+  return {
+    comment: 'HTTPS',
+    listens: listens(model, model.listen.https!, suffix),
+    serverName: serverName(model),
+    tls: {
+      certificate: nginxArg(tls.certificate),
+      key: nginxArg(tls.key),
+      protocols: tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3',
+      sessionCache: `shared:${model.name}_tls:10m`,
+    },
+    http2Directive,
+    headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
+    redirect: null,
+    limitConns: limitConns(model),
+    locations: locations(model),
+  };
+}
+
+/** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
+function locations(model: Model): LocationView[] {
+  const out = model.routes.flatMap((r) => {
+    const body = (match: string): LocationView => ({
+      match,
+      comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
+      allow: r.allowFrom ? r.allowFrom.map((c) => c.text) : null,
+      limitReq: r.rateLimit ? `zone=${zoneName(model, r)} burst=${r.rateLimit.burst} nodelay` : null,
+      upstream: upstreamName(model, r.pool),
+      websocket: r.websocket,
+      connectTimeout: formatDuration(r.pool.timeouts.connect),
+      readTimeout: formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server),
+    });
+    return r.path === "/" ? [body("/")] : [body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`))];
+  });
+  if (!model.routes.some((r) => r.path === '/')) {
+    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import type { Model, Pool } from '../../model/model.js';
+import { atLeast, formatDuration } from '../../model/duration.js';
+import { nginxArg } from '../../render/escape.js';
+import { type Decision, decision } from '../target.js';
+import { upstreamName } from './target.js';
+
+export type UpstreamView = {
+  name: string;
+  comments: string[];
+  zone: string;
+  method: string | null;
+  sticky: string | null;
+  servers: { address: string; params: string }[];
+  keepalive: number | null;
+};
+
+/** `map $http_cookie $var { "~regex" $value; default $remote_addr; }`: a cookie's value, else the client address. */
+export type StickyMapView = { variable: string; regex: string; comment: string };
+
+/** The first version whose open-source build has `sticky cookie`. */
+const STICKY_COOKIE_SINCE = '1.29.6';
+
+export function upstreamView(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): UpstreamView {
+  const comments: string[] = [`pool ${pool.id}`];
+  const note = (d: Decision) => {
+    decisions.push(d);
+    if (d.outcome !== 'native') comments.push(d.note);
+  };
+  let method: string | null = pool.balance === 'least-connections' ? 'least_conn' : pool.balance === 'source-ip-hash' ? 'hash $remote_addr consistent' : null;
+  let sticky: string | null = null;
+  const s = pool.sticky;
+  const hashVariable = `$lbgen_sticky_${index}`;
+  const cookieHash = (cookie: string) => {
+    // A cookie name with '-' cannot be read as $cookie_NAME: read it from the Cookie header instead.
+    maps.push({ variable: hashVariable, regex: nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`), comment: `pool ${pool.id}: cookie ${cookie}, else the client address` });
+    return `hash ${hashVariable} consistent`;
+  };
+  if (s?.by === 'source-ip') {
+    note(decision('stickySourceIp', 'native', 'hash $remote_addr consistent (the whole address, unlike ip_hash)', s.pointer));
+    if (pool.balance === 'least-connections') {
+      note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: source-IP stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
+    }
+    method = 'hash $remote_addr consistent';
+  } else if (s?.by === 'cookie' && s.setBy === 'application') {
+    note(decision('stickyAppCookie', 'native', `hash on the application's cookie ${s.cookie} (consistent), the client address when absent`, s.pointer));
+    if (pool.balance === 'least-connections') {
+      note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: cookie stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
+    }
+    method = cookieHash(s.cookie);
+  } else if (s?.by === 'cookie') {
+    if (atLeast(model.nginx.version, STICKY_COOKIE_SINCE)) {
+      note(decision('stickyCookie', 'native', `sticky cookie ${s.cookie} (nginx >= ${STICKY_COOKIE_SINCE})`, s.pointer));
+      sticky = `sticky cookie ${nginxArg(s.cookie)} expires=${formatDuration(s.ttl)} path=/ httponly${model.tls ? ' secure' : ''}`;
+    } else {
+      note(decision('stickyCookie', 'approximated', `nginx ${model.nginx.version.text} has no sticky cookie (open source from ${STICKY_COOKIE_SINCE}): clients are kept on a server by a consistent hash of cookie ${s.cookie} when present, else of the client address; set nginx.version: "${STICKY_COOKIE_SINCE}" to issue the cookie`, s.pointer));
+      if (pool.balance === 'least-connections') {
+        note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: cookie stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
+      }
+      method = cookieHash(s.cookie);
+    }
+  }
+  if (pool.balance === 'least-connections' && method === 'least_conn') {
+    note(decision('balance', 'native', 'least_conn, counted across workers through the shared zone', `${pool.pointer}/balance`));
+  }
+  const hashed = method !== null && method.startsWith('hash');
+  const backups = pool.members.filter((m) => m.backup);
+  if (backups.length && hashed) {
+    note(decision('backupServers', 'approximated', `nginx: hash upstreams reject backup servers: ${backups.map((b) => b.id).join(', ')} left out of pool "${pool.id}"`, `${pool.pointer}/servers`));
+  } else if (backups.length) {
+    note(decision('backupServers', 'native', 'server ... backup', `${pool.pointer}/servers`));
+  }
+  const hc = pool.healthCheck;
+  const passive = `max_fails=${pool.passive.maxFails} fail_timeout=${formatDuration(pool.passive.failTimeout)}`;
+  if (hc) note(decision('activeHealthCheck', 'approximated', `nginx open source has no active health checks; rendered as passive ${passive}`, hc.pointer));
+  note(decision('passiveHealthCheck', 'native', passive, `${pool.pointer}`));
+  for (const m of pool.members) {
+    if (m.maxConnections !== null) {
+      note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502`, `${m.pointer}/maxConnections`));
+    }
+  }
+  const servers = pool.members
+    .filter((m) => !(m.backup && hashed))
+    .map((m) => ({
+      address: `${m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address)}:${m.port}`,
+      params: [
+        m.weight !== 1 ? `weight=${m.weight}` : '',
+        passive,
+        m.maxConnections !== null ? `max_conns=${m.maxConnections}` : '',
+        m.backup ? 'backup' : '',
+      ].filter(Boolean).join(' '),
+    }));
+  return {
+    name: upstreamName(model, pool),
+    comments,
+    // A shared zone makes least_conn and max_fails count across workers, not per worker.
+    zone: `${upstreamName(model, pool)} ${Math.max(64, pool.members.length * 2)}k`,
+    method,
+    sticky,
+    servers,
+    keepalive: pool.keepalive > 0 ? pool.keepalive : null,
+  };
+}

@@ -1,0 +1,40 @@
+import type { Diagnostic } from '../diagnostics.js';
+import type { Model } from '../model/model.js';
+
+export type TargetName = 'nginx' | 'haproxy' | 'cloudformation';
+
+/** Features of a topology whose realisation differs between targets; `explain` lists them. */
+export type Feature =
+  | 'routing' | 'balance' | 'weights' | 'backupServers' | 'activeHealthCheck' | 'passiveHealthCheck'
+  | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
+  | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
+  | 'keepalive' | 'stats' | 'metrics' | 'accessLog' | 'alerts';
+
+export type Outcome = 'native' | 'approximated' | 'unsupported';
+
+/**
+ * How one target realises one feature at one place of the topology. Decisions are data: `explain`
+ * prints them, and every decision that is not `native` becomes a warning at `pointer`.
+ */
+export type Decision = {
+  readonly feature: Feature;
+  readonly outcome: Outcome;
+  /** Native: the mechanism ("least_conn with a shared zone"). Otherwise what is done instead and why, as a warning sentence. */
+  readonly note: string;
+  readonly pointer: string;
+};
+
+/** One output file, LF line endings, exactly one trailing newline. */
+export type RenderedFile = { readonly path: string; readonly text: string };
+
+/** What a target's view builder returns: the view (every leaf already escaped), its decisions, and clamps or quota errors. */
+export type Built<V> = { readonly view: V; readonly decisions: readonly Decision[]; readonly diagnostics: readonly Diagnostic[] };
+
+export type Target<V = unknown> = {
+  readonly name: TargetName;
+  /** Output files, each rendered from templates/<name>/<template> with the same view. */
+  readonly files: readonly { readonly template: string; readonly path: string }[];
+  build(model: Model): Built<V>;
+};
+
+export const decision = (feature: Feature, outcome: Outcome, note: string, pointer: string): Decision => ({ feature, outcome, note, pointer });

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import * as AjvModule from 'ajv/dist/2020.js';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
+type AjvInstance = { addKeyword(def: { keyword: string; schemaType: string }): unknown; compile(schema: object): ValidateFunction };
+import { type Diagnostic, didYouMean, error } from './diagnostics.js';
+import type { Topology } from './topology.js';
+import { schemaPath } from './paths.js';
+
+type SchemaNode = { properties?: Record<string, unknown>; 'x-expected'?: string; type?: string | string[] };
+
+let compiled: ValidateFunction | undefined;
+
+export function topologySchema(): object {
+  return JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
+}
+
+/** Compiled once per process, on first use: commands that never validate never pay for it. */
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  // ajv is CommonJS: under ESM its class arrives as the default export.
+  const Ajv = AjvModule.default as unknown as new (o: Options) => AjvInstance;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+  const fn = ajv.compile(topologySchema());
+  compiled = fn;
+  return fn;
+}
+
+/** Schema check: every fault at once, each at the pointer of the offending key or value. */
+export function validate(data: unknown): { topology: Topology | null; diagnostics: Diagnostic[] } {
+  const check = validator();
+  if (check(data)) return { topology: data as Topology, diagnostics: [] };
+  const seen = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const e of check.errors ?? []) {
+    const d = describe(e);
+    if (!d) continue;
+    const id = `${d.pointer}\u0000${d.message}`;
+    if (!seen.has(id)) diagnostics.push(d);
+    seen.add(id);
+  }
+  return { topology: null, diagnostics };
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'null',
+};
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describe(e: ErrorObject): Diagnostic | null {
+  const schema = (e.parentSchema ?? {}) as SchemaNode;
+  const at = e.instancePath;
+  const got = ` (got ${show(e.data)})`;
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return error(at, `missing required field "${String(p.missingProperty)}"`);
+    case 'additionalProperties': {
+      const name = String(p.additionalProperty);
+      const known = Object.keys(schema.properties ?? {}).sort();
+      const close = didYouMean(name, known);
+      return error(`${at}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `unknown field "${name}"`, {
+        atKey: true,
+        ...(close ? { suggestion: `did you mean "${close}"?` } : known.length ? { suggestion: `expected one of ${known.join(', ')}` } : {}),
+      });
+    }
+    case 'propertyNames':
+      return null; // reported by the inner error, which names the key
+    case 'enum':
+      return error(at, `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}${got}`, suggest(e.data, p.allowedValues as unknown[]));
+    case 'const':
+      return error(at, `must be ${JSON.stringify(p.allowedValue)}${got}`);
+    case 'type': {
+      const types = String(p.type).split(',').map((t) => TYPE_NAMES[t] ?? t);
+      return error(at, `must be ${types.join(' or ')}${got}`);
+    }
+    case 'pattern': {
+      const expected = schema['x-expected'] ?? `text matching ${String(p.pattern)}`;
+      if (e.propertyName !== undefined) {
+        return error(`${at}/${e.propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`, `invalid name "${e.propertyName}": expected ${expected}`, { atKey: true });
+      }
+      return error(at, `must be ${expected}${got}`);
+    }
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
+      const word = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
+      return error(at, `must be ${word} ${String(p.limit)}${got}`);
+    }
+    case 'minLength': return error(at, `must be at least ${String(p.limit)} characters long${got}`);
+    case 'maxLength': return error(at, `must be at most ${String(p.limit)} characters long${got}`);
+    case 'minItems': return error(at, `must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);
+    case 'maxItems': return error(at, `must list at most ${String(p.limit)} items`);
+    case 'minProperties': return error(at, `must have at least ${String(p.limit)} entr${p.limit === 1 ? 'y' : 'ies'}`);
+    case 'uniqueItems': return error(`${at}/${String(p.i)}`, `duplicate of item ${String(p.j)}${got}`);
+    default:
+      return error(at, e.message ?? `invalid (${e.keyword})`);
+  }
+}
+
+function suggest(value: unknown, allowed: readonly unknown[]): Partial<Diagnostic> {
+  if (typeof value !== 'string') return {};
+  const close = didYouMean(value, allowed.map(String));
+  return close ? { suggestion: `did you mean "${close}"?` } : {};
+}

@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UsageError } from './diagnostics.js';
+import type { RenderedFile } from './targets/target.js';
+
+/** Output names are plain file names: nothing is ever written outside the output folder. */
+function target(dir: string, file: RenderedFile): string {
+  if (basename(file.path) !== file.path || file.path.startsWith('.')) throw new Error(`refusing output name ${JSON.stringify(file.path)}`);
+  return join(dir, file.path);
+}
+
+function ensureDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create output folder ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * All or nothing: every file is first written under a temporary name in the same folder, then each
+ * is renamed over its final name. A failure before the renames removes the temporaries and leaves
+ * the folder as it was.
+ */
+export function writeFiles(dir: string, files: readonly RenderedFile[]): void {
+  ensureDir(dir);
+  const temps: [string, string][] = [];
+  try {
+    for (const f of files) {
+      const final = target(dir, f);
+      const temp = join(dir, `.lbgen-tmp-${process.pid}-${f.path}`);
+      temps.push([temp, final]);
+      writeFileSync(temp, f.text, { mode: 0o644 });
+    }
+  } catch (e) {
+    for (const [temp] of temps) rmSync(temp, { force: true });
+    throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+  }
+  for (const [temp, final] of temps) renameSync(temp, final);
+}
+
+export type Drift = { readonly path: string; readonly kind: 'missing' | 'changed'; readonly expected: string; readonly actual: string };
+
+/** What differs between the folder and the files render would write (only the files this render owns). */
+export function findDrift(dir: string, files: readonly RenderedFile[]): Drift[] {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
+  const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  return files.flatMap((f): Drift[] => {
+    if (!present.has(f.path)) return [{ path: f.path, kind: 'missing', expected: f.text, actual: '' }];
+    const actual = readFileSync(target(dir, f), 'utf8');
+    return actual === f.text ? [] : [{ path: f.path, kind: 'changed', expected: f.text, actual }];
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The real validators, run on rendered text in a temporary sandbox:
+ * - nginx -t and haproxy -c resolve backend host names while checking and there is no DNS in CI,
+ *   so they run in a private mount namespace whose /etc/hosts maps every name to 127.0.0.1;
+ * - both open the certificate files they are given, so each certificate path of the topology is
+ *   pointed at a throw-away self-signed pair (the path token is replaced in the checked copy only);
+ * - nginx's log files are pointed into the sandbox, so no system path is written.
+ * Under CI=true a missing validator fails the test instead of skipping it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Verdict = { ok: boolean; output: string; skipped?: string };
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+export function requireTool(cmd: string): string | undefined {
+  if (has(cmd)) return undefined;
+  if (process.env.CI === 'true') throw new Error(`${cmd} is not installed: CI must install it (.ci/run)`);
+  return `${cmd} is not installed`;
+}
+
+let fixtures: { dir: string; cert: string; key: string; bundle: string } | undefined;
+
+/** One self-signed EC certificate for the whole run. */
+export function tlsFixtures(): { dir: string; cert: string; key: string; bundle: string } {
+  if (fixtures) return fixtures;
+  const dir = mkdtempSync(join(tmpdir(), 'lbgen-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const bundle = join(dir, 'bundle.pem');
+  writeFileSync(bundle, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  fixtures = { dir, cert, key, bundle };
+  return fixtures;
+}
+
+/** Replace whole path tokens only (followed by ; or space or quote or end of line). */
+function pointAt(text: string, from: string, to: string): string {
+  return text.split(from).join(to);
+}
+
+export type Paths = { certificate?: string; key?: string; bundle?: string; hostnames: readonly string[] };
+
+function sandbox(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+function inPrivateHosts(dir: string, hostnames: readonly string[], command: string[]): { status: number | null; output: string } {
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, ['127.0.0.1 localhost', '::1 localhost ip6-localhost', ...hostnames.map((h) => `127.0.0.1 ${h}`)].join('\n') + '\n');
+  const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, hosts, ...command], { encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+export function nginxCheck(text: string, paths: Paths): Verdict {
+  const skipped = requireTool('nginx');
+  if (skipped) return { ok: true, output: '', skipped };
+  const tls = tlsFixtures();
+  const dir = sandbox('lbgen-nginx-');
+  mkdirSync(join(dir, 'logs'));
+  let conf = pointAt(text, '/var/log/nginx/', `${dir}/logs/`);
+  if (paths.certificate) conf = pointAt(conf, paths.certificate, tls.cert);
+  if (paths.key) conf = pointAt(conf, paths.key, tls.key);
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, conf);
+  const r = inPrivateHosts(dir, paths.hostnames, ['nginx', '-t', '-q', '-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `pid ${dir}/nginx.pid;`]);
+  const log = existsSync(join(dir, 'logs', 'error.log')) ? readFileSync(join(dir, 'logs', 'error.log'), 'utf8') : '';
+  return { ok: r.status === 0 && !/\[(warn|emerg|alert|crit|error)\]/.test(r.output + log), output: r.output + log };
+}
+
+export function haproxyCheck(text: string, paths: Paths, env: Record<string, string> = {}): Verdict {
+  const skipped = requireTool('haproxy');
+  if (skipped) return { ok: true, output: '', skipped };
+  const tls = tlsFixtures();
+  const dir = sandbox('lbgen-haproxy-');
+  let conf = text;
+  if (paths.bundle) conf = pointAt(conf, paths.bundle, tls.bundle);
+  if (paths.certificate && paths.certificate !== paths.bundle) conf = pointAt(conf, paths.certificate, tls.bundle);
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, conf);
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const r = inPrivateHosts(dir, paths.hostnames, ['env', ...envArgs, 'haproxy', '-c', '-f', file]);
+  return { ok: r.status === 0 && !/\[(WARNING|ALERT)\]/.test(r.output), output: r.output };
+}
+
+export function cfnLint(text: string): Verdict {
+  const skipped = requireTool('cfn-lint');
+  if (skipped) return { ok: true, output: '', skipped };
+  const dir = sandbox('lbgen-cfn-');
+  const file = join(dir, 'cloudformation-alb.yaml');
+  writeFileSync(file, text);
+  const r = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
+  return { ok: r.status === 0 && r.stdout.trim() === '', output: `${r.stdout}${r.stderr}` };
+}
+
+/** What the validators need to know of a topology: its certificate paths and the host names to resolve. */
+export function pathsOf(model: { tls: { certificate: string; key: string; bundle: string } | null; servers: readonly { address: string; family: string }[] }): Paths {
+  return {
+    ...(model.tls ? { certificate: model.tls.certificate, key: model.tls.key, bundle: model.tls.bundle } : {}),
+    hostnames: model.servers.filter((s) => s.family === 'hostname').map((s) => s.address),
+  };
+}
