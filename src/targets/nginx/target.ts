@@ -163,7 +163,8 @@ function locations(model: Model): LocationView[] {
       match,
       comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
       allow: r.allowFrom ? r.allowFrom.map((c) => c.text) : null,
-      limitReq: r.rateLimit ? `zone=${zoneName(model, r)} burst=${r.rateLimit.burst} nodelay` : null,
+      // nginx refuses burst=0 (it is the default): write burst only when there is one.
+      limitReq: r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null,
       upstream: upstreamName(model, r.pool),
       websocket: r.websocket,
       connectTimeout: formatDuration(r.pool.timeouts.connect),

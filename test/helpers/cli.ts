@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+
+export const BIN = join(packageRoot, 'bin', 'lbgen.js');
+export const EXAMPLE = join(packageRoot, 'examples', 'verb-app.yaml');
+
+export type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Run bin/lbgen.js as a user would, in `cwd`, without a terminal. */
+export function lbgen(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? packageRoot,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...opts.env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const tempDir = (prefix = 'lbgen-cli-'): string => mkdtempSync(join(tmpdir(), prefix));

@@ -1,0 +1,55 @@
+/** YAML loading: every diagnostic at the offending key or value; broken input refused cleanly. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LbgenError, formatDiagnostic } from '../src/diagnostics.js';
+import { load } from '../src/load.js';
+import { analyse } from '../src/pipeline.js';
+
+const failure = (text: string): string[] => {
+  try {
+    analyse(text, { file: 't.yaml', targets: [] });
+  } catch (e) {
+    if (e instanceof LbgenError) return e.diagnostics.map(formatDiagnostic);
+    throw e;
+  }
+  assert.fail('expected a failure');
+};
+
+test('locate points at values, keys of blocks, and flow entries inside sequences', () => {
+  const l = load('a: 1\nb:\n  c: [x, "y"]\nd:\n  - { e: f }\n  - g\n', 't.yaml');
+  assert.deepEqual(l.locate('/a'), { line: 1, column: 4 });
+  assert.deepEqual(l.locate('/b'), { line: 2, column: 1 }, 'a block value is pointed at by its key');
+  assert.deepEqual(l.locate('/b/c/1'), { line: 3, column: 10 });
+  assert.deepEqual(l.locate('/d/0/e'), { line: 5, column: 10 });
+  assert.deepEqual(l.locate('/d/1'), { line: 6, column: 5 });
+  assert.deepEqual(l.locate('/b/missing'), { line: 2, column: 1 }, 'a missing field points at its parent');
+  assert.deepEqual(l.locate('/d/0/e', true), { line: 5, column: 7 });
+});
+
+test('a byte-order mark and CRLF line endings are accepted, positions unchanged', () => {
+  const l = load('\ufeffa: 1\r\nb: two\r\n', 't.yaml');
+  assert.deepEqual(l.data, { a: 1, b: 'two' });
+  assert.deepEqual(l.locate('/b'), { line: 2, column: 4 });
+});
+
+test('YAML problems are located diagnostics, never exceptions', () => {
+  assert.deepEqual(failure('a: 1\na: 2\n'), ['t.yaml:2:1: error: (document): YAML syntax: duplicated mapping key']);
+  assert.match(failure('a:\n\tb: 1\n')[0]!, /^t\.yaml:2:1: error: \(document\): YAML syntax: /);
+  assert.deepEqual(failure(''), ['t.yaml:1:1: error: (document): the file is empty: expected a topology mapping (`lbgen init` writes an example)']);
+  assert.deepEqual(failure('- a\n- b\n'), ['t.yaml:1:1: error: (document): the document must be a mapping of topology fields (got a list)']);
+  assert.deepEqual(failure('just text\n'), ['t.yaml:1:1: error: (document): the document must be a mapping of topology fields (got a string)']);
+  assert.match(failure('a: 1\u0000\n')[0]!, /not a text file/);
+  assert.match(failure(`${'['.repeat(20000)}${']'.repeat(20000)}`)[0]!, /nested too deeply|YAML syntax/);
+});
+
+test('a "billion laughs" document is refused, not expanded', () => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  const started = Date.now();
+  assert.match(failure(`${lines.join('\n')}\n`)[0]!, /aliases expand the document beyond/);
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('dates and other YAML 1.1 types stay strings (core schema)', () => {
+  assert.deepEqual(load('a: 2024-01-01\nb: yes\n', 't.yaml').data, { a: '2024-01-01', b: 'yes' });
+});
