@@ -42,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--stdout', 'print the single target\'s file instead of writing it')
     .option('--strict', 'warnings are errors')
     .option('--templates <dir>', 'a folder of templates that replace built-in ones per file')
+    .option('--verify', 'then run nginx -t, haproxy -c and cfn-lint (those installed) on the written files')
     .action(run(commands.render as never));
   program.command('check').argument('<file>', 'topology file')
     .description('exit 1 with a diff when the output folder differs from what render would write')

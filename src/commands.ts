@@ -11,6 +11,7 @@ import type { TargetName } from './targets/target.js';
 import { topologySchema } from './validate.js';
 import { findDrift, writeFiles } from './write.js';
 import { explainTable } from './explain.js';
+import { type Verification, verify } from './verify.js';
 
 type TargetFlags = { targets: string; strict?: boolean; templates?: string };
 
@@ -107,7 +108,7 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
   return 0;
 }
 
-export function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean }, out: OutputOptions): number {
+export function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): number {
   const opts = options(file, flags);
   if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
   const text = readTopology(file);
@@ -121,7 +122,19 @@ export function render(file: string, flags: TargetFlags & { out: string; stdout?
   writeFiles(flags.out, result.files);
   report(list, out);
   if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
-  return 0;
+  return flags.verify ? reportVerification(verify(result.files, flags.out), out) : 0;
+}
+
+/** One line per validator run, its findings under it; exit 1 when any validator rejected a file. */
+function reportVerification(results: readonly Verification[], out: OutputOptions): number {
+  const c = painter(out.color);
+  for (const r of results) {
+    const status = r.status === 'passed' ? c.green('passed') : r.status === 'failed' ? c.red('failed') : c.yellow('not run');
+    const why = r.status === 'missing' ? ` (${r.tool} is not installed)` : '';
+    process.stderr.write(`verify: ${r.file}: ${r.tool} ${status}${why}\n`);
+    for (const line of r.findings) process.stderr.write(`  ${line}\n`);
+  }
+  return results.some((r) => r.status === 'failed') ? 1 : 0;
 }
 
 export function check(file: string, flags: TargetFlags & { out: string }, out: OutputOptions): number {

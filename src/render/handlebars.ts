@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
+import { LbgenError } from '../diagnostics.js';
 import { templatesDir } from '../paths.js';
 
 type Template = (view: unknown) => string;
@@ -38,13 +39,32 @@ function environment(target: string, dirs: readonly string[]): typeof Handlebars
 export function renderTemplate(target: string, template: string, view: unknown, overrides?: string): string {
   const dirs = overrides ? [templatesDir, overrides] : [templatesDir];
   const key = `${dirs.join('\u0000')}\u0000${target}/${template}`;
-  let fn = compiled.get(key);
-  if (!fn) {
-    const env = environment(target, dirs);
-    const own = overrides ? join(overrides, target, template) : undefined;
-    const file = own && existsSync(own) ? own : join(templatesDir, target, template);
-    fn = env.compile(readFileSync(file, 'utf8'), OPTIONS) as Template;
-    compiled.set(key, fn);
+  const own = overrides ? join(overrides, target, template) : undefined;
+  const file = own && existsSync(own) ? own : join(templatesDir, target, template);
+  try {
+    let fn = compiled.get(key);
+    if (!fn) {
+      fn = environment(target, dirs).compile(readFileSync(file, 'utf8'), OPTIONS) as Template;
+      compiled.set(key, fn);
+    }
+    return fn(view);
+  } catch (e) {
+    throw templateError(e, file);
   }
-  return fn(view);
+}
+
+/**
+ * Handlebars says where a template broke in its message: "Parse error on line 3:" when parsing,
+ * "... - 3:4" for a strict-mode lookup. Turn that into the one diagnostic form, at the template.
+ */
+function templateError(e: unknown, file: string): unknown {
+  if (!(e instanceof Error) || e instanceof LbgenError) return e;
+  const parse = /Parse error on line (\d+):/.exec(e.message);
+  const lookup = / - (\d+):(\d+)$/.exec(e.message);
+  if (!parse && !lookup && !/not defined in|Missing helper|partial .* could not be found/i.test(e.message)) return e;
+  const line = Number(parse?.[1] ?? lookup?.[1] ?? 1);
+  const column = lookup ? Number(lookup[2]) + 1 : 1;
+  const lines = e.message.split('\n');
+  const message = (parse ? `${lines[0]!} ${lines[lines.length - 1]!}` : lines[0]!).replace(/ - \d+:\d+$/, '').replace(/ in \[object Object\]/, '');
+  return new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line, column, message: `template: ${message}` }]);
 }

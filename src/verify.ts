@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RenderedFile } from './targets/target.js';
+
+/** One validator's verdict on one written file; `missing` when the validator is not installed. */
+export type Verification = { readonly file: string; readonly tool: string; readonly status: 'passed' | 'failed' | 'missing'; readonly findings: readonly string[] };
+
+type Validator = { tool: string; args: (file: string, dir: string) => string[]; env?: Record<string, string> };
+
+/** Which validator judges which output file. */
+const VALIDATORS: Record<string, Validator> = {
+  'nginx.conf': { tool: 'nginx', args: (f, dir) => ['-t', '-q', '-p', dir, '-e', join(dir, 'error.log'), '-c', f, '-g', `pid ${join(dir, 'nginx.pid')};`] },
+  'haproxy.cfg': { tool: 'haproxy', args: (f) => ['-c', '-q', '-f', f] },
+  'cloudformation-alb.yaml': { tool: 'cfn-lint', args: (f) => ['--format', 'parseable', f] },
+};
+
+const installed = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Run the real validators that are on PATH on a copy of each file in a temporary folder, and map
+ * their findings (which name the copy) back to the written file. Certificates and host names are
+ * resolved as on this machine: a missing certificate here is a finding, not a false alarm.
+ */
+export function verify(files: readonly RenderedFile[], outDir: string): Verification[] {
+  const sandbox = mkdtempSync(join(tmpdir(), 'lbgen-verify-'));
+  try {
+    return files.flatMap((f): Verification[] => {
+      const v = VALIDATORS[f.path];
+      if (!v) return [];
+      const shown = join(outDir, f.path);
+      if (!installed(v.tool)) return [{ file: shown, tool: v.tool, status: 'missing', findings: [] }];
+      const copy = join(sandbox, f.path);
+      writeFileSync(copy, f.text);
+      const r = spawnSync(v.tool, v.args(copy, sandbox), { encoding: 'utf8', timeout: 120_000 });
+      const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.split(copy).join(shown);
+      const findings = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/syntax is ok|test is successful|Configuration file is valid/i.test(l));
+      const failed = r.status !== 0 || findings.some((l) => /\[(emerg|alert|crit|error|warn|WARNING|ALERT)\]|:\d+:\d+:|^[EW]\d{4}/.test(l));
+      return [{ file: shown, tool: v.tool, status: failed ? 'failed' : 'passed', findings }];
+    });
+  } finally {
+    rmSync(sandbox, { recursive: true, force: true });
+  }
+}
