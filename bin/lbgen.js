@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+// The CLI is one bundle with its validator and templates precompiled (npm run build makes it).
+import { main } from '../dist/lbgen.js';
 
 process.exitCode = await main(process.argv.slice(2));

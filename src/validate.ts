@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import * as AjvModule from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
-type AjvInstance = { addKeyword(def: { keyword: string; schemaType: string }): unknown; compile(schema: object): ValidateFunction };
-import { type Diagnostic, didYouMean, error } from './diagnostics.js';
+import { type Diagnostic, didYouMean, error, pointerToSegments } from './diagnostics.js';
 import type { Topology } from './topology.js';
 import { schemaPath } from './paths.js';
+import { precompiled } from './precompiled.js';
+import ajvOptions from './ajv-options.json' with { type: 'json' };
 
 type SchemaNode = { properties?: Record<string, unknown>; 'x-expected'?: string; type?: string | string[] };
+type AjvInstance = { addKeyword(def: { keyword: string; schemaType: string }): unknown; compile(schema: object): ValidateFunction };
 
 let compiled: ValidateFunction | undefined;
 
@@ -14,12 +16,13 @@ export function topologySchema(): object {
   return JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
 }
 
-/** Compiled once per process, on first use: commands that never validate never pay for it. */
+/** Compiled once per process, on first use (precompiled in the bundle): commands that never validate never pay for it. */
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  // ajv is CommonJS: under ESM its class arrives as the default export.
-  const Ajv = AjvModule.default as unknown as new (o: Options) => AjvInstance;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  if (precompiled) return (compiled = precompiled.validate);
+  // Loaded only here: the bundle carries the standalone validator and never needs ajv's compiler.
+  const Ajv = (createRequire(import.meta.url)('ajv/dist/2020.js') as { default: new (o: Options) => AjvInstance }).default;
+  const ajv = new Ajv(ajvOptions as Options);
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
   const fn = ajv.compile(topologySchema());
   compiled = fn;
@@ -32,8 +35,9 @@ export function validate(data: unknown): { topology: Topology | null; diagnostic
   if (check(data)) return { topology: data as Topology, diagnostics: [] };
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  const schema = topologySchema();
   for (const e of check.errors ?? []) {
-    const d = describe(e);
+    const d = describe(e, parentSchema(schema, e.schemaPath), valueAt(data, e.instancePath));
     if (!d) continue;
     const id = `${d.pointer}\u0000${d.message}`;
     if (!seen.has(id)) diagnostics.push(d);
@@ -54,10 +58,24 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function describe(e: ErrorObject): Diagnostic | null {
-  const schema = (e.parentSchema ?? {}) as SchemaNode;
+/** The schema object holding the failed keyword: `#/$defs/id/pattern` → the `id` definition. */
+function parentSchema(schema: object, schemaPath: string): SchemaNode {
+  let node: unknown = schema;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1)) {
+    node = (node as Record<string, unknown> | undefined)?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return (node ?? {}) as SchemaNode;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const seg of pointerToSegments(pointer)) node = (node as Record<string, unknown> | undefined)?.[seg];
+  return node;
+}
+
+function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnostic | null {
   const at = e.instancePath;
-  const got = ` (got ${show(e.data)})`;
+  const got = ` (got ${show(value)})`;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
@@ -74,7 +92,7 @@ function describe(e: ErrorObject): Diagnostic | null {
     case 'propertyNames':
       return null; // reported by the inner error, which names the key
     case 'enum':
-      return error(at, `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}${got}`, suggest(e.data, p.allowedValues as unknown[]));
+      return error(at, `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}${got}`, suggest(value, p.allowedValues as unknown[]));
     case 'const':
       return error(at, `must be ${JSON.stringify(p.allowedValue)}${got}`);
     case 'type': {

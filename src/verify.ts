@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,15 @@ import type { RenderedFile } from './targets/target.js';
 
 /** One validator's verdict on one written file; `missing` when the validator is not installed. */
 export type Verification = { readonly file: string; readonly tool: string; readonly status: 'passed' | 'failed' | 'missing'; readonly findings: readonly string[] };
+
+type ChildProcess = typeof import('node:child_process');
+
+/** child_process is loaded only when --verify asks for it: every other run starts faster without it. */
+function run(command: string, args: string[], timeout?: number): { status: number | null; output: string } {
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as ChildProcess;
+  const r = spawnSync(command, args, { encoding: 'utf8', ...(timeout ? { timeout } : {}) });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
 
 type Validator = { tool: string; args: (file: string, dir: string) => string[]; env?: Record<string, string> };
 
@@ -16,7 +25,7 @@ const VALIDATORS: Record<string, Validator> = {
   'cloudformation-alb.yaml': { tool: 'cfn-lint', args: (f) => ['--format', 'parseable', f] },
 };
 
-const installed = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+const installed = (tool: string): boolean => run('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /**
  * Run the real validators that are on PATH on a copy of each file in a temporary folder, and map
@@ -33,8 +42,8 @@ export function verify(files: readonly RenderedFile[], outDir: string): Verifica
       if (!installed(v.tool)) return [{ file: shown, tool: v.tool, status: 'missing', findings: [] }];
       const copy = join(sandbox, f.path);
       writeFileSync(copy, f.text);
-      const r = spawnSync(v.tool, v.args(copy, sandbox), { encoding: 'utf8', timeout: 120_000 });
-      const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.split(copy).join(shown);
+      const r = run(v.tool, v.args(copy, sandbox), 120_000);
+      const text = r.output.split(copy).join(shown);
       const findings = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/syntax is ok|test is successful|Configuration file is valid/i.test(l));
       const failed = r.status !== 0 || findings.some((l) => /\[(emerg|alert|crit|error|warn|WARNING|ALERT)\]|:\d+:\d+:|^[EW]\d{4}/.test(l));
       return [{ file: shown, tool: v.tool, status: failed ? 'failed' : 'passed', findings }];

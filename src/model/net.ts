@@ -1,4 +1,19 @@
-import { isIPv4, isIPv6 } from 'node:net';
+
+/** Dotted quad, each 0-255, no leading zeros (node:net's isIPv4 costs a large regex compile at start-up). */
+export function isIPv4(a: string): boolean {
+  const parts = a.split('.');
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+/** Eight groups of 1-4 hex digits, or fewer around one '::' (the schema already excludes embedded IPv4). */
+export function isIPv6(a: string): boolean {
+  const halves = a.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.map((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.flat().every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  const count = groups.flat().length;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 export type ParsedCidr = { address: string; prefix: number; family: 4 | 6 };
 

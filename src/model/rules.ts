@@ -2,8 +2,7 @@ import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, warning, 
 import type { Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
-import { parseCidr } from './net.js';
-import { isIPv4 } from 'node:net';
+import { isIPv4, parseCidr } from './net.js';
 
 /** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
 type Rule = (t: Topology) => Diagnostic[];

@@ -1,8 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import { LbgenError } from '../diagnostics.js';
 import { templatesDir } from '../paths.js';
+import { precompiled } from '../precompiled.js';
+
+type HandlebarsApi = typeof import('handlebars');
+
+/** The full Handlebars compiler, loaded only when templates are compiled at run time (tests, --templates). */
+let compiler: HandlebarsApi | undefined;
+const handlebars = (): HandlebarsApi => (compiler ??= createRequire(import.meta.url)('handlebars') as HandlebarsApi);
 
 type Template = (view: unknown) => string;
 
@@ -11,16 +18,16 @@ type Template = (view: unknown) => string;
  * strict (a mistyped `{{field}}` throws), only the built-in block helpers (every decision stays in
  * TypeScript). Partials are templates/<target>/partials/*.hbs, named by file name.
  */
-const environments = new Map<string, typeof Handlebars>();
+const environments = new Map<string, HandlebarsApi>();
 const compiled = new Map<string, Template>();
 
 const OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: true } as const;
 
-function environment(target: string, dirs: readonly string[]): typeof Handlebars {
+function environment(target: string, dirs: readonly string[]): HandlebarsApi {
   const key = `${target}\u0000${dirs.join('\u0000')}`;
   let env = environments.get(key);
   if (env) return env;
-  env = Handlebars.create();
+  env = handlebars().create();
   for (const dir of dirs) {
     const partials = join(dir, target, 'partials');
     if (!existsSync(partials)) continue;
@@ -37,6 +44,8 @@ function environment(target: string, dirs: readonly string[]): typeof Handlebars
  * a file there (same relative name) replaces the built-in one; built-ins fill the rest.
  */
 export function renderTemplate(target: string, template: string, view: unknown, overrides?: string): string {
+  const ready = overrides ? undefined : precompiled?.templates[`${target}/${template}`];
+  if (ready) return ready(view);
   const dirs = overrides ? [templatesDir, overrides] : [templatesDir];
   const key = `${dirs.join('\u0000')}\u0000${target}/${template}`;
   const own = overrides ? join(overrides, target, template) : undefined;

@@ -1,0 +1,73 @@
+// Build the one-file CLI bundle (dist/lbgen.js) with its validator and templates precompiled:
+// the JSON Schema becomes ajv standalone code, every template a Handlebars precompiled spec,
+// so a run compiles nothing at start-up. Generated into build/ (not committed), on every build.
+import { mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const out = join(root, 'build', 'generated');
+mkdirSync(out, { recursive: true });
+
+// 1. ajv standalone validator, with the same options as src/validate.ts.
+const Ajv2020 = require('ajv/dist/2020').default;
+const standalone = require('ajv/dist/standalone').default;
+const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'ajv-options.json'), 'utf8'));
+const ajv = new Ajv2020({ ...ajvOptions, code: { source: true } });
+ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
+writeFileSync(join(out, 'validator.cjs'), standalone(ajv, ajv.compile(schema)));
+
+// 2. Handlebars precompiled templates and partials, with the options of src/render/handlebars.ts.
+const Handlebars = require('handlebars');
+const options = { noEscape: true, strict: true, knownHelpersOnly: true };
+const templatesDir = join(root, 'templates');
+const lines = ["import Handlebars from 'handlebars/runtime.js';", 'const environments = {};', 'export const templates = {};'];
+for (const target of readdirSync(templatesDir).sort()) {
+  lines.push(`{ const env = Handlebars.create(); environments[${JSON.stringify(target)}] = env;`);
+  const partials = join(templatesDir, target, 'partials');
+  for (const f of existsSync(partials) ? readdirSync(partials).sort() : []) {
+    if (!f.endsWith('.hbs')) continue;
+    const spec = Handlebars.precompile(readFileSync(join(partials, f), 'utf8'), options);
+    lines.push(`  env.registerPartial(${JSON.stringify(basename(f, '.hbs'))}, env.template(${spec}));`);
+  }
+  for (const f of readdirSync(join(templatesDir, target)).sort()) {
+    if (!f.endsWith('.hbs')) continue;
+    const spec = Handlebars.precompile(readFileSync(join(templatesDir, target, f), 'utf8'), options);
+    lines.push(`  templates[${JSON.stringify(`${target}/${f}`)}] = env.template(${spec});`);
+  }
+  lines.push('}');
+}
+writeFileSync(join(out, 'templates.mjs'), `${lines.join('\n')}\n`);
+
+writeFileSync(join(out, 'precompiled.mjs'), [
+  "import validate from './validator.cjs';",
+  "import { templates } from './templates.mjs';",
+  `export const precompiled = { validate, templates, version: ${JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)} };`,
+  '',
+].join('\n'));
+
+// 3. One bundle: src/precompiled.ts (null in the unbundled build, where tests compile at run time) is swapped for the generated one.
+const result = await esbuild.build({
+  entryPoints: [join(root, 'src', 'cli.ts')],
+  outfile: join(root, 'dist', 'lbgen.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  legalComments: 'none',
+  minify: true,
+  metafile: true,
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __lbgenRequire } from 'node:module'; const require = __lbgenRequire(import.meta.url);" },
+  plugins: [{
+    name: 'precompiled',
+    setup(build) {
+      build.onResolve({ filter: /\/precompiled\.js$/ }, () => ({ path: join(out, 'precompiled.mjs') }));
+    },
+  }],
+});
+if (process.env.LBGEN_BUNDLE_REPORT) console.log(await esbuild.analyzeMetafile(result.metafile));
