@@ -1,0 +1,39 @@
+/**
+ * End-to-end behaviour of lbgen's nginx.conf: the real nginx in front of local backends, on
+ * loopback only. Checks are numbered as in issue 5; failover goes last since it kills a backend.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
+import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './e2e/checks-policy.js';
+import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
+import { type Stack, startStack } from './e2e/stack.js';
+import { childrenOf } from './e2e/workers.js';
+import { requireTool } from './helpers/validators.js';
+
+const missing = requireTool('nginx');
+
+describe('e2e nginx', { skip: missing ?? false }, () => {
+  let s: Stack;
+  before(async () => {
+    s = await startStack('nginx');
+  });
+  after(() => s?.stop());
+
+  test('1 plain HTTP answers 301 to HTTPS, same host, path, query and port', () => redirectsToHttps(s));
+  test('2 round robin takes turns over every backend', () => roundRobinReachesAll(s));
+  test('2 least connections reaches every backend', () => leastConnReachesAll(s));
+  test('2 nginx runs more than one worker (least_conn must count across them)', () => {
+    const workers = childrenOf(s.proc.child.pid!).filter((c) => c.cmdline.includes('worker process'));
+    assert.ok(workers.length >= 2, `${workers.length} worker(s): ${JSON.stringify(workers)}`);
+  });
+  test('2 least connections: new requests go to the one idle backend', () => leastConnPrefersIdle(s));
+  test('3 WebSocket upgrade echoes through the proxy', () => webSocketEchoes(s));
+  test('4 stickiness by source address, plain and WebSocket; clients spread', () => stickiness(s));
+  test('6 allowFrom: allowed addresses answered, another loopback address 403', () => allowFrom(s));
+  test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', () => rateLimit(s));
+  test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', () => securityHeaders(s));
+  test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', () => forwardedHeaders(s));
+  test('5 documented gap: nginx open source keeps a backend whose /health is 503 in rotation', () => nginxHealthGap(s));
+  test('5 failover: killing a backend under traffic fails no request', () => killWhileTrafficFlows(s));
+});

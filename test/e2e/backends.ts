@@ -1,0 +1,101 @@
+/**
+ * Small backends on 127.0.0.1, HTTP and WebSocket on one port. Each answers with its own id and
+ * what it received, so a check can see through the proxy: which server answered, which headers the
+ * proxy added. `/health` answers the status set by setHealth(); `?hold=MS` delays the answer, to
+ * park a request on whichever server the proxy chose.
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export type Echo = { id: string; path: string; headers: Record<string, string | string[] | undefined>; remoteAddress: string };
+
+/** Longer than any proxy's idle timeout towards backends (nginx: 4s), so the proxy always closes first. */
+const KEEP_ALIVE_MS = 15_000;
+
+export class Backend {
+  port = 0;
+  health = 200;
+  /** Requests being answered now (held ones included), by path. */
+  readonly inFlight = new Map<string, number>();
+  /** Every request received, in order: path only. */
+  readonly seen: string[] = [];
+  private server: Server | null = null;
+  private sockets = new Set<Socket>();
+
+  constructor(readonly id: string) {}
+
+  /** Listen (again, after kill) on `port`, or on a free one the first time. */
+  async start(port = this.port): Promise<void> {
+    const server = createServer((req, res) => this.answer(req, res));
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1000;
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    this.attachWebSocket(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  /** As a crashed process: no more listening, every open connection reset at once. */
+  kill(): void {
+    this.server?.close();
+    this.server = null;
+    for (const s of this.sockets) s.resetAndDestroy();
+    this.sockets.clear();
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.kill();
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  get alive(): boolean {
+    return this.server !== null;
+  }
+
+  active(prefix = '/'): number {
+    let n = 0;
+    for (const [path, count] of this.inFlight) if (path.startsWith(prefix)) n += count;
+    return n;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://backend');
+    this.seen.push(url.pathname);
+    if (url.pathname === '/health') {
+      res.writeHead(this.health, { 'content-type': 'text/plain' }).end(`${this.id} ${this.health}\n`);
+      return;
+    }
+    const hold = Number(url.searchParams.get('hold') ?? 0);
+    this.inFlight.set(url.pathname, (this.inFlight.get(url.pathname) ?? 0) + 1);
+    const done = () => this.inFlight.set(url.pathname, this.inFlight.get(url.pathname)! - 1);
+    setTimeout(() => {
+      done();
+      const body: Echo = { id: this.id, path: req.url ?? '', headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
+      if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }, hold);
+  }
+
+  /** Every message comes back as {id, echo}; the upgrade request's headers are sent first. */
+  private attachWebSocket(server: Server): void {
+    const wss = new WebSocketServer({ server });
+    wss.on('connection', (ws, req) => {
+      ws.send(JSON.stringify({ id: this.id, headers: req.headers, path: req.url }));
+      ws.on('message', (data) => ws.send(JSON.stringify({ id: this.id, echo: data.toString() })));
+    });
+  }
+}
+
+export async function startBackends(ids: readonly string[]): Promise<Backend[]> {
+  const all = ids.map((id) => new Backend(id));
+  await Promise.all(all.map((b) => b.start()));
+  return all;
+}

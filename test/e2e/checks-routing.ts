@@ -1,0 +1,101 @@
+/**
+ * Checks 1-4: redirect to HTTPS, balancing (round robin, least connections across workers),
+ * WebSocket, stickiness. Each takes a running stack and throws (assert) when the proxy misbehaves.
+ */
+import assert from 'node:assert/strict';
+import { countIds, echoOf, parallel, request, wsRoundTrip } from './client.js';
+import { assertNoHsts, idOf } from './expect.js';
+import { until } from './proc.js';
+import type { Stack } from './stack.js';
+import { BACKEND_IDS, DOMAIN, ROUTES } from './topology.js';
+
+const https = (s: Stack, path: string, from?: string) => request({ port: s.ports.https, path, ...(from ? { from } : {}) });
+
+/** 1: 301 to the same host, path and query on HTTPS, with the HTTPS port since it is not 443. */
+export async function redirectsToHttps(s: Stack): Promise<void> {
+  for (const path of ['/', '/some/deep/path?a=1&b=two%20words', `${ROUTES.api}?x=y`, `${ROUTES.ws}/chat`]) {
+    for (const host of [DOMAIN, `${DOMAIN}:${s.ports.http}`]) {
+      const r = await request({ port: s.ports.http, path, tls: false, headers: { host } });
+      assert.equal(r.status, 301, `GET http://${host}${path}`);
+      assert.equal(r.headers.location, `https://${DOMAIN}:${s.ports.https}${path}`, `Location for http://${host}${path}`);
+      assertNoHsts(r, `the redirect of ${path}`);
+    }
+  }
+}
+
+/** 2a: sequential requests to a round-robin pool take turns over every backend. */
+export async function roundRobinReachesAll(s: Stack): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < 9; i++) ids.push(idOf(await https(s, `${ROUTES.rr}?i=${i}`), `${ROUTES.rr} #${i}`));
+  const counts = countIds(ids);
+  assert.deepEqual(Object.keys(counts).sort(), [...BACKEND_IDS], `round robin reaches every backend: ${JSON.stringify(counts)}`);
+  assert.ok(Math.max(...Object.values(counts)) - Math.min(...Object.values(counts)) <= 1, `round robin takes turns: ${JSON.stringify(counts)}`);
+}
+
+/** 2b: a least-connections pool reaches every backend too. */
+export async function leastConnReachesAll(s: Stack): Promise<void> {
+  const ids = await parallel(12, (i) => https(s, `/lc-spread?i=${i}`).then((r) => idOf(r, `/ #${i}`)));
+  assert.deepEqual(Object.keys(countIds(ids)).sort(), [...BACKEND_IDS], `least connections reaches every backend: ${JSON.stringify(countIds(ids))}`);
+}
+
+/** Long enough for the quick requests that follow, short enough to keep the suite fast. */
+const PARK_MS = 1500;
+
+/** Send a held request to `/`; once it reached a backend, that backend's id. */
+async function park(s: Stack, n: number, parked: Promise<unknown>[]): Promise<string> {
+  const before = s.backends.map((b) => b.active('/park'));
+  parked.push(https(s, `/park?hold=${PARK_MS}&n=${n}`));
+  return until(`parked request #${n} to reach a backend`, 2000, async () => {
+    const i = s.backends.findIndex((b, k) => b.active('/park') > before[k]!);
+    return i < 0 ? undefined : s.backends[i]!.id;
+  }, 10);
+}
+
+/**
+ * 2c: with slow requests parked on all backends but one, every new request goes to the idle one.
+ * nginx must run more than one worker here: without a shared zone each worker would count only
+ * its own connections, and a request taken by the other worker would land on a busy backend.
+ */
+export async function leastConnPrefersIdle(s: Stack): Promise<void> {
+  const parked: Promise<unknown>[] = [];
+  try {
+    const first = await park(s, 1, parked);
+    const second = await park(s, 2, parked);
+    assert.notEqual(second, first, `the second slow request went to the busy backend ${first} instead of an idle one`);
+    const idle = BACKEND_IDS.find((id) => id !== first && id !== second)!;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(idOf(await https(s, `/quick?i=${i}`, `127.0.0.${10 + i}`), `/quick #${i}`));
+    assert.deepEqual(countIds(ids), { [idle]: ids.length }, `with ${first} and ${second} busy, new requests go to ${idle}`);
+  } finally {
+    // Let the held requests end here, whatever happened, so none outlives the check.
+    await Promise.allSettled(parked);
+  }
+}
+
+/** 3: an upgrade on the WebSocket route succeeds and messages echo through the proxy. */
+export async function webSocketEchoes(s: Stack): Promise<void> {
+  const r = await wsRoundTrip(s.ports.https, ROUTES.ws, 'hello through the proxy');
+  assert.ok(BACKEND_IDS.includes(r.hello.id as never), `greeting from a backend: ${JSON.stringify(r.hello)}`);
+  assert.deepEqual(r.echo, { id: r.hello.id, echo: 'hello through the proxy' });
+  const deeper = await wsRoundTrip(s.ports.https, `${ROUTES.ws}/room/1`, 'deeper');
+  assert.equal(deeper.echo.echo, 'deeper', '/ws/... is the WebSocket route too');
+  // A plain request on the WebSocket route must not be turned into an upgrade towards the backend.
+  const plain = echoOf(await https(s, ROUTES.ws));
+  assert.notEqual(String(plain.headers.connection ?? '').toLowerCase(), 'upgrade', 'no "Connection: upgrade" on a request that asked for none');
+}
+
+/** 4: one client always lands on one backend, plain and WebSocket; many clients spread. */
+export async function stickiness(s: Stack): Promise<void> {
+  for (const from of ['127.0.0.1', '127.0.0.7', '127.0.1.7']) {
+    const plain: string[] = [];
+    for (let i = 0; i < 6; i++) plain.push(idOf(await https(s, `${ROUTES.sticky}?i=${i}`, from), `${ROUTES.sticky} from ${from}`));
+    const ws: string[] = [];
+    for (let i = 0; i < 3; i++) ws.push((await wsRoundTrip(s.ports.https, ROUTES.ws, `m${i}`, from)).echo.id);
+    assert.deepEqual(countIds([...plain, ...ws]), { [plain[0]!]: 9 }, `client ${from}: plain ${plain.join(',')} WebSocket ${ws.join(',')}`);
+  }
+  const clients = Array.from({ length: 30 }, (_, i) => `127.0.${2 + (i % 3)}.${10 + i}`);
+  const first = await parallel(clients.length, (i) => https(s, ROUTES.sticky, clients[i]).then((r) => idOf(r, `client ${clients[i]}`)));
+  const again = await parallel(clients.length, (i) => https(s, ROUTES.sticky, clients[i]).then((r) => idOf(r, `client ${clients[i]}`)));
+  assert.deepEqual(again, first, 'each of many clients keeps its backend');
+  assert.ok(Object.keys(countIds(first)).length >= 2, `many clients spread over the backends: ${JSON.stringify(countIds(first))}`);
+}

@@ -1,0 +1,84 @@
+/**
+ * Clients of the proxy under test. Every request opens its own connection (no shared agent), so a
+ * check controls exactly which client (local address) the proxy sees; the self-signed certificate
+ * is accepted on purpose.
+ */
+import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import WebSocket from 'ws';
+import type { Echo } from './backends.js';
+
+export type Reply = { status: number; headers: IncomingHttpHeaders; body: string; ms: number };
+
+export type RequestOptions = {
+  port: number;
+  path: string;
+  tls?: boolean;
+  /** The client's address: any 127.x.y.z works on Linux. */
+  from?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+};
+
+export function request(o: RequestOptions): Promise<Reply> {
+  const t0 = Date.now();
+  const send = o.tls === false ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const req = send({
+      host: '127.0.0.1', port: o.port, path: o.path, method: o.method ?? 'GET', headers: o.headers ?? {},
+      localAddress: o.from ?? '127.0.0.1', agent: false, rejectUnauthorized: false, timeout: o.timeoutMs ?? 10_000,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: Date.now() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${o.path} in ${o.timeoutMs ?? 10_000} ms`)));
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+/** The backend's echo in a proxied answer; fails with the answer when it is not one. */
+export function echoOf(r: Reply): Echo {
+  try {
+    const e = JSON.parse(r.body) as Echo;
+    if (typeof e.id === 'string') return e;
+  } catch {
+    // fall through
+  }
+  throw new Error(`not a backend answer: ${r.status} ${r.body.slice(0, 200)}`);
+}
+
+export type WsResult = { hello: { id: string; headers: Record<string, string> }; echo: { id: string; echo: string } };
+
+/** Open a WebSocket through the proxy, read the backend's greeting, send `message`, read the echo. */
+export function wsRoundTrip(port: number, path: string, message: string, from = '127.0.0.1'): Promise<WsResult> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, { rejectUnauthorized: false, localAddress: from, handshakeTimeout: 5000 });
+    const got: unknown[] = [];
+    ws.on('open', () => ws.send(message));
+    ws.on('message', (data) => {
+      got.push(JSON.parse(data.toString()));
+      if (got.length === 2) {
+        ws.close();
+        resolve({ hello: got[0] as WsResult['hello'], echo: got[1] as WsResult['echo'] });
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.on('error', reject);
+  });
+}
+
+/** n answers of `one()` run in parallel. */
+export const parallel = <T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+
+/** How many answers came from each backend id. */
+export function countIds(ids: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const id of ids) out[id] = (out[id] ?? 0) + 1;
+  return out;
+}

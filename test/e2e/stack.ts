@@ -1,0 +1,109 @@
+/**
+ * One proxy under test with its backends: render the e2e topology with lbgen's generate(), start
+ * the real nginx or haproxy on the output, and stop everything again. The only edits to the
+ * rendered text are system paths (nginx's access log) and, for the mutation tests, the `mutate`
+ * function a test passes on purpose.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyse, generate } from '../../src/pipeline.js';
+import type { Model } from '../../src/model/model.js';
+import { type Backend, startBackends } from './backends.js';
+import { type Proc, freePort, start, waitForPorts } from './proc.js';
+import { BACKEND_IDS, type Ports, STATS, type TlsFiles, topologyText } from './topology.js';
+
+export type ProxyName = 'nginx' | 'haproxy';
+
+export type Stack = {
+  readonly proxy: ProxyName;
+  readonly backends: readonly Backend[];
+  readonly ports: Ports;
+  readonly model: Model;
+  /** The configuration the proxy runs (after path edits and any mutation). */
+  readonly config: string;
+  readonly dir: string;
+  readonly proc: Proc;
+  readonly statsPassword: string;
+  backend(id: string): Backend;
+  stop(): Promise<void>;
+};
+
+export type StackOptions = { mutate?: (config: string) => string };
+
+/** A self-signed pair for 127.0.0.1, plus HAProxy's combined PEM. */
+function makeTls(dir: string): TlsFiles {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const bundle = join(dir, 'bundle.pem');
+  writeFileSync(bundle, readFileSync(cert, 'utf8') + readFileSync(key, 'utf8'));
+  return { cert, key, bundle };
+}
+
+async function choosePorts(backends: readonly Backend[]): Promise<Ports> {
+  const [http, https, stats] = [await freePort(), await freePort(), await freePort()];
+  return { http, https, stats, backends: backends.map((b) => b.port) };
+}
+
+function render(proxy: ProxyName, text: string): { model: Model; config: string } {
+  const opts = { file: 'e2e-topology.yaml', targets: [proxy] } as const;
+  const model = analyse(text, opts).model;
+  const file = generate(text, opts).files.find((f) => f.path === (proxy === 'nginx' ? 'nginx.conf' : 'haproxy.cfg'));
+  if (!file) throw new Error(`lbgen rendered no configuration for ${proxy}`);
+  return { model, config: file.text };
+}
+
+function launch(proxy: ProxyName, dir: string, config: string, statsPassword: string): Proc {
+  if (proxy === 'nginx') {
+    // The rendered access log is a system path: the running copy writes into the sandbox instead.
+    const conf = config.split('/var/log/nginx/').join(`${dir}/logs/`);
+    const file = join(dir, 'nginx.conf');
+    writeFileSync(file, conf);
+    return start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `daemon off; pid ${dir}/nginx.pid;`]);
+  }
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, config);
+  return start('haproxy', 'haproxy', ['-f', file, '-db'], { ...process.env, [STATS.passwordEnv]: statsPassword });
+}
+
+export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), `lbgen-e2e-${proxy}-`));
+  mkdirSync(join(dir, 'logs'));
+  const backends = await startBackends(BACKEND_IDS);
+  let proc: Proc | undefined;
+  const stop = async () => {
+    await proc?.stop();
+    await Promise.all(backends.map((b) => b.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports = await choosePorts(backends);
+    const rendered = render(proxy, topologyText(ports, makeTls(dir)));
+    const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
+    const statsPassword = randomBytes(12).toString('hex');
+    proc = launch(proxy, dir, config, statsPassword);
+    await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
+    const backend = (id: string) => backends.find((b) => b.id === id) ?? assertNever(id);
+    return { proxy, backends, ports, model: rendered.model, config, dir, proc, statsPassword, backend, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function assertNever(id: string): never {
+  throw new Error(`no backend ${id}`);
+}
+
+/** The nginx error log of a stack, for failure messages. */
+export function errorLog(stack: Stack): string {
+  try {
+    return readFileSync(join(stack.dir, 'logs', 'error.log'), 'utf8');
+  } catch {
+    return stack.proc.output();
+  }
+}
