@@ -1,15 +1,15 @@
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { LbgenError, UsageError, isError } from './diagnostics.js';
+import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
 import { analyse, generate, type Options } from './pipeline.js';
 import { type OutputOptions, painter, report, strictly } from './report.js';
-import { TARGET_NAMES } from './targets/index.js';
+import { TARGETS, TARGET_NAMES } from './targets/index.js';
 import type { TargetName } from './targets/target.js';
 import { topologySchema } from './validate.js';
-import { findDrift, writeFiles } from './write.js';
+import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
 import { explainTable } from './explain.js';
 import { type Verification, verify } from './verify.js';
 
@@ -139,22 +139,36 @@ function reportVerification(results: readonly Verification[], out: OutputOptions
 
 export function check(file: string, flags: TargetFlags & { out: string }, out: OutputOptions): number {
   const text = readTopology(file);
-  const result = withStrict(flags.strict, () => generate(text, options(file, flags)));
+  const opts = options(file, flags);
+  const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce(result.diagnostics, flags.strict);
-  const drift = findDrift(flags.out, result.files);
+  const drift = findDrift(flags.out, result.files, ownedFiles(opts.targets));
+  if (out.format === 'json') {
+    report([...list, ...drift.map((d) => driftDiagnostic(d, flags.out))], out);
+    return drift.length ? 1 : 0;
+  }
   report(list, out);
   const c = painter(out.color);
   for (const d of drift) {
     const where = join(flags.out, d.path);
-    if (out.format === 'text') {
-      if (d.kind === 'missing') process.stderr.write(`${c.red('missing')}: ${where} (render would write it)\n`);
-      else process.stdout.write(createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 }));
-    }
+    if (d.kind === 'missing') process.stderr.write(`${c.red('missing')}: ${where} (render would write it)\n`);
+    else if (d.kind === 'extra') process.stderr.write(`${c.red('extra')}: ${where} (render would no longer write it)\n`);
+    else process.stdout.write(createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 }));
   }
-  if (!out.quiet && out.format === 'text') {
+  if (!out.quiet) {
     process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${file}\n` : `${flags.out}: up to date with ${file}\n`);
   }
   return drift.length ? 1 : 0;
+}
+
+/** Every file name the targets can write, so that a stale one left in the folder counts as drift. */
+function ownedFiles(targets: readonly TargetName[]): string[] {
+  return targets.flatMap((t) => [...TARGETS[t].files.map((f) => f.path), ...(TARGETS[t].extraFiles ?? [])]);
+}
+
+function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {
+  const message = { missing: 'missing: render would write it', extra: 'extra: render would no longer write it', changed: 'differs from what render would write' }[d.kind];
+  return { severity: 'error', file: join(dir, d.path), line: d.kind === 'changed' ? firstDifference(d.actual, d.expected) : 1, column: 1, path: '(output)', pointer: '', message };
 }
 
 export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {

@@ -40,15 +40,30 @@ export function writeFiles(dir: string, files: readonly RenderedFile[]): void {
   for (const [temp, final] of temps) renameSync(temp, final);
 }
 
-export type Drift = { readonly path: string; readonly kind: 'missing' | 'changed'; readonly expected: string; readonly actual: string };
+export type Drift = { readonly path: string; readonly kind: 'missing' | 'changed' | 'extra'; readonly expected: string; readonly actual: string };
 
-/** What differs between the folder and the files render would write (only the files this render owns). */
-export function findDrift(dir: string, files: readonly RenderedFile[]): Drift[] {
+/**
+ * What differs between the folder and the files render would write. `owned` names every file the
+ * checked targets can write: one of those present but not rendered now is `extra` (a stale output).
+ */
+export function findDrift(dir: string, files: readonly RenderedFile[], owned: readonly string[]): Drift[] {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
   const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
-  return files.flatMap((f): Drift[] => {
+  const rendered = new Set(files.map((f) => f.path));
+  const changed = files.flatMap((f): Drift[] => {
     if (!present.has(f.path)) return [{ path: f.path, kind: 'missing', expected: f.text, actual: '' }];
     const actual = readFileSync(target(dir, f), 'utf8');
     return actual === f.text ? [] : [{ path: f.path, kind: 'changed', expected: f.text, actual }];
   });
+  const extra = owned.filter((p) => present.has(p) && !rendered.has(p)).map((p): Drift => ({ path: p, kind: 'extra', expected: '', actual: '' }));
+  return [...changed, ...extra];
+}
+
+/** The first line (1-based) where two texts differ. */
+export function firstDifference(a: string, b: string): number {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i + 1;
 }
