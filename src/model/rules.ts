@@ -49,6 +49,14 @@ const stickyContradictsBalance: Rule = (t) =>
     return out;
   });
 
+const poolOnlyBackups: Rule = (t) =>
+  sortedKeys(t.pools).flatMap((id) => {
+    const members = t.pools[id]!.servers.map((s) => t.servers[s]).filter((s) => s !== undefined);
+    return members.length && members.every((s) => s.backup === true)
+      ? [error(ptr(['pools', id, 'servers']), `every server of pool "${id}" is a backup: a backup serves only when a regular server of its pool is down, so list at least one that is not`)]
+      : [];
+  });
+
 const healthCheckTimeout: Rule = (t) =>
   sortedKeys(t.pools).flatMap((id) => {
     const hc = t.pools[id]!.healthCheck;
@@ -135,7 +143,7 @@ const unused: Rule = (t) => {
 };
 
 export const RULES: readonly Rule[] = [
-  routeToMissingPool, poolToMissingServer, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
+  routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
   expectStatusRange, durationsPositive, addressesValid, listenerConsistency, unused,
 ];
 

@@ -1,0 +1,114 @@
+/**
+ * fast-check arbitraries for topologies the schema accepts, drawn from the schema's own shapes:
+ * every field, valid by construction (references resolve, ports distinct, timeouts below intervals).
+ */
+import fc from 'fast-check';
+
+const label = fc.stringMatching(/^[a-z]([a-z0-9-]{0,8}[a-z0-9])?$/);
+const hostname = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => `${l.join('.')}.test`);
+const octet = fc.integer({ min: 0, max: 255 });
+const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, fc.integer({ min: 1, max: 254 })).map((o) => o.join('.'));
+const ipv6 = fc.tuple(fc.integer({ min: 1, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })).map(([a, b]) => `2001:db8:${a.toString(16)}::${b.toString(16)}`);
+const address = fc.oneof(hostname, ipv4, ipv6);
+const duration = (min: number, max: number) => fc.integer({ min, max }).chain((n) => fc.constantFrom(`${n}s`, n, `${n * 1000}ms`));
+const cidr = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 223 }), fc.constantFrom(8, 16, 24, 32)).map(([a, p]) => (p === 8 ? `${a}.0.0.0/8` : p === 16 ? `${a}.1.0.0/16` : p === 24 ? `${a}.1.2.0/24` : `${a}.1.2.3/32`)),
+  fc.constantFrom('2001:db8::/32', '::1/128', 'fd00::/8'),
+);
+const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/).filter((s) => s !== '.' && s !== '..');
+const path = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => `/${s.join('/')}`);
+const cspText = fc.stringMatching(/^[ !#%-~]{1,80}$/).filter((s) => s.trim() === s && s.length > 0);
+
+export type Generated = Record<string, unknown>;
+
+export const topologyArbitrary: fc.Arbitrary<Generated> = fc
+  .record({
+    name: fc.stringMatching(/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/),
+    serverCount: fc.integer({ min: 1, max: 5 }),
+    poolCount: fc.integer({ min: 1, max: 4 }),
+    addresses: fc.array(address, { minLength: 5, maxLength: 5 }),
+    ports: fc.array(fc.integer({ min: 1, max: 65535 }), { minLength: 5, maxLength: 5 }),
+    weights: fc.array(fc.option(fc.integer({ min: 1, max: 256 }), { nil: undefined }), { minLength: 5, maxLength: 5 }),
+    backups: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+    maxConns: fc.array(fc.option(fc.integer({ min: 1, max: 10000 }), { nil: undefined }), { minLength: 5, maxLength: 5 }),
+    pools: fc.array(
+      fc.record({
+        members: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 5 }),
+        balance: fc.option(fc.constantFrom('round-robin', 'least-connections', 'source-ip-hash'), { nil: undefined }),
+        sticky: fc.option(fc.oneof(
+          fc.constant({ by: 'source-ip' }),
+          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, 700000), setBy: fc.constantFrom('balancer', 'application') }),
+        ), { nil: undefined }),
+        health: fc.option(fc.record({ path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
+        timeouts: fc.option(fc.record({ connect: duration(1, 30), server: duration(1, 600), tunnel: duration(1, 7200) }), { nil: undefined }),
+        keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+      }),
+      { minLength: 4, maxLength: 4 },
+    ),
+    routes: fc.uniqueArray(path, { minLength: 4, maxLength: 4 }),
+    rootRoute: fc.boolean(),
+    websocket: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    rate: fc.array(fc.option(fc.record({ perSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 0, max: 100 }) }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+    allow: fc.array(fc.option(fc.uniqueArray(cidr, { minLength: 1, maxLength: 7 }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+    tls: fc.boolean(),
+    http2: fc.boolean(),
+    tls13: fc.boolean(),
+    csp: fc.option(cspText, { nil: undefined }),
+    hsts: fc.option(fc.integer({ min: 0, max: 63072000 }), { nil: undefined }),
+    stats: fc.boolean(),
+    perClient: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
+    idle: fc.option(duration(1, 5000), { nil: undefined }),
+    waf: fc.boolean(),
+    logs: fc.constantFrom('none', 'bucket', 'create'),
+  })
+  .map((g) => {
+    const servers: Record<string, unknown> = {};
+    for (let i = 0; i < g.serverCount; i++) {
+      servers[`s${i}`] = {
+        address: g.addresses[i], port: g.ports[i],
+        ...(g.weights[i] !== undefined ? { weight: g.weights[i] } : {}),
+        ...(g.backups[i] && i > 0 ? { backup: true } : {}),
+        ...(g.maxConns[i] !== undefined ? { maxConnections: g.maxConns[i] } : {}),
+      };
+    }
+    const pools: Record<string, unknown> = {};
+    for (let i = 0; i < g.poolCount; i++) {
+      const p = g.pools[i]!;
+      const picked = [...new Set(p.members.map((m) => m % g.serverCount))];
+      // s0 is never a backup: a pool of backups only is an error, and must stay out of valid samples.
+      const members = (picked.every((m) => g.backups[m] && m > 0) ? [0, ...picked] : picked).map((m) => `s${m}`);
+      const balance = p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash' ? 'round-robin' : p.balance;
+      pools[`p${i}`] = {
+        servers: members,
+        ...(balance ? { balance } : {}),
+        ...(p.sticky ? { sticky: p.sticky } : {}),
+        ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect } } : {}),
+        ...(p.timeouts ? { timeouts: p.timeouts } : {}),
+        ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
+      };
+    }
+    const routes = Array.from({ length: g.poolCount }, (_, i) => ({
+      path: i === 0 && g.rootRoute ? '/' : g.routes[i]!,
+      pool: `p${i}`,
+      ...(g.websocket[i] ? { websocket: true } : {}),
+      ...(g.rate[i] ? { rateLimit: g.rate[i] } : {}),
+      ...(g.allow[i] ? { allowFrom: g.allow[i] } : {}),
+    }));
+    return {
+      version: 1,
+      name: g.name,
+      listen: { http: 8080, ...(g.tls ? { https: 8443 } : {}) },
+      ...(g.tls ? { tls: { certificate: '/etc/ssl/fuzz/cert.pem', key: '/etc/ssl/fuzz/key.pem', bundle: '/etc/ssl/fuzz/bundle.pem', http2: g.http2, minVersion: g.tls13 ? 'TLSv1.3' : 'TLSv1.2' } } : {}),
+      ...(g.tls && (g.csp !== undefined || g.hsts !== undefined) ? { securityHeaders: { ...(g.hsts !== undefined ? { hsts: { maxAge: g.hsts } } : {}), ...(g.csp !== undefined ? { contentSecurityPolicy: g.csp } : {}) } } : {}),
+      servers,
+      pools,
+      routes,
+      ...(g.perClient !== undefined ? { limits: { connectionsPerClient: g.perClient } } : {}),
+      ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD' } } : {}),
+      aws: {
+        waf: g.waf,
+        ...(g.idle !== undefined ? { idleTimeout: g.idle } : {}),
+        ...(g.logs === 'bucket' ? { accessLogs: { bucket: 'fuzz-logs' } } : g.logs === 'create' ? { accessLogs: { create: true } } : {}),
+      },
+    };
+  });
