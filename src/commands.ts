@@ -10,7 +10,7 @@ import { TARGETS, TARGET_NAMES } from './targets/index.js';
 import type { TargetName } from './targets/target.js';
 import { topologySchema } from './validate.js';
 import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
-import { explainTable } from './explain.js';
+import { explainRows, explainTable } from './explain.js';
 import { type Verification, verify } from './verify.js';
 
 type TargetFlags = { targets: string; strict?: boolean; templates?: string };
@@ -174,11 +174,9 @@ function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {
 export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {
   const text = readTopology(file);
   const analysis = analyse(text, options(file, flags));
-  if (out.format === 'json') {
-    process.stdout.write(`${JSON.stringify(analysis.decisions, null, 2)}\n`);
-  } else {
-    process.stdout.write(explainTable(analysis, painter(out.color && process.stdout.isTTY === true)));
-  }
+  const rows = explainRows(analysis);
+  if (out.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else process.stdout.write(explainTable(rows, painter(out.color && process.stdout.isTTY === true)));
   return 0;
 }
 

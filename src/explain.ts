@@ -1,32 +1,41 @@
 import type { ChalkInstance } from 'chalk';
 import { pointerToPath } from './diagnostics.js';
 import type { Analysis } from './pipeline.js';
+import type { Outcome, TargetName } from './targets/target.js';
 
-/**
- * One block per place in the topology that uses a feature, one line per target: its outcome and how.
- * The same decisions produce render's warnings, so the two never disagree.
- */
-export function explainTable(analysis: Analysis, c: ChalkInstance): string {
-  const rows = new Map<string, { feature: string; path: string; line: number; perTarget: [string, string, string][] }>();
+/** One feature at one place of the topology, and how each target realises it. */
+export type ExplainRow = {
+  readonly feature: string;
+  readonly path: string;
+  readonly pointer: string;
+  readonly line: number;
+  readonly targets: Partial<Record<TargetName, { readonly outcome: Outcome; readonly note: string }>>;
+};
+
+/** The same decisions produce render's warnings, so explain and render never disagree. */
+export function explainRows(analysis: Analysis): ExplainRow[] {
+  const rows = new Map<string, ExplainRow & { targets: Partial<Record<TargetName, { outcome: Outcome; note: string }>> }>();
   for (const { target, decisions } of analysis.decisions) {
     for (const d of decisions) {
       const key = `${d.feature}\u0000${d.pointer}`;
       let row = rows.get(key);
       if (!row) {
-        row = { feature: d.feature, path: pointerToPath(d.pointer), line: analysis.loaded.locate(d.pointer).line, perTarget: [] };
+        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: analysis.loaded.locate(d.pointer).line, targets: {} };
         rows.set(key, row);
       }
-      row.perTarget.push([target, d.outcome, d.note]);
+      row.targets[target] ??= { outcome: d.outcome, note: d.note };
     }
   }
-  const paint = { native: c.green, approximated: c.yellow, unsupported: c.red } as Record<string, (s: string) => string>;
-  const width = Math.max(0, ...analysis.decisions.map((d) => d.target.length));
+  return [...rows.values()].sort((a, b) => a.line - b.line || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+}
+
+/** A block per row, a line per target: outcome (coloured on a terminal) and how. */
+export function explainTable(rows: readonly ExplainRow[], c: ChalkInstance): string {
+  const paint: Record<Outcome, (s: string) => string> = { native: c.green, approximated: c.yellow, unsupported: c.red };
   const out: string[] = [];
-  for (const row of [...rows.values()].sort((a, b) => a.line - b.line || (a.feature < b.feature ? -1 : 1))) {
+  for (const row of rows) {
     out.push(`${c.bold(row.feature)}  ${row.path} (line ${row.line})`);
-    for (const [target, outcome, note] of row.perTarget) {
-      out.push(`  ${target.padEnd(width)}  ${paint[outcome]!(outcome.padEnd(12))}  ${note}`);
-    }
+    for (const [target, d] of Object.entries(row.targets)) out.push(`  ${target.padEnd(14)}  ${paint[d.outcome](d.outcome.padEnd(12))}  ${d.note}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -17,6 +17,8 @@ export type NginxView = {
   stickyMaps: StickyMapView[];
   upstreams: UpstreamView[];
   servers: ServerView[];
+  /** stub_status on its own port, for monitoring.metrics. */
+  metrics: { listens: string[]; path: string; allow: string[] } | null;
 };
 
 export type ServerView = {
@@ -59,6 +61,7 @@ export const nginx: Target<NginxView> = {
       r.rateLimit ? [{ name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
     );
     model.routes.forEach((r) => routeDecisions(r, decisions));
+    decisions.push(...generalDecisions(model));
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', 'add_header ... always at server level (no location adds its own, so none loses them)', '/securityHeaders'));
     const https = model.tls ? httpsServer(model) : null;
     const http = plainServer(model);
@@ -81,12 +84,35 @@ export const nginx: Target<NginxView> = {
         stickyMaps,
         upstreams,
         servers: https ? [http, https] : [http],
+        metrics: model.monitoring.metrics
+          ? { listens: listens(model, model.monitoring.metrics.port, ''), path: nginxArg(model.monitoring.metrics.path), allow: model.monitoring.metrics.allowFrom.map((c) => c.text) }
+          : null,
       },
       decisions,
       diagnostics: [],
     };
   },
 };
+
+/** Features every topology has: how nginx realises them, for explain. */
+function generalDecisions(model: Model): Decision[] {
+  const out = [decision('routing', 'native', 'location = /p plus location /p/ per route: longest prefix wins, /p never matches /px', '/routes')];
+  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${model.limits.maxConnections})${model.limits.connectionsPerClient !== null ? ` and per client address (${model.limits.connectionsPerClient})` : ''}; nginx counts connections with a request in progress; 429 beyond`, '/limits'));
+  if (model.tls) {
+    out.push(decision('tls', 'native', `listen ... ssl, ssl_protocols ${model.tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3'} (nginx's default ciphers)`, '/tls'));
+    if (model.tls.http2) out.push(decision('http2', 'native', atLeast(model.nginx.version, '1.25.1') ? 'http2 on' : 'listen ... ssl http2', '/tls/http2'));
+  }
+  if (model.monitoring.metrics) {
+    out.push(decision('metrics', 'approximated', 'nginx open source exposes stub_status only (connections and request counts, not Prometheus format, no status codes or latencies): scrape it through prometheus-nginx-exporter; error-rate and latency alerts cannot come from it', model.monitoring.metrics.pointer));
+  }
+  out.push(decision('accessLog', 'native', model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format', '/monitoring'));
+  if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', 'return 301 https://$host[:port]$request_uri', '/listen'));
+  for (const p of model.pools) {
+    if (p.keepalive > 0) out.push(decision('keepalive', 'native', `keepalive ${p.keepalive} with HTTP/1.1 and an empty Connection header`, `${p.pointer}`));
+    if (p.members.some((m) => m.weight !== 1)) out.push(decision('weights', 'native', 'server ... weight=N', `${p.pointer}/servers`));
+  }
+  return out;
+}
 
 function zoneName(model: Model, r: Route): string {
   return `${model.name}_route${r.index}`;
