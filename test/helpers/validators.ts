@@ -42,17 +42,24 @@ function pointAt(text: string, from: string, to: string): string {
   return text.split(from).join(to);
 }
 
-export type Paths = { certificate?: string; key?: string; bundle?: string; hostnames: readonly string[] };
+export type Paths = { certificate?: string; key?: string; bundle?: string; hostnames: readonly string[]; listenAddress?: string };
 
 function sandbox(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-function inPrivateHosts(dir: string, hostnames: readonly string[], command: string[]): { status: number | null; output: string } {
+/**
+ * Run a validator in private mount and network namespaces: /etc/hosts maps every backend name to
+ * 127.0.0.1, and the topology's listen address exists on the namespace's own loopback (nginx -t
+ * binds its listeners), so nothing depends on, or touches, this machine's network.
+ */
+function inPrivateHosts(dir: string, paths: Paths, command: string[]): { status: number | null; output: string } {
   const hosts = join(dir, 'hosts');
-  writeFileSync(hosts, ['127.0.0.1 localhost', '::1 localhost ip6-localhost', ...hostnames.map((h) => `127.0.0.1 ${h}`)].join('\n') + '\n');
-  const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', script, hosts, ...command], { encoding: 'utf8' });
+  writeFileSync(hosts, ['127.0.0.1 localhost', '::1 localhost ip6-localhost', ...paths.hostnames.map((h) => `127.0.0.1 ${h}`)].join('\n') + '\n');
+  const address = paths.listenAddress;
+  const addAddress = address && address !== '127.0.0.1' && address !== '::1' ? `ip addr add ${address}/${address.includes(':') ? 128 : 32} dev lo && ` : '';
+  const script = `mount --bind "$0" /etc/hosts && ip link set lo up && ${addAddress}exec "$@"`;
+  const r = spawnSync('unshare', ['-m', '-n', 'sh', '-c', script, hosts, ...command], { encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -67,7 +74,7 @@ export function nginxCheck(text: string, paths: Paths): Verdict {
   if (paths.key) conf = pointAt(conf, paths.key, tls.key);
   const file = join(dir, 'nginx.conf');
   writeFileSync(file, conf);
-  const r = inPrivateHosts(dir, paths.hostnames, ['nginx', '-t', '-q', '-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `pid ${dir}/nginx.pid;`]);
+  const r = inPrivateHosts(dir, paths, ['nginx', '-t', '-q', '-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `pid ${dir}/nginx.pid;`]);
   const log = existsSync(join(dir, 'logs', 'error.log')) ? readFileSync(join(dir, 'logs', 'error.log'), 'utf8') : '';
   return { ok: r.status === 0 && !/\[(warn|emerg|alert|crit|error)\]/.test(r.output + log), output: r.output + log };
 }
@@ -83,7 +90,7 @@ export function haproxyCheck(text: string, paths: Paths, env: Record<string, str
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, conf);
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const r = inPrivateHosts(dir, paths.hostnames, ['env', ...envArgs, 'haproxy', '-c', '-f', file]);
+  const r = inPrivateHosts(dir, paths, ['env', ...envArgs, 'haproxy', '-c', '-f', file]);
   return { ok: r.status === 0 && !/\[(WARNING|ALERT)\]/.test(r.output), output: r.output };
 }
 
@@ -98,8 +105,13 @@ export function cfnLint(text: string): Verdict {
 }
 
 /** What the validators need to know of a topology: its certificate paths and the host names to resolve. */
-export function pathsOf(model: { tls: { certificate: string; key: string; bundle: string } | null; servers: readonly { address: string; family: string }[] }): Paths {
+export function pathsOf(model: {
+  tls: { certificate: string; key: string; bundle: string } | null;
+  servers: readonly { address: string; family: string }[];
+  listen: { address: string | null };
+}): Paths {
   return {
+    ...(model.listen.address ? { listenAddress: model.listen.address } : {}),
     ...(model.tls ? { certificate: model.tls.certificate, key: model.tls.key, bundle: model.tls.bundle } : {}),
     hostnames: model.servers.filter((s) => s.family === 'hostname').map((s) => s.address),
   };
