@@ -53,7 +53,13 @@ export function pointerToSegments(pointer: string): string[] {
 }
 
 export function segmentsToPointer(segments: readonly (string | number)[]): string {
-  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  let out = '';
+  for (const s of segments) {
+    const text = String(s);
+    // Ids cannot hold '~' or '/' (the schema says so): escape only the keys that do, such as unknown ones.
+    out += text.includes('~') || text.includes('/') ? `/${text.replace(/~/g, '~0').replace(/\//g, '~1')}` : `/${text}`;
+  }
+  return out;
 }
 
 /** `/routes/2/pool` → `routes[2].pool`; keys that are not identifiers are quoted. */
@@ -75,6 +81,17 @@ export function formatDiagnostic(d: LocatedDiagnostic): string {
 
 /** Locale-free ordering, so output never depends on the machine's collation. */
 export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Keys in UTF-16 code-unit order, never locale order. The default sort compares exactly so and is
+ * V8's fastest path; memoised because several rules walk the same maps of a large topology.
+ */
+const keyCache = new WeakMap<object, string[]>();
+export function sortedKeys(o: object): string[] {
+  let keys = keyCache.get(o);
+  if (!keys) keyCache.set(o, (keys = Object.keys(o).sort()));
+  return keys;
+}
 
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {

@@ -70,8 +70,13 @@ export function generate(text: string, opts: Options): Result {
   return { files, diagnostics: analysis.diagnostics };
 }
 
-/** LF only, exactly one trailing newline. */
-const finish = (text: string): string => `${text.replace(/\r\n/g, '\n').replace(/\n*$/, '')}\n`;
+/** LF only (a user's template may have CRLF), exactly one trailing newline; no regex on the tail: it costs 70 ms on a 10,000-pool config. */
+function finish(rendered: string): string {
+  const text = rendered.includes('\r') ? rendered.replace(/\r\n/g, '\n') : rendered;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return `${text.slice(0, end)}\n`;
+}
 
 /** The same warning from two targets at one place is said once per target; identical lines once. */
 function dedupe(list: readonly Diagnostic[]): Diagnostic[] {

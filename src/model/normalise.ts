@@ -1,4 +1,4 @@
-import { byCodeUnit, segmentsToPointer as ptr } from '../diagnostics.js';
+import { segmentsToPointer as ptr, sortedKeys } from '../diagnostics.js';
 import type { PoolInput, Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
@@ -121,7 +121,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
 
 /** js-yaml gives integer-like keys first (`{web, "2"}` → ['2', 'web']): sort once, by code unit, here. */
 function sortedEntries<V>(o: Record<string, V>): [string, V][] {
-  return Object.keys(o).sort(byCodeUnit).map((k) => [k, o[k]!]);
+  return sortedKeys(o).map((k) => [k, o[k]!]);
 }
 
 function pool(id: string, p: PoolInput, servers: Map<string, Server>, websocket: boolean, used: boolean): Pool {

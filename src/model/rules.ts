@@ -1,4 +1,4 @@
-import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, warning, byCodeUnit } from '../diagnostics.js';
+import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKeys, warning } from '../diagnostics.js';
 import type { Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
@@ -7,7 +7,6 @@ import { isIPv4, parseCidr } from './net.js';
 /** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
 type Rule = (t: Topology) => Diagnostic[];
 
-const sortedKeys = (o: object) => Object.keys(o).sort(byCodeUnit);
 const mean = (name: string, candidates: string[]) => {
   const close = didYouMean(name, candidates);
   return close ? { suggestion: `did you mean "${close}"?` } : {};
@@ -95,7 +94,7 @@ const addressesValid: Rule = (t) => {
   const out: Diagnostic[] = [];
   for (const id of sortedKeys(t.servers)) {
     const a = t.servers[id]!.address;
-    if (/^[0-9.]+$/.test(a) && !isIPv4(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
+    if (!isIPv4(a) && /^[0-9.]+$/.test(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
     if (a.includes(':') && typeof parseCidr(a) === 'string') out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv6 address`));
   }
   const listen = t.listen?.address;
