@@ -1,0 +1,94 @@
+/**
+ * npm run bench: the three performance goals of issue 8, each as a ratio measured side by side in
+ * one run on this machine (absolute times vary between machines). Prints a Markdown report.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { bigTopology } from './gen-topology.js';
+import { serving } from './bench/serving.js';
+
+const root = join(new URL('.', import.meta.url).pathname, '..', '..');
+const bin = join(root, 'bin', 'lbgen.js');
+const maxrssHook = join(root, 'scripts', 'bench', 'maxrss.cjs');
+const work = mkdtempSync(join(tmpdir(), 'lbgen-bench-'));
+
+function timed(args: string[]): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: work, stdio: 'ignore' });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')} exited ${r.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function peakMiB(args: string[]): number {
+  const file = join(work, 'maxrss');
+  spawnSync(process.execPath, ['--require', maxrssHook, ...args], { cwd: work, stdio: 'ignore', env: { ...process.env, LBGEN_MAXRSS_FILE: file } });
+  return Number(readFileSync(file, 'utf8')) / 1024;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Alternate the two commands, so that drift in the machine's load hits both alike. */
+function alternate(a: string[], b: string[], runs: number): [number, number] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(timed(a));
+    tb.push(timed(b));
+  }
+  return [median(ta), median(tb)];
+}
+
+const lines: string[] = [];
+const say = (s = '') => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+
+say(`# lbgen benchmark`);
+say();
+say(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of alternated runs.`);
+say();
+
+// 1. Cold start: all three targets, files written, against a bare `node -e ''`.
+const example = join(root, 'examples', 'verb-app.yaml');
+const render = [bin, 'render', example, '-o', join(work, 'out'), '--quiet'];
+timed(render);
+const [bare, cold] = alternate(['-e', ''], render, 30);
+const coldMem = peakMiB(render);
+say('## 1. Cold start');
+say(`- \`node -e ''\`: ${bare.toFixed(1)} ms; \`lbgen render examples/verb-app.yaml\` (3 targets): ${cold.toFixed(1)} ms`);
+say(`- ratio **${(cold / bare).toFixed(2)}×** (goal ≤ 1.5×: ${verdict(cold / bare <= 1.5)}); peak memory **${coldMem.toFixed(1)} MiB** (goal ≤ 50: ${verdict(coldMem <= 50)})`);
+say();
+
+// 2. Scale: 1,000 and 10,000 pools × 10 servers, nginx + HAProxy, against a bare js-yaml load.
+const loadScript = join(work, 'load.cjs');
+writeFileSync(loadScript, `const y = require(${JSON.stringify(join(root, 'node_modules', 'js-yaml'))}); y.load(require('fs').readFileSync(process.argv[2], 'utf8'), { schema: y.CORE_SCHEMA });\n`);
+say('## 2. Scale (nginx + HAProxy)');
+const scale: Record<number, number> = {};
+for (const pools of [1000, 10000]) {
+  const file = join(work, `scale-${pools}.yaml`);
+  writeFileSync(file, bigTopology(pools));
+  const args = [bin, 'render', file, '-t', 'nginx,haproxy', '-o', join(work, `scale-out-${pools}`), '--quiet'];
+  const [yamlOnly, full] = alternate([loadScript, file], args, pools > 1000 ? 3 : 5);
+  scale[pools] = full;
+  const [memYaml, memFull] = [peakMiB([loadScript, file]), peakMiB(args)];
+  const size = (readFileSync(file).length / 2 ** 20).toFixed(1);
+  say(`- ${pools} pools (${size} MiB of YAML): js-yaml load ${yamlOnly.toFixed(0)} ms / ${memYaml.toFixed(0)} MiB; lbgen ${full.toFixed(0)} ms / ${memFull.toFixed(0)} MiB: time **${(full / yamlOnly).toFixed(2)}×** (goal ≤ 2.0: ${verdict(full / yamlOnly <= 2)}), memory **${(memFull / memYaml).toFixed(2)}×** (goal ≤ 2.5: ${verdict(memFull / memYaml <= 2.5)})`);
+  if (pools === 10000) {
+    const [validateNginx, quota] = alternate([bin, 'validate', file, '-t', 'nginx', '--quiet'], [bin, 'validate', file, '-t', 'cloudformation', '--quiet'], 3);
+    say(`- ALB quota error on the same file: ${quota.toFixed(0)} ms, against ${validateNginx.toFixed(0)} ms to validate it for nginx (**${(quota / validateNginx).toFixed(2)}×**)`);
+  }
+}
+const growth = scale[10000]! / scale[1000]!;
+say(`- growth from 1,000 to 10,000 pools: **${growth.toFixed(1)}×** for 10× the pools (goal ≤ 10: ${verdict(growth <= 10)})`);
+say();
+
+// 3. Serving: the emitted configs against the same with upstream keep-alive taken away.
+say('## 3. Serving (wrk, pinned cores)');
+for (const line of await serving(root, work)) say(line);
+say();
+say(`Command: \`npm run bench\` (${new Date().toISOString().slice(0, 10)}).`);
+writeFileSync(join(work, 'report.md'), `${lines.join('\n')}\n`);
