@@ -16,7 +16,7 @@ const MARGIN_MS = 1000;
 const https = (s: Stack, path: string, from = '127.0.0.1') => request({ port: s.ports.https, path, from });
 
 /** 5a: kill the backend that client 127.0.0.1 sticks to while 4 clients keep sending: no request fails. */
-export async function killWhileTrafficFlows(s: Stack): Promise<void> {
+export async function killWhileTrafficFlows(s: Stack): Promise<{ victim: string; requests: number; slowestMs: number }> {
   const victim = s.backend(idOf(await https(s, ROUTES.sticky), 'sticky probe'));
   const paths = [ROUTES.rr, ROUTES.lc, ROUTES.sticky];
   const replies: { t: number; r: Reply | Error }[] = [];
@@ -39,6 +39,8 @@ export async function killWhileTrafficFlows(s: Stack): Promise<void> {
   assert.ok(before.length > 0, `${victim.id} had traffic before it was killed`);
   assert.equal(failed.length, 0, `${failed.length} of ${replies.length} requests failed: ${failed.slice(0, 3).map(({ r }) => (r instanceof Error ? r.message : `${r.status} ${r.body.slice(0, 80)}`)).join(' | ')}`);
   await victim.start();
+  const slowestMs = Math.max(...replies.map(({ r }) => (r instanceof Error ? 0 : r.ms)));
+  return { victim: victim.id, requests: replies.length, slowestMs };
 }
 
 /** Ids answering 6 parallel requests on the round-robin route. */

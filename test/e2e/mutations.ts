@@ -2,9 +2,10 @@
  * Proof that the checks can fail: each mutation breaks one mechanism in a copy of the rendered
  * configuration (never in the templates), and the check that covers it must then fail.
  */
-import { killWhileTrafficFlows } from './checks-health.js';
+import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
+import { statsNeedLogin } from './checks-stats.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './checks-policy.js';
-import { leastConnPrefersIdle, redirectsToHttps, stickiness, webSocketEchoes } from './checks-routing.js';
+import { leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
 
 export type Mutation = {
@@ -36,4 +37,21 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'limit_req_status 429', mutate: edit(/^\s*limit_req_status 429;\n/m, ''), check: rateLimit },
   { proxy: 'nginx', breaks: 'add_header ... always', mutate: edit(/ always;/, ';'), check: securityHeaders },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
+];
+
+/** Several edits in a row. */
+const both = (...edits: ((c: string) => string)[]) => (config: string) => edits.reduce((c, e) => e(c), config);
+
+export const HAPROXY_MUTATIONS: readonly Mutation[] = [
+  { proxy: 'haproxy', breaks: 'redirect keeps the HTTPS port', mutate: edit(/\)\]:\d+%\[pathq\]/, ')]%[pathq]'), check: redirectsToHttps },
+  { proxy: 'haproxy', breaks: 'balance roundrobin', mutate: edit(/balance roundrobin/, 'balance first'), check: roundRobinReachesAll },
+  { proxy: 'haproxy', breaks: 'balance leastconn', mutate: edit(/balance leastconn/, 'balance roundrobin'), check: leastConnPrefersIdle },
+  { proxy: 'haproxy', breaks: 'source-address stickiness', mutate: edit(/^\s*stick on src\n/m, ''), check: stickiness },
+  { proxy: 'haproxy', breaks: 'option redispatch', mutate: edit(/^\s*option redispatch\n/m, ''), check: killWhileTrafficFlows },
+  { proxy: 'haproxy', breaks: 'the HTTP health check', mutate: edit(/^\s*option httpchk\n(\s*http-check .*\n)*/m, ''), check: healthCheckRotation },
+  { proxy: 'haproxy', breaks: 'allowFrom deny', mutate: edit(/^\s*http-request deny deny_status 403 .*\n/m, ''), check: allowFrom },
+  { proxy: 'haproxy', breaks: 'deny_status 429', mutate: edit(/deny_status 429/, 'deny_status 403'), check: rateLimit },
+  { proxy: 'haproxy', breaks: 'http-after-response (headers on HAProxy\'s own answers)', mutate: edit(/http-after-response set-header/, 'http-response set-header'), check: securityHeaders },
+  { proxy: 'haproxy', breaks: 'X-Forwarded-Proto', mutate: edit(/^\s*http-request set-header X-Forwarded-Proto https .*\n/m, ''), check: forwardedHeaders },
+  { proxy: 'haproxy', breaks: 'the stats login', mutate: both(edit(/^\s*stats auth .*\n/m, ''), edit(/stats admin if .*/, 'stats admin if TRUE')), check: statsNeedLogin },
 ];

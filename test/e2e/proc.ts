@@ -9,9 +9,17 @@ import { createServer, connect } from 'node:net';
 export type Proc = { readonly child: ChildProcess; readonly name: string; output: () => string; stop: () => Promise<void> };
 
 const live = new Set<number>();
-process.on('exit', () => {
+const killAll = () => {
   for (const pgid of live) killGroup(pgid, 'SIGKILL');
-});
+};
+process.on('exit', killAll);
+// The test runner ends a cancelled file with a signal, which skips 'exit': clean up, then die of it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {

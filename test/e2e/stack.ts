@@ -84,6 +84,7 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     const ports = await choosePorts(backends);
     const rendered = render(proxy, topologyText(ports, makeTls(dir)));
     const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
+    assertLoopbackOnly(config);
     const statsPassword = randomBytes(12).toString('hex');
     proc = launch(proxy, dir, config, statsPassword);
     await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
@@ -93,6 +94,13 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     await stop();
     throw e;
   }
+}
+
+/** Refuse to start a proxy that would listen anywhere but 127.0.0.1: the suite must never open a port to the network. */
+function assertLoopbackOnly(config: string): void {
+  const listens = config.split('\n').filter((l) => /^\s+listen\s/.test(l) || /^\s*bind\s/.test(l));
+  const outside = listens.filter((l) => !/^\s*(listen|bind)\s+127\.0\.0\.1:\d+(?:[\s;]|$)/.test(l));
+  if (outside.length || !listens.length) throw new Error(`the rendered configuration listens outside 127.0.0.1:\n${outside.join('\n')}`);
 }
 
 function assertNever(id: string): never {
