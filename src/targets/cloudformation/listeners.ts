@@ -1,0 +1,84 @@
+import type { SecurityHeader } from '../../model/model.js';
+import { yamlScalar } from '../../render/escape.js';
+import { decision } from '../target.js';
+import { redirectTo, type Routing } from './rules.js';
+import { attribute } from './stickiness.js';
+import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
+
+/** The HTTPS listener's policy from tls.minVersion when aws.sslPolicy is not given (AWS's recommended TLS 1.3 families). */
+const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
+
+/** Listener attributes that add a response header (ListenerAttribute keys in the ELB API reference); ALB has no others. */
+const HEADER_ATTRIBUTES: Partial<Record<SecurityHeader['kind'], string>> = {
+  hsts: 'routing.http.response.strict_transport_security.header_value',
+  contentSecurityPolicy: 'routing.http.response.content_security_policy.header_value',
+  contentTypeOptions: 'routing.http.response.x_content_type_options.header_value',
+  frameOptions: 'routing.http.response.x_frame_options.header_value',
+};
+
+/**
+ * The HTTP listener, the HTTPS one when there is TLS, and the rules of each listener that serves
+ * the routes (the HTTP one only forwards when it does not redirect). Each listener numbers its
+ * rules from 1; a rule's logical id carries its priority, so re-rendering after a route change
+ * edits rules in place and never asks CloudFormation to move a priority another rule still holds.
+ */
+export function listenersView(ctx: Ctx, routing: Routing): { listeners: ListenerView[]; rules: RuleView[] } {
+  const m = ctx.model;
+  const redirect = m.listen.redirectToHttps && m.listen.https !== null;
+  const http: ListenerView = {
+    logicalId: 'HttpListener',
+    port: m.listen.http,
+    protocol: 'HTTP',
+    tls: null,
+    defaultAction: redirect ? redirectTo(m.listen.https!) : routing.defaultAction,
+    attributes: null,
+  };
+  if (redirect) ctx.decisions.push(decision('redirect', 'native', `HTTP listener default action: redirect HTTP_301 to HTTPS port ${m.listen.https}, keeping host, path and query`, '/listen/redirectToHttps'));
+  const https = httpsListener(ctx, routing);
+  const listeners = https ? [http, https] : [http];
+  const serving = listeners.filter((l) => l !== http || !redirect);
+  const rules = serving.flatMap((l) =>
+    routing.rules.map((r, i): RuleView => ({
+      logicalId: `${l.logicalId.replace(/Listener$/, '')}Rule${i + 1}`,
+      comment: r.comment,
+      listener: l.logicalId,
+      priority: i + 1,
+      paths: r.paths,
+      sourceIps: r.sourceIps,
+      action: r.action,
+    })),
+  );
+  return { listeners, rules };
+}
+
+function httpsListener(ctx: Ctx, routing: Routing): ListenerView | null {
+  const m = ctx.model;
+  if (!m.tls || m.listen.https === null) return null;
+  const sslPolicy = m.aws.sslPolicy ?? SSL_POLICIES[m.tls.minVersion];
+  ctx.decisions.push(decision('tls', 'native', `HTTPS listener, SslPolicy ${sslPolicy}, certificate ${m.tls.certificateArn ? 'from tls.certificateArn' : 'from the CertificateArn parameter'}`, m.tls.pointer));
+  ctx.decisions.push(decision('http2', 'native', `load balancer attribute routing.http2.enabled ${m.tls.http2}`, `${m.tls.pointer}/http2`));
+  const attributes = securityHeaders(ctx);
+  return {
+    logicalId: 'HttpsListener',
+    port: m.listen.https,
+    protocol: 'HTTPS',
+    tls: { sslPolicy: yamlScalar(sslPolicy), certificate: m.tls.certificateArn ? yamlScalar(m.tls.certificateArn) : '!Ref CertificateArn' },
+    defaultAction: routing.defaultAction,
+    attributes: attributes.length ? attributes : null,
+  };
+}
+
+/** Headers AWS can add on every HTTPS response, its own fixed responses included; the others are the application's job. */
+function securityHeaders(ctx: Ctx): AttributeView[] {
+  const out: AttributeView[] = [];
+  for (const h of ctx.model.securityHeaders) {
+    const key = HEADER_ATTRIBUTES[h.kind];
+    if (key) {
+      out.push(attribute(key, h.value));
+      ctx.decisions.push(decision('securityHeaders', 'native', `HTTPS listener attribute ${key}`, h.pointer));
+    } else {
+      ctx.decisions.push(decision('securityHeaders', 'unsupported', `ALB cannot add ${h.name} (its listener adds only Strict-Transport-Security, Content-Security-Policy, X-Content-Type-Options and X-Frame-Options): the application must send "${h.name}: ${h.value}" itself`, h.pointer));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+import { error, warning } from '../../diagnostics.js';
+import { formatDuration, toSeconds } from '../../model/duration.js';
+import type { Pool } from '../../model/model.js';
+import { yamlScalar } from '../../render/escape.js';
+import { decision } from '../target.js';
+import { ALB_RANGES as R, clampSeconds } from './clamp.js';
+import { attribute } from './stickiness.js';
+import type { AttributeView, Ctx, IngressView, LoadBalancerView } from './view.js';
+
+/** ALB's own default idle timeout, used when no WebSocket route asks for longer. */
+const DEFAULT_IDLE_SECONDS = 60;
+
+/** The load balancer: Name is the topology's name as it is (the schema keeps it to 32 characters). */
+export function loadBalancerView(ctx: Ctx, dualstack: boolean): LoadBalancerView {
+  const m = ctx.model;
+  if (m.name.startsWith('internal-')) {
+    ctx.diagnostics.push(error('/name', 'AWS refuses load balancer names that begin with "internal-": rename the topology'));
+  }
+  if (dualstack && m.aws.scheme === 'internal') {
+    ctx.diagnostics.push(error('/aws/scheme', 'IPv6 targets need a dualstack load balancer, and AWS requires internal load balancers to use ipv4'));
+  }
+  const attributes: AttributeView[] = [
+    attribute('idle_timeout.timeout_seconds', idleTimeout(ctx)),
+    attribute('routing.http2.enabled', m.tls?.http2 ?? false),
+    ...accessLogAttributes(ctx),
+  ];
+  return {
+    name: yamlScalar(m.name),
+    scheme: m.aws.scheme,
+    ipAddressType: dualstack ? 'dualstack' : 'ipv4',
+    dependsOnLogPolicy: m.aws.accessLogs?.create ?? false,
+    attributes,
+  };
+}
+
+/**
+ * aws.idleTimeout when given; else the longest tunnel of the pools behind WebSocket routes, since
+ * the ALB's idle timeout is what ends an idle WebSocket; else ALB's 60 s. Clamped to 1-4000 s.
+ */
+function idleTimeout(ctx: Ctx): number {
+  const m = ctx.model;
+  const pools = [...new Set(m.routes.filter((r) => r.websocket).map((r) => r.pool))];
+  const longest = pools.reduce<Pool | null>((a, p) => (a && a.timeouts.tunnel >= p.timeouts.tunnel ? a : p), null);
+  let seconds: number;
+  if (m.aws.idleTimeout !== null) {
+    seconds = clampSeconds(ctx, m.aws.idleTimeout, R.idleTimeout, '/aws/idleTimeout');
+    if (longest && toSeconds(longest.timeouts.tunnel) > seconds) {
+      ctx.diagnostics.push(warning('/aws/idleTimeout', `ALB closes a WebSocket idle for ${seconds} s (aws.idleTimeout ${formatDuration(m.aws.idleTimeout)}), shorter than the tunnel timeout ${formatDuration(longest.timeouts.tunnel)} of pool "${longest.id}"`));
+    }
+  } else if (longest) {
+    seconds = clampSeconds(ctx, longest.timeouts.tunnel, R.idleTimeout, `${longest.pointer}/timeouts/tunnel`, `idle timeout (derived from the WebSocket tunnel timeout of pool "${longest.id}")`);
+  } else {
+    seconds = DEFAULT_IDLE_SECONDS;
+  }
+  for (const r of m.routes.filter((x) => x.websocket)) {
+    ctx.decisions.push(decision('websocket', 'native', `ALB forwards WebSocket upgrades on its HTTP/HTTPS listeners; an idle connection closes after idle_timeout.timeout_seconds ${seconds}`, `${r.pointer}/websocket`));
+  }
+  return seconds;
+}
+
+/** An existing bucket is used as it is; a created one is referenced (the template makes it and its policy). */
+function accessLogAttributes(ctx: Ctx): AttributeView[] {
+  const a = ctx.model.aws.accessLogs;
+  if (!a) return [];
+  if (a.prefix !== null && /AWSLogs/.test(a.prefix)) {
+    ctx.diagnostics.push(error(`${a.pointer}/prefix`, 'ALB access-log prefixes must not contain "AWSLogs" (AWS adds AWSLogs/<account> after the prefix itself)'));
+  }
+  const bucket: AttributeView = a.create ? { key: 'access_logs.s3.bucket', value: '!Ref AccessLogsBucket' } : attribute('access_logs.s3.bucket', a.bucket!);
+  return [attribute('access_logs.s3.enabled', true), bucket, ...(a.prefix !== null ? [attribute('access_logs.s3.prefix', a.prefix)] : [])];
+}
+
+/** The policy's Resource: where ELB writes, bucket[/prefix]/AWSLogs/<account>/... */
+export function logPolicyResource(ctx: Ctx): string {
+  const prefix = ctx.model.aws.accessLogs?.prefix;
+  return yamlScalar(`arn:\${AWS::Partition}:s3:::\${AccessLogsBucket}/${prefix ? `${prefix}/` : ''}AWSLogs/\${AWS::AccountId}/*`);
+}
+
+/** Open on each listener's port, to IPv6 too when the load balancer is dualstack. */
+export function ingressView(ctx: Ctx, dualstack: boolean): IngressView[] {
+  const m = ctx.model;
+  const ports = [{ port: m.listen.http, name: 'HTTP' }, ...(m.listen.https !== null ? [{ port: m.listen.https, name: 'HTTPS' }] : [])];
+  return ports.flatMap(({ port, name }) => [
+    { port, cidrKey: 'CidrIp' as const, cidr: yamlScalar('0.0.0.0/0'), description: yamlScalar(`${name} listener`) },
+    ...(dualstack ? [{ port, cidrKey: 'CidrIpv6' as const, cidr: yamlScalar('::/0'), description: yamlScalar(`${name} listener (IPv6)`) }] : []),
+  ]);
+}

@@ -1,0 +1,94 @@
+import type { Diagnostic } from '../../diagnostics.js';
+import type { Model } from '../../model/model.js';
+import type { Decision } from '../target.js';
+
+/**
+ * The view of templates/cloudformation/. Every string leaf is already a YAML token: a JSON-quoted
+ * scalar from yamlScalar, a short-form intrinsic (`!Ref X`), or a logical id / keyword that the
+ * builder wrote itself. Numbers stay numbers. Every key is present (null when absent).
+ */
+export type CfnView = {
+  header: string[];
+  description: string;
+  certificateParameter: boolean;
+  /** Non-native decisions that no single resource carries, as comment lines. */
+  gaps: string[];
+  securityGroup: { ingress: IngressView[] };
+  /** Only when the template creates the access-log bucket. */
+  logBucket: { policyResource: string } | null;
+  loadBalancer: LoadBalancerView;
+  targetGroups: TargetGroupView[];
+  listeners: ListenerView[];
+  rules: RuleView[];
+  waf: WafView | null;
+};
+
+/** Key/value pairs of *Attributes lists; CloudFormation wants every Value as a string. */
+export type AttributeView = { key: string; value: string };
+
+export type IngressView = { port: number; cidrKey: 'CidrIp' | 'CidrIpv6'; cidr: string; description: string };
+
+export type LoadBalancerView = {
+  name: string;
+  scheme: string;
+  ipAddressType: string;
+  dependsOnLogPolicy: boolean;
+  attributes: AttributeView[];
+};
+
+export type TargetGroupView = {
+  logicalId: string;
+  comments: string[];
+  name: string;
+  port: number;
+  targetType: string;
+  ipAddressType: string | null;
+  healthCheck: { path: string; interval: number; timeout: number; healthy: number; unhealthy: number; matcher: string };
+  attributes: AttributeView[];
+  targets: { id: string; port: number }[] | null;
+  outputDescription: string;
+};
+
+/** Exactly one of the three is set. */
+export type ActionView = {
+  forward: string | null;
+  fixed: { status: string; body: string } | null;
+  redirect: { port: string } | null;
+};
+
+export type ListenerView = {
+  logicalId: string;
+  port: number;
+  protocol: 'HTTP' | 'HTTPS';
+  tls: { sslPolicy: string; certificate: string } | null;
+  defaultAction: ActionView;
+  attributes: AttributeView[] | null;
+};
+
+export type RuleView = {
+  logicalId: string;
+  comment: string;
+  listener: string;
+  priority: number;
+  paths: string[] | null;
+  sourceIps: string[] | null;
+  action: ActionView;
+};
+
+export type ByteMatchView = { constraint: 'EXACTLY' | 'STARTS_WITH'; search: string };
+
+/** A rate rule's scope-down: the route's own paths, minus the longer routes nested under it. */
+export type ScopeDownView = {
+  includeOnly: boolean;
+  excludeOnly: boolean;
+  both: boolean;
+  include: ByteMatchView[];
+  exclude: ByteMatchView[];
+};
+
+export type WafRuleView = { comment: string; name: string; priority: number; limit: number; metricName: string; scopeDown: ScopeDownView | null };
+
+export type WafView = { name: string; metricName: string; rules: WafRuleView[] };
+
+/** What every builder of this target appends to. */
+export type Ctx = { readonly model: Model; readonly decisions: Decision[]; readonly diagnostics: Diagnostic[] };

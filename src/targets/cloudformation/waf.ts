@@ -1,0 +1,65 @@
+import { error } from '../../diagnostics.js';
+import type { Route } from '../../model/model.js';
+import { yamlScalar } from '../../render/escape.js';
+import { decision } from '../target.js';
+import { ALB_RANGES as R, clampCount } from './clamp.js';
+import type { ByteMatchView, Ctx, ScopeDownView, WafView } from './view.js';
+
+/** AWS WAF fixed quota "Maximum number of rate-based rules per web ACL". */
+export const WAF_RATE_RULES_MAX = 10;
+/** The shortest EvaluationWindowSec WAF offers (60, 120, 300 or 600). */
+export const WAF_WINDOW_SECONDS = 60;
+
+/** The most requests nginx's limit_req (rate + burst, nodelay) lets one client send in a window. */
+export const wafLimit = (route: Route): number => route.rateLimit!.perSecond * WAF_WINDOW_SECONDS + route.rateLimit!.burst;
+
+/**
+ * ALB has no rate limiting of its own. With aws.waf, each rate-limited route becomes a WAF
+ * rate-based rule per client IP over WAF's shortest window, scoped down to the requests that
+ * route serves; without it, a warning per route.
+ */
+export function wafView(ctx: Ctx): WafView | null {
+  // File order: the rule priorities and the quota error follow the topology as written.
+  const limited = ctx.model.routes.filter((r) => r.rateLimit).sort((a, b) => a.index - b.index);
+  if (!limited.length) return null;
+  if (!ctx.model.aws.waf) {
+    for (const r of limited) {
+      ctx.decisions.push(decision('rateLimit', 'unsupported', `ALB has no rate limiting: routes[${r.index}] ${r.path} (${r.rateLimit!.perSecond}/s, burst ${r.rateLimit!.burst}) is not limited; set aws.waf: true for an AWS WAF rate-based rule (429 beyond ${wafLimit(r)} requests per client IP in ${WAF_WINDOW_SECONDS} s)`, r.rateLimit!.pointer));
+    }
+    return null;
+  }
+  limited.slice(WAF_RATE_RULES_MAX).forEach((r) => {
+    ctx.diagnostics.push(error(r.rateLimit!.pointer, `AWS WAF quota: at most ${WAF_RATE_RULES_MAX} rate-based rules per web ACL (fixed); this topology rate-limits ${limited.length} routes`));
+  });
+  const rules = limited.map((r, i) => {
+    const limit = clampCount(ctx, wafLimit(r), R.wafRateLimit, r.rateLimit!.pointer);
+    const { perSecond, burst } = r.rateLimit!;
+    ctx.decisions.push(decision('rateLimit', 'approximated', `ALB rate limiting is an AWS WAF rate-based rule: routes[${r.index}] ${r.path} lets each client IP send ${limit} requests in any ${WAF_WINDOW_SECONDS} s (${perSecond}/s x ${WAF_WINDOW_SECONDS} + burst ${burst}), checked about every 10 s, instead of ${perSecond}/s with a burst of ${burst}; beyond it WAF answers 429`, r.rateLimit!.pointer));
+    return {
+      comment: `routes[${r.index}] ${r.path}: ${perSecond}/s, burst ${burst}`,
+      name: yamlScalar(`route${r.index}-rate-limit`),
+      priority: i,
+      limit,
+      metricName: yamlScalar(`${ctx.model.name}-route${r.index}-rate-limit`),
+      scopeDown: scopeDown(ctx, r),
+    };
+  });
+  return { name: yamlScalar(`${ctx.model.name}-rate-limits`), metricName: yamlScalar(`${ctx.model.name}-rate-limits`), rules };
+}
+
+const matches = (path: string): ByteMatchView[] => [
+  { constraint: 'EXACTLY', search: yamlScalar(path) },
+  { constraint: 'STARTS_WITH', search: yamlScalar(`${path}/`) },
+];
+
+/** The route's paths, minus the longer routes under it (they win the request, as on the listener). */
+function scopeDown(ctx: Ctx, route: Route): ScopeDownView | null {
+  const under = (path: string, prefix: string) => prefix === '/' || path.startsWith(`${prefix}/`);
+  const nested = ctx.model.routes.filter((r) => r !== route && r.path !== route.path && under(r.path, route.path));
+  // /api/v1 already takes /api/v1/admin with it: only the outermost nested routes are needed.
+  const outermost = nested.filter((n) => !nested.some((o) => o !== n && o.path !== n.path && under(n.path, o.path)));
+  const include = route.path === '/' ? [] : matches(route.path);
+  const exclude = outermost.flatMap((r) => matches(r.path));
+  if (!include.length && !exclude.length) return null;
+  return { includeOnly: !exclude.length, excludeOnly: !include.length, both: include.length > 0 && exclude.length > 0, include, exclude };
+}
