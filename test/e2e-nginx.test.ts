@@ -13,6 +13,9 @@ import { requireTool } from './helpers/validators.js';
 
 const missing = requireTool('nginx');
 
+/** A check that hangs fails after this instead of holding the suite (the slowest takes ~5 s). */
+const timeout = 30_000;
+
 describe('e2e nginx', { skip: missing ?? false }, () => {
   let s: Stack;
   before(async () => {
@@ -20,22 +23,22 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
   });
   after(() => s?.stop());
 
-  test('1 plain HTTP answers 301 to HTTPS, same host, path, query and port', () => redirectsToHttps(s));
-  test('2 round robin takes turns over every backend', () => roundRobinReachesAll(s));
-  test('2 least connections reaches every backend', () => leastConnReachesAll(s));
-  test('2 nginx runs more than one worker (least_conn must count across them)', () => {
+  test('1 plain HTTP answers 301 to HTTPS, same host, path, query and port', { timeout }, () => redirectsToHttps(s));
+  test('2 round robin takes turns over every backend', { timeout }, () => roundRobinReachesAll(s));
+  test('2 least connections reaches every backend', { timeout }, () => leastConnReachesAll(s));
+  test('2 nginx runs more than one worker (least_conn must count across them)', { timeout }, () => {
     const workers = childrenOf(s.proc.child.pid!).filter((c) => c.cmdline.includes('worker process'));
     assert.ok(workers.length >= 2, `${workers.length} worker(s): ${JSON.stringify(workers)}`);
   });
-  test('2 least connections: new requests go to the one idle backend', () => leastConnPrefersIdle(s));
-  test('3 WebSocket upgrade echoes through the proxy', () => webSocketEchoes(s));
-  test('4 stickiness by source address, plain and WebSocket; clients spread', () => stickiness(s));
-  test('6 allowFrom: allowed addresses answered, another loopback address 403', () => allowFrom(s));
-  test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', () => rateLimit(s));
-  test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', () => securityHeaders(s));
-  test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', () => forwardedHeaders(s));
-  test('5 documented gap: nginx open source keeps a backend whose /health is 503 in rotation', () => nginxHealthGap(s));
-  test('5 failover: killing a backend under traffic fails no request', async (t) => {
+  test('2 least connections: new requests go to the one idle backend', { timeout }, () => leastConnPrefersIdle(s));
+  test('3 WebSocket upgrade echoes through the proxy', { timeout }, () => webSocketEchoes(s));
+  test('4 stickiness by source address, plain and WebSocket; clients spread', { timeout }, () => stickiness(s));
+  test('6 allowFrom: allowed addresses answered, another loopback address 403', { timeout }, () => allowFrom(s));
+  test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', { timeout }, () => rateLimit(s));
+  test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
+  test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', { timeout }, () => forwardedHeaders(s));
+  test('5 documented gap: nginx open source keeps a backend whose /health is 503 in rotation', { timeout }, () => nginxHealthGap(s));
+  test('5 failover: killing a backend under traffic fails no request', { timeout }, async (t) => {
     const r = await killWhileTrafficFlows(s);
     t.diagnostic(`killed ${r.victim}: ${r.requests} requests, none failed, slowest ${r.slowestMs} ms`);
   });

@@ -56,20 +56,28 @@ export function echoOf(r: Reply): Echo {
 export type WsResult = { hello: { id: string; headers: Record<string, string> }; echo: { id: string; echo: string } };
 
 /** Open a WebSocket through the proxy, read the backend's greeting, send `message`, read the echo. */
-export function wsRoundTrip(port: number, path: string, message: string, from = '127.0.0.1'): Promise<WsResult> {
+export function wsRoundTrip(port: number, path: string, message: string, from = '127.0.0.1', timeoutMs = 5000): Promise<WsResult> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, { rejectUnauthorized: false, localAddress: from, handshakeTimeout: 5000 });
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, { rejectUnauthorized: false, localAddress: from, handshakeTimeout: timeoutMs });
     const got: unknown[] = [];
+    // A tunnel that opens but never echoes must fail the check, not hang the suite.
+    const timer = setTimeout(() => fail(new Error(`WebSocket ${path}: ${got.length} of 2 messages in ${timeoutMs} ms`)), timeoutMs);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      ws.terminate();
+      reject(e);
+    };
     ws.on('open', () => ws.send(message));
     ws.on('message', (data) => {
       got.push(JSON.parse(data.toString()));
-      if (got.length === 2) {
-        ws.close();
-        resolve({ hello: got[0] as WsResult['hello'], echo: got[1] as WsResult['echo'] });
-      }
+      if (got.length < 2) return;
+      clearTimeout(timer);
+      ws.close();
+      resolve({ hello: got[0] as WsResult['hello'], echo: got[1] as WsResult['echo'] });
     });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.on('close', () => fail(new Error(`WebSocket ${path} closed after ${got.length} of 2 messages`)));
+    ws.on('error', fail);
   });
 }
 
