@@ -64,8 +64,8 @@ export type Pool = {
   readonly balance: 'round-robin' | 'least-connections' | 'source-ip-hash';
   readonly sticky: Sticky | null;
   readonly healthCheck: HealthCheck | null;
-  /** @default { maxFails: 3, failTimeout: 30s } */
-  readonly passive: { readonly maxFails: number; readonly failTimeout: Millis };
+  /** @default { maxFails: 3, failTimeout: 30s }. `given`: written in the topology, not defaulted (a target without the mechanism warns only then). */
+  readonly passive: { readonly maxFails: number; readonly failTimeout: Millis; readonly given: boolean };
   /** @default { connect: 5s, server: 60s, tunnel: 1h } */
   readonly timeouts: { readonly connect: Millis; readonly server: Millis; readonly tunnel: Millis };
   /** Idle upstream connections kept per worker; 0 = none. @default 32 */

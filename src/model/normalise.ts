@@ -136,6 +136,7 @@ function pool(id: string, p: PoolInput, servers: Map<string, Server>, websocket:
     passive: {
       maxFails: p.passive?.maxFails ?? DEFAULTS.pool.passive.maxFails,
       failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pool.passive.failTimeout),
+      given: p.passive !== undefined,
     },
     timeouts: {
       connect: parseDuration(p.timeouts?.connect ?? DEFAULTS.pool.timeouts.connect),

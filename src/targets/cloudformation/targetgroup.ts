@@ -32,7 +32,8 @@ export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string; log
     if (d.outcome !== 'native') comments.push(d.note);
   };
   const healthCheck = healthCheckView(ctx, pool, note);
-  note(decision('passiveHealthCheck', 'unsupported', `ALB has no passive ejection: pool "${pool.id}" loses a target only when its health check fails, not after ${pool.passive.maxFails} failed requests within ${formatDuration(pool.passive.failTimeout)}`, `${pool.pointer}/passive`));
+  // Warned only when the topology asks for it: every pool has the default, and a warning per pool would bury the real gaps.
+  if (pool.passive.given) note(decision('passiveHealthCheck', 'unsupported', `ALB has no passive ejection: pool "${pool.id}" loses a target only when its health check fails, not after ${pool.passive.maxFails} failed requests within ${formatDuration(pool.passive.failTimeout)}`, `${pool.pointer}/passive`));
   memberDecisions(pool, note);
   const ip = ctx.model.aws.targetType === 'ip';
   const ipv6 = ip && ipFamily(ctx, pool) === 'ipv6';
