@@ -11,6 +11,7 @@ import { routing } from './rules.js';
 import { targetGroupView } from './targetgroup.js';
 import type { CfnView, Ctx } from './view.js';
 import { wafView } from './waf.js';
+import { alarmsView } from './alarms.js';
 
 export type { CfnView } from './view.js';
 
@@ -50,6 +51,7 @@ export const cloudformation: Target<CfnView> = {
         listeners,
         rules,
         waf,
+        alarms: alarmsView(ctx, targetGroups),
       },
       decisions: ctx.decisions,
       diagnostics: ctx.diagnostics,

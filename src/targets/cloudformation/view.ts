@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../../diagnostics.js';
 import type { Model } from '../../model/model.js';
 import type { Decision } from '../target.js';
+import type { AlarmsView } from './alarms.js';
 
 /**
  * The view of templates/cloudformation/. Every string leaf is already a YAML token: a JSON-quoted
@@ -21,6 +22,7 @@ export type CfnView = {
   listeners: ListenerView[];
   rules: RuleView[];
   waf: WafView | null;
+  alarms: AlarmsView | null;
 };
 
 /** Key/value pairs of *Attributes lists; CloudFormation wants every Value as a string. */

@@ -1,0 +1,63 @@
+import { yamlScalar } from '../../render/escape.js';
+import { decision } from '../target.js';
+import type { Ctx, TargetGroupView } from './view.js';
+
+/** One metric of an alarm: a MetricStat (with its dimensions as intrinsics) or a math expression. */
+export type AlarmMetricView = {
+  id: string;
+  expression: string | null;
+  label: string | null;
+  stat: { name: string; stat: string; dimensions: { name: string; value: string }[] } | null;
+  returnData: boolean;
+};
+
+export type AlarmView = { logicalId: string; description: string; threshold: number; comparison: string; metrics: AlarmMetricView[] };
+
+export type AlarmsView = { topicParameter: boolean; topic: string; alarms: AlarmView[] };
+
+const LB = { name: 'LoadBalancer', value: '!GetAtt LoadBalancer.LoadBalancerFullName' };
+const stat = (id: string, name: string, s: string, dimensions = [LB]): AlarmMetricView => ({ id, expression: null, label: null, stat: { name, stat: s, dimensions }, returnData: false });
+const math = (id: string, expression: string, label: string): AlarmMetricView => ({ id, expression: yamlScalar(expression), label: yamlScalar(label), stat: null, returnData: true });
+
+/**
+ * monitoring.alerts as CloudWatch alarms over the ALB's own metrics (1-minute periods, 3 of 5
+ * breaching): the 5xx share of requests, the average target response time, and per target group
+ * the share of unhealthy targets. They notify the SNS topic given, or the AlarmTopicArn parameter.
+ */
+export function alarmsView(ctx: Ctx, targetGroups: readonly TargetGroupView[]): AlarmsView | null {
+  const a = ctx.model.monitoring.alerts;
+  if (!a) return null;
+  const alarms: AlarmView[] = [];
+  if (a.errorRatePercent !== null) {
+    alarms.push({
+      logicalId: 'AlarmErrorRate',
+      description: yamlScalar(`${ctx.model.name}: more than ${a.errorRatePercent}% of requests answered 5xx by the targets`),
+      threshold: a.errorRatePercent,
+      comparison: 'GreaterThanThreshold',
+      metrics: [stat('errors', 'HTTPCode_Target_5XX_Count', 'Sum'), stat('requests', 'RequestCount', 'Sum'), math('rate', '100 * FILL(errors, 0) / requests', '5xx share of requests (%)')],
+    });
+  }
+  if (a.responseTime !== null) {
+    alarms.push({
+      logicalId: 'AlarmResponseTime',
+      description: yamlScalar(`${ctx.model.name}: average target response time above ${a.responseTime / 1000}s`),
+      threshold: a.responseTime / 1000,
+      comparison: 'GreaterThanThreshold',
+      metrics: [{ ...stat('latency', 'TargetResponseTime', 'Average'), returnData: true }],
+    });
+  }
+  if (a.unhealthyServersPercent !== null) {
+    for (const tg of targetGroups) {
+      const dims = [{ name: 'TargetGroup', value: `!GetAtt ${tg.logicalId}.TargetGroupFullName` }, LB];
+      alarms.push({
+        logicalId: `AlarmUnhealthy${tg.logicalId}`,
+        description: yamlScalar(`${ctx.model.name}: more than ${a.unhealthyServersPercent}% of the targets of ${tg.logicalId} unhealthy`),
+        threshold: a.unhealthyServersPercent,
+        comparison: 'GreaterThanThreshold',
+        metrics: [stat('unhealthy', 'UnHealthyHostCount', 'Maximum', dims), stat('healthy', 'HealthyHostCount', 'Minimum', dims), math('share', 'IF(unhealthy + healthy > 0, 100 * unhealthy / (unhealthy + healthy), 0)', 'unhealthy targets (%)')],
+      });
+    }
+  }
+  ctx.decisions.push(decision('alerts', 'native', `CloudWatch alarms (${alarms.length}) on AWS/ApplicationELB metrics, notifying ${a.notify ? 'the SNS topic given' : 'the AlarmTopicArn parameter'}`, a.pointer));
+  return { topicParameter: a.notify === null, topic: a.notify === null ? '!Ref AlarmTopicArn' : yamlScalar(a.notify), alarms };
+}
