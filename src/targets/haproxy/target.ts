@@ -1,10 +1,89 @@
-import type { Target } from '../target.js';
+import { error, type Diagnostic } from '../../diagnostics.js';
+import type { Model } from '../../model/model.js';
+import { atLeast, formatDuration } from '../../model/duration.js';
+import { haproxyArg } from '../../render/escape.js';
+import { headerLines } from '../header.js';
+import { type Decision, type Target, decision } from '../target.js';
+import { metricsView, statsView, tableViews } from './admin.js';
+import { backendView } from './backend.js';
+import { frontendView } from './frontend.js';
+import type { DefaultsView, GlobalView, HaproxyView } from './view.js';
 
-// TEMPORARY placeholder while the target is being written.
-export const haproxy: Target<null> = {
+export type { HaproxyView } from './view.js';
+
+/**
+ * The oldest HAProxy this output runs on: conditional blocks (`.if`/`.alert`, for the fail-closed
+ * stats password), `http-after-response`, `http-check send`, `pathq` and `normalize-uri` are all
+ * in 2.6, the LTS line Debian 12 ships; 2.4, the LTS before it, is out of support.
+ */
+export const OLDEST_HAPROXY = '2.6';
+
+/** Mozilla's "intermediate" TLS 1.2 suites (ECDHE only: no DH parameters needed); TLS 1.3 suites are OpenSSL's. */
+const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
+const CIPHERSUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
+/** Time allowed to send a complete request head: bounds slow-header (slowloris) clients. */
+const HTTP_REQUEST_TIMEOUT = 10_000;
+
+/** Connect timeout of the proxies that have no pool of their own (stats, metrics); pool backends set theirs. */
+const DEFAULT_CONNECT_TIMEOUT = 5_000;
+
+/** One JSON object per request; the only client-controlled field (the URI) goes through json(). */
+const JSON_LOG = '{"time":"%tr","client":"%ci","method":"%HM","path":"%[capture.req.uri,json(utf8s)]","status":%ST,"bytes":%B,"backend":"%b","server":"%s","upstream":"%si:%sp","request_ms":%Ta,"upstream_ms":%Tr,"termination":"%ts"}';
+/** Apache's combined format; Referer and User-Agent are captured by the frontend in this order. */
+const COMBINED_LOG = '%ci - - [%trg] %{+Q}r %ST %B %{+Q}[capture.req.hdr(0)] %{+Q}[capture.req.hdr(1)]';
+
+export const haproxy: Target<HaproxyView> = {
   name: 'haproxy',
-  files: [],
-  build() {
-    throw new Error('haproxy target not written yet');
+  files: [{ template: 'haproxy.cfg.hbs', path: 'haproxy.cfg' }],
+  build(model) {
+    const decisions: Decision[] = [];
+    const diagnostics: Diagnostic[] = [];
+    if (!atLeast(model.haproxy.version, OLDEST_HAPROXY)) {
+      diagnostics.push(error('/haproxy/version', `haproxy.version ${model.haproxy.version.text}: lbgen's haproxy.cfg needs HAProxy ${OLDEST_HAPROXY} or later (conditional blocks, http-after-response, normalize-uri)`));
+    }
+    const frontend = frontendView(model, decisions);
+    const backends = model.pools.map((p) => backendView(model, p, decisions));
+    const stats = statsView(model, decisions);
+    const metrics = metricsView(model, decisions);
+    decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
+    return {
+      view: {
+        header: headerLines(model, `HAProxy >= ${model.haproxy.version.text}`),
+        global: globalView(model, frontend.normalizers.length > 0),
+        defaults: defaultsView(model),
+        frontend,
+        backends,
+        tables: tableViews(model),
+        stats,
+        metrics,
+      },
+      decisions,
+      diagnostics,
+    };
   },
 };
+
+function globalView(model: Model, experimental: boolean): GlobalView {
+  const tls = model.tls;
+  return {
+    maxconn: model.limits.maxConnections,
+    experimental,
+    tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: CIPHERS, ciphersuites: CIPHERSUITES } : null,
+  };
+}
+
+function defaultsView(model: Model): DefaultsView {
+  // A client waits as long as the slowest pool may take to answer; each backend sets its own server timeout.
+  const longest = Math.max(...model.pools.map((p) => p.timeouts.server));
+  return {
+    logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),
+    timeouts: [
+      { name: 'connect', value: formatDuration(DEFAULT_CONNECT_TIMEOUT) },
+      { name: 'client', value: formatDuration(longest) },
+      { name: 'server', value: formatDuration(longest) },
+      { name: 'http-request', value: formatDuration(HTTP_REQUEST_TIMEOUT) },
+      { name: 'queue', value: formatDuration(model.limits.queueTimeout) },
+    ],
+  };
+}

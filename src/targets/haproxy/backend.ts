@@ -1,0 +1,108 @@
+import type { Model, Pool, Server } from '../../model/model.js';
+import { formatDuration, toSeconds } from '../../model/duration.js';
+import { haproxyArg } from '../../render/escape.js';
+import { type Decision, decision } from '../target.js';
+import { backendName, hostPort, plainWord } from './names.js';
+import type { BackendView } from './view.js';
+
+const BALANCE = { 'round-robin': 'roundrobin', 'least-connections': 'leastconn', 'source-ip-hash': 'source' } as const;
+
+/** Entries of a stickiness table: one per client address or cookie value seen within the TTL. */
+const STICK_TABLE_SIZE = '1m';
+
+type Stickiness = Pick<BackendView, 'cookie' | 'stickTable' | 'stickRules'>;
+
+export function backendView(model: Model, pool: Pool, decisions: Decision[]): BackendView {
+  const note = (d: Decision) => decisions.push(d);
+  if (pool.balance !== 'round-robin') note(decision('balance', 'native', `balance ${BALANCE[pool.balance]}`, `${pool.pointer}/balance`));
+  const sticky = stickiness(model, pool, note);
+  const check = pool.healthCheck;
+  if (check) note(decision('activeHealthCheck', 'native', 'option httpchk + http-check expect, server check inter/rise/fall, timeout check', check.pointer));
+  note(decision('passiveHealthCheck', 'native', passiveNote(pool), pool.pointer));
+  note(decision('keepalive', 'native', pool.keepalive > 0
+    ? 'server connections kept alive and reused between requests (HAProxy sizes its idle pool itself)'
+    : 'option http-server-close: no idle server connections', pool.pointer));
+  const backups = pool.members.filter((m) => m.backup);
+  if (backups.length) note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
+  if (pool.members.some((m) => m.weight !== 1)) note(decision('weights', 'native', 'server ... weight N', `${pool.pointer}/servers`));
+  for (const m of pool.members) {
+    if (m.maxConnections !== null) {
+      note(decision('serverMaxConnections', 'native', `server maxconn ${m.maxConnections}; beyond it requests queue for ${formatDuration(model.limits.queueTimeout)} (timeout queue), then 503`, `${m.pointer}/maxConnections`));
+    }
+  }
+  return {
+    name: backendName(model, pool),
+    comments: [`pool ${pool.id}${pool.used ? '' : ' (no route uses it)'}`],
+    balance: BALANCE[pool.balance],
+    // Consistent hashing moves only the clients of a server that goes down or comes back.
+    hashConsistent: pool.balance === 'source-ip-hash',
+    ...sticky,
+    check: check
+      ? { path: haproxyArg(check.path), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
+      : null,
+    serverClose: pool.keepalive === 0,
+    timeouts: [
+      { name: 'connect', value: formatDuration(pool.timeouts.connect) },
+      { name: 'server', value: formatDuration(pool.timeouts.server) },
+      ...(pool.websocket ? [{ name: 'tunnel', value: formatDuration(pool.timeouts.tunnel) }] : []),
+    ],
+    defaultServer: defaultServer(pool),
+    servers: pool.members.map((m) => ({ name: haproxyArg(m.id), address: hostPort(m.address, m.family === 'ipv6', m.port), params: serverParams(m, sticky.cookie !== null) })),
+  };
+}
+
+/** `status 200`, or `status 200-399`: HAProxy's `status` takes ranges, so a range keeps its exact bounds. */
+function expectStatus(s: { min: number; max: number }): string {
+  return s.min === s.max ? `${s.min}` : `${s.min}-${s.max}`;
+}
+
+function passiveNote(pool: Pool): string {
+  const p = pool.passive;
+  const back = pool.healthCheck ? 'the health check brings it back' : `a TCP check every ${formatDuration(p.failTimeout)} brings it back`;
+  return `observe layer7 error-limit ${p.maxFails} on-error mark-down: ${p.maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
+}
+
+/**
+ * Passive ejection (`observe`) needs health checks to be enabled. A pool without an active check
+ * gets a plain TCP connect check every failTimeout: that is what returns a marked-down server after
+ * failTimeout, as nginx's fail_timeout does.
+ */
+function defaultServer(pool: Pool): string {
+  const hc = pool.healthCheck;
+  const check = hc ? `check inter ${formatDuration(hc.interval)} rise ${hc.rise} fall ${hc.fall}` : `check inter ${formatDuration(pool.passive.failTimeout)} rise 1`;
+  return `${check} observe layer7 error-limit ${pool.passive.maxFails} on-error mark-down`;
+}
+
+function serverParams(m: Server, cookie: boolean): string {
+  return [
+    cookie ? `cookie ${haproxyArg(m.id)}` : '',
+    m.weight !== 1 ? `weight ${m.weight}` : '',
+    m.maxConnections !== null ? `maxconn ${m.maxConnections}` : '',
+    m.backup ? 'backup' : '',
+  ].filter(Boolean).join(' ');
+}
+
+function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stickiness {
+  const s = pool.sticky;
+  if (!s) return { cookie: null, stickTable: null, stickRules: [] };
+  const ttl = formatDuration(s.ttl);
+  if (s.by === 'source-ip') {
+    note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}); ${BALANCE[pool.balance]} picks a new client's server`, s.pointer));
+    // type ipv6 also holds IPv4 clients (as ::ffff:a.b.c.d); type ip would not track IPv6 ones.
+    return { cookie: null, stickTable: `type ipv6 size ${STICK_TABLE_SIZE} expire ${ttl}`, stickRules: ['stick on src'] };
+  }
+  const name = plainWord(s.cookie, 'cookie name');
+  if (s.setBy === 'application') {
+    note(decision('stickyAppCookie', 'native', `stick table on the application's cookie ${s.cookie} (learnt from Set-Cookie, expire ${ttl})`, s.pointer));
+    return {
+      cookie: null,
+      stickTable: `type string len 128 size ${STICK_TABLE_SIZE} expire ${ttl}`,
+      stickRules: [`stick on req.cook(${name})`, `stick store-response res.cook(${name})`],
+    };
+  }
+  note(decision('stickyCookie', 'native', `cookie ${s.cookie} insert (maxlife ${ttl}), one value per server`, s.pointer));
+  // Secure only when every proxied request arrived over HTTPS; otherwise plain-HTTP clients would never send it back.
+  const secure = model.tls !== null && model.listen.redirectToHttps ? ' secure' : '';
+  // maxlife makes HAProxy ignore an older cookie; Max-Age makes the browser keep it that long (else it is a session cookie).
+  return { cookie: `${haproxyArg(s.cookie)} insert indirect nocache httponly${secure} maxlife ${ttl} attr Max-Age=${toSeconds(s.ttl)}`, stickTable: null, stickRules: [] };
+}

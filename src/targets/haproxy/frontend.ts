@@ -1,0 +1,87 @@
+import type { Model, Route } from '../../model/model.js';
+import { haproxyArg, haproxyFmt } from '../../render/escape.js';
+import { type Decision, decision } from '../target.js';
+import { backendName, binds, cidrChunks, frontendName, perClientTable, rateTable } from './names.js';
+import type { FrontendRouteView, FrontendView } from './view.js';
+
+/**
+ * Applied before routing, so that `/%68ealth`, `//health` or `/x/../health` meet the ACLs of
+ * `/health` as they do nginx's locations (nginx normalises before matching). Experimental in 2.6.
+ */
+const NORMALIZERS = ['fragment-strip', 'percent-decode-unreserved strict', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot full'];
+
+export function frontendView(model: Model, decisions: Decision[]): FrontendView {
+  const routes = model.routes.map((r) => routeView(model, r, decisions));
+  decisions.push(decision('routing', 'native', 'ACLs on the normalised path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it', '/routes'));
+  if (model.securityHeaders.length) {
+    decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
+  }
+  const limit = model.limits.connectionsPerClient;
+  decisions.push(decision('connectionLimits', 'native', `global maxconn ${model.limits.maxConnections}${limit === null ? '' : `; per client address a stick table counts open connections, and one beyond ${limit} is closed at once (tcp-request connection reject)`}`, '/limits'));
+  return {
+    name: frontendName(model),
+    binds: [...binds(model, model.listen.http), ...tlsBinds(model, decisions)],
+    perClient: limit === null ? null : { table: perClientTable(model), limit },
+    redirect: redirect(model, decisions),
+    normalizers: NORMALIZERS,
+    captures: model.monitoring.accessLog === 'combined' ? ['req.hdr(referer) len 256', 'req.hdr(user-agent) len 256'] : [],
+    requestHeaders: model.tls
+      ? ['X-Forwarded-Proto https if { ssl_fc }', 'X-Forwarded-Proto http unless { ssl_fc }', 'X-Real-IP %[src]']
+      : ['X-Forwarded-Proto http', 'X-Real-IP %[src]'],
+    routes,
+    notFound: !model.routes.some((r) => r.path === '/'),
+    headers: model.securityHeaders.map((h) => ({ name: haproxyArg(h.name), value: haproxyFmt(h.value) })),
+  };
+}
+
+function tlsBinds(model: Model, decisions: Decision[]): string[] {
+  const tls = model.tls;
+  if (!tls) return [];
+  if (tls.bundleDefaulted) {
+    decisions.push(decision('tls', 'approximated', `tls.bundle is not set: HAProxy's crt is tls.certificate (${tls.certificate}), and HAProxy takes the key from that file or from ${tls.certificate}.key; set tls.bundle to a PEM holding both`, tls.pointer));
+  } else {
+    decisions.push(decision('tls', 'native', `bind ... ssl crt ${tls.bundle}, ssl-min-ver ${tls.minVersion}`, tls.pointer));
+  }
+  if (tls.http2) decisions.push(decision('http2', 'native', 'alpn h2,http/1.1', `${tls.pointer}/http2`));
+  return binds(model, model.listen.https!, ` ssl crt ${haproxyArg(tls.bundle)}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
+}
+
+/**
+ * `redirect scheme` copies the Host header as it is, port included: right only for 80 → 443.
+ * Other ports need a Location built from the host without its port, then the HTTPS port.
+ */
+function redirect(model: Model, decisions: Decision[]): string | null {
+  if (!model.listen.redirectToHttps) return null;
+  const https = model.listen.https!;
+  decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}`, '/listen'));
+  if (model.listen.http === 80 && https === 443) return 'scheme https code 301 unless { ssl_fc }';
+  const port = https === 443 ? '' : `:${https}`;
+  return `location ${haproxyArg(`https://%[req.hdr(host),regsub(:[0-9]+$,)]${port}%[pathq]`)} code 301 unless { ssl_fc }`;
+}
+
+function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRouteView {
+  if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'ACL on src; anyone else: http-request deny deny_status 403', `${r.pointer}/allowFrom`));
+  if (r.websocket) {
+    decisions.push(decision('websocket', 'native', `upgrades pass through natively; timeout tunnel of pool ${r.pool.id}`, `${r.pointer}/websocket`));
+  }
+  const rl = r.rateLimit;
+  const limit = rl ? rl.perSecond + rl.burst : 0;
+  if (rl) decisions.push(decision('rateLimit', 'approximated', rateNote(rl.perSecond, rl.burst), rl.pointer));
+  return {
+    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
+    index: r.index,
+    paths: r.path === '/' ? ['path_beg /'] : [`path ${haproxyArg(r.path)}`, `path_beg ${haproxyArg(`${r.path}/`)}`],
+    allowFrom: r.allowFrom ? cidrChunks(r.allowFrom) : null,
+    rate: rl ? { table: rateTable(model, r), limit } : null,
+    backend: backendName(model, r.pool),
+  };
+}
+
+/** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */
+function rateNote(perSecond: number, burst: number): string {
+  const limit = perSecond + burst;
+  const head = `HAProxy has no token bucket: at most ${limit} requests per client address in any 1 s window (perSecond + burst, a sliding stick-table rate of the requests let through), 429 beyond`;
+  return burst > 0
+    ? `${head}; a bucket refills at ${perSecond}/s after a burst, so a client here may keep up ${limit}/s rather than ${perSecond}/s`
+    : `${head}; a bucket without burst spaces requests 1/${perSecond} s apart, here they may come all at once within the second`;
+}

@@ -1,0 +1,43 @@
+import type { Cidr, Model, Pool, Route } from '../../model/model.js';
+import { RenderError, haproxyArg } from '../../render/escape.js';
+
+/**
+ * Proxy names. The application's name has no '_' and pool ids have no '.', so `<name>_<pool>`
+ * (the pool backends) can never equal `<name>.<something>` (the helper proxies and tables).
+ */
+export const backendName = (model: Model, pool: Pool): string => `${frontendName(model)}_${plainWord(pool.id, 'pool id')}`;
+/** Proxy names cannot be quoted (they reappear in ACLs, logs and the stats page): plain words only. */
+export const frontendName = (model: Model): string => plainWord(model.name, 'name');
+export const perClientTable = (model: Model): string => `${model.name}.perclient`;
+export const rateTable = (model: Model, route: Route): string => `${model.name}.route${route.index}.rate`;
+export const statsName = (model: Model): string => `${model.name}.stats`;
+export const metricsName = (model: Model): string => `${model.name}.metrics`;
+
+/** `[a]:port` for IPv6 (brackets keep the port apart), `a:port` otherwise; the address escaped. */
+export function hostPort(address: string, ipv6: boolean, port: number): string {
+  return ipv6 ? `[${haproxyArg(address)}]:${port}` : `${haproxyArg(address)}:${port}`;
+}
+
+/** Where a listener binds: listen.address, or every IPv4 and IPv6 address through one dual-stack socket. */
+export function binds(model: Model, port: number, suffix = ''): string[] {
+  const a = model.listen.address;
+  const base = a === null ? `:::${port} v4v6` : hostPort(a, model.listen.addressFamily === 6, port);
+  return [`${base}${suffix}`];
+}
+
+/** HAProxy reads at most 64 words per line: long CIDR lists go on several `acl` lines, which OR together. */
+export function cidrChunks(list: readonly Cidr[], size = 16): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size).map((c) => haproxyArg(c.text)).join(' '));
+  return out;
+}
+
+/**
+ * A word placed inside a sample fetch's parentheses (`req.cook(NAME)`) or inside `${...}`: quoting
+ * cannot make ',' or ')' inert there, so anything but these characters is refused (the schema's
+ * patterns already exclude them; this is the second guard).
+ */
+export function plainWord(v: string, what: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new RenderError(`haproxy cannot take ${what} ${JSON.stringify(v)}`);
+  return v;
+}

@@ -1,0 +1,88 @@
+/**
+ * The view haproxy.cfg.hbs renders. Every string leaf is already a legal HAProxy token sequence
+ * (user strings escaped by haproxyArg/haproxyFmt in the builders) or a fixed keyword; every key is
+ * always present (null when absent), so a template can only branch on booleans and lists.
+ */
+export type HaproxyView = {
+  header: string[];
+  global: GlobalView;
+  defaults: DefaultsView;
+  frontend: FrontendView;
+  backends: BackendView[];
+  /** Backends that only hold a stick table (per-client connections, per-route rates). */
+  tables: TableView[];
+  stats: StatsView | null;
+  metrics: MetricsView | null;
+};
+
+export type GlobalView = {
+  maxconn: number;
+  /** `expose-experimental-directives`: needed by `http-request normalize-uri` in 2.6. */
+  experimental: boolean;
+  tls: { bindOptions: string; ciphers: string; ciphersuites: string } | null;
+};
+
+export type DefaultsView = {
+  logFormat: string;
+  timeouts: { name: string; value: string }[];
+};
+
+export type FrontendView = {
+  name: string;
+  binds: string[];
+  perClient: { table: string; limit: number } | null;
+  redirect: string | null;
+  normalizers: string[];
+  captures: string[];
+  /** Arguments of `http-request set-header`. */
+  requestHeaders: string[];
+  routes: FrontendRouteView[];
+  /** No route for "/": anything unrouted is answered 404 by HAProxy itself. */
+  notFound: boolean;
+  headers: { name: string; value: string }[];
+};
+
+export type FrontendRouteView = {
+  comment: string;
+  /** The route's index in the file's routes list: names its ACLs (route<index>, route<index>_path). */
+  index: number;
+  /** ACL criteria for the route's path: exact path and everything under it. */
+  paths: string[];
+  /** CIDR lists, chunked so that no line has too many arguments (HAProxy reads at most 64 per line). */
+  allowFrom: string[] | null;
+  rate: { table: string; limit: number } | null;
+  backend: string;
+};
+
+export type BackendView = {
+  name: string;
+  comments: string[];
+  balance: string;
+  hashConsistent: boolean;
+  cookie: string | null;
+  stickTable: string | null;
+  stickRules: string[];
+  check: { path: string; expect: string; timeout: string } | null;
+  serverClose: boolean;
+  timeouts: { name: string; value: string }[];
+  defaultServer: string;
+  servers: { name: string; address: string; params: string }[];
+};
+
+export type TableView = { name: string; comment: string; definition: string };
+
+export type StatsView = {
+  name: string;
+  userlist: string;
+  passwordEnv: string;
+  user: string;
+  /** `"${VAR}"`: HAProxy expands it at start-up. */
+  passwordRef: string;
+  /** `user:"${VAR}"`: the password is expanded from the environment at start-up, never written here. */
+  auth: string;
+  binds: string[];
+  uri: string;
+  refresh: string;
+};
+
+export type MetricsView = { name: string; binds: string[]; allowFrom: string[]; path: string };
