@@ -1,0 +1,137 @@
+/**
+ * The HAProxy target line by line where behaviour depends on it: each fix of seed-bugs.md, route
+ * scoping, escaping, decisions. Whole outputs are pinned by the golden files; haproxy -c judges
+ * them in tools-haproxy.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { analyse, generate } from '../src/pipeline.js';
+import { RenderError } from '../src/render/escape.js';
+import { haproxy } from '../src/targets/haproxy/target.js';
+import type { Decision } from '../src/targets/target.js';
+import { readCase } from './helpers/cases.js';
+
+type Topology = Record<string, unknown>;
+
+const BASE: Topology = {
+  version: 1,
+  name: 'app',
+  servers: { s1: { address: '10.0.0.1', port: 3000 }, s2: { address: '10.0.0.2', port: 3000 } },
+  pools: { web: { servers: ['s1', 's2'] } },
+  routes: [{ path: '/', pool: 'web' }],
+};
+const TLS = { certificate: '/etc/ssl/c.pem', key: '/etc/ssl/k.pem', bundle: '/etc/haproxy/b.pem' };
+
+/** JSON is YAML: a topology written as an object. */
+function render(t: Topology | string) {
+  const text = typeof t === 'string' ? t : JSON.stringify({ ...BASE, ...t });
+  const opts = { file: 't.yaml', targets: ['haproxy'] as const };
+  const analysis = analyse(text, opts);
+  const decisions: readonly Decision[] = analysis.decisions[0]!.decisions;
+  return { cfg: generate(text, opts).files[0]!.text, decisions, diagnostics: analysis.diagnostics, model: analysis.model };
+}
+const lines = (cfg: string) => cfg.split('\n').map((l) => l.trim());
+const section = (cfg: string, head: string) => {
+  const all = cfg.split('\n');
+  const start = all.findIndex((l) => l === head);
+  assert.ok(start >= 0, `no section "${head}"`);
+  const end = all.findIndex((l, i) => i > start && /^\S/.test(l));
+  return all.slice(start, end < 0 ? undefined : end).map((l) => l.trim());
+};
+
+test('reference: every HAProxy fix of seed-bugs.md', () => {
+  const { cfg } = render(readCase('reference'));
+  assert.doesNotMatch(cfg, /SHA512/, 'no invented cipher names');
+  assert.doesNotMatch(cfg, /^\s*redirect /m, 'redirect as an http-request rule, in evaluation order');
+  assert.doesNotMatch(cfg, /admin if TRUE/);
+  assert.doesNotMatch(cfg, /http-server-close/, 'keep-alive to backends');
+  assert.doesNotMatch(cfg, /http-response /, 'http-after-response covers HAProxy\'s own responses too');
+  assert.match(cfg, /^ {4}log stdout format raw local0$/m);
+  assert.match(cfg, /^ {4}option redispatch 1$/m);
+  assert.match(cfg, /^ {4}retry-on conn-failure empty-response response-timeout$/m);
+  assert.match(cfg, /^ {4}http-request disable-l7-retry unless \{ method GET HEAD PUT DELETE OPTIONS TRACE \}$/m);
+  assert.match(cfg, /^ {4}retries 3$/m);
+  assert.match(cfg, /^ {4}default-server init-addr last,libc,none$/m);
+  assert.match(cfg, /http-request deny deny_status 429 if route1 \{ sc_gpc0_rate\(1\) ge 30 \}/);
+  assert.match(cfg, /http-request deny deny_status 403 if route2 !route2_allowed/);
+  assert.match(cfg, /^ {4}http-request set-header X-Forwarded-Proto https if \{ ssl_fc \}$/m);
+  assert.match(cfg, /^ {4}ssl-default-bind-options ssl-min-ver TLSv1\.2 no-tls-tickets$/m);
+  assert.match(cfg, /bind :::443 v4v6 ssl crt \/etc\/haproxy\/certs\/verb-app\.pem alpn h2,http\/1\.1/);
+});
+
+test('every TLS 1.2 cipher name is one OpenSSL knows (haproxy -c accepts a list if one name is real)', (t) => {
+  const { cfg } = render({ tls: TLS });
+  const list = /ssl-default-bind-ciphers (\S+)/.exec(cfg)![1]!.split(':');
+  if (spawnSync('openssl', ['version']).status !== 0) return t.skip('openssl is not installed');
+  for (const name of list) assert.equal(spawnSync('openssl', ['ciphers', name]).status, 0, `openssl ciphers ${name}`);
+});
+
+test('http-request rules come before use_backend, and the redirect is the first http rule', () => {
+  const { cfg } = render(readCase('reference'));
+  const fe = section(cfg, 'frontend verb-app');
+  const lastHttp = fe.map((l) => l.startsWith('http-request')).lastIndexOf(true);
+  assert.ok(lastHttp < fe.findIndex((l) => l.startsWith('use_backend')));
+  assert.ok(fe.find((l) => l.startsWith('http-request'))!.startsWith('http-request redirect scheme https code 301 unless { ssl_fc }'));
+});
+
+test('a route matches its path and what is under it, longest first, each rule scoped to its own route', () => {
+  const { cfg } = render(readCase('nested-paths'));
+  const fe = section(cfg, 'frontend nested');
+  assert.ok(fe.includes('acl route2_path path /api/v1') && fe.includes('acl route2_path path_beg /api/v1/'));
+  const order = fe.filter((l) => l.startsWith('http-request set-var')).map((l) => /int\((\d)\)/.exec(l)![1]);
+  assert.deepEqual(order, ['1', '2', '0'], '/api/v1/admin, then /api/v1, then /api');
+  for (const l of fe.filter((x) => /track-sc1|sc-inc-gpc0|deny_status (403|429)/.test(x))) assert.match(l, / if route\d/, l);
+  assert.ok(fe.includes('http-request deny deny_status 404 unless routed'), 'no "/" route: 404');
+  assert.ok(!render({}).cfg.includes('deny_status 404'), 'a "/" route catches everything');
+});
+
+test('redirect: scheme for 80 → 443, else a Location with the HTTPS port and without the Host\'s port', () => {
+  assert.match(render({ tls: TLS }).cfg, /http-request redirect scheme https code 301 unless \{ ssl_fc \}/);
+  const odd = render({ tls: TLS, listen: { http: 8080, https: 8443 } }).cfg;
+  assert.match(odd, /redirect location 'https:\/\/%\[req\.hdr\(host\),regsub\(:\[0-9\]\+\$,\)\]:8443%\[pathq\]' code 301 unless \{ ssl_fc \}/);
+  const http8080 = render({ tls: TLS, listen: { http: 8080 } }).cfg;
+  assert.match(http8080, /location 'https:\/\/%\[req\.hdr\(host\),regsub\(:\[0-9\]\+\$,\)\]%\[pathq\]'/);
+  assert.doesNotMatch(render({ tls: TLS, listen: { redirectToHttps: false } }).cfg, /redirect/);
+});
+
+test('security headers: escaped for log-format, only over HTTPS, on every response', () => {
+  const { cfg } = render(readCase('security-headers'));
+  const headers = lines(cfg).filter((l) => l.includes('set-header') && !l.includes('X-Forwarded-Proto') && !l.includes('X-Real-IP'));
+  assert.equal(headers.length, 6);
+  for (const l of headers) assert.match(l, /^http-after-response set-header \S+ .+ if \{ ssl_fc \}$/);
+  assert.ok(headers.includes(`http-after-response set-header Content-Security-Policy 'default-src '\\''self'\\''; img-src '\\''self'\\'' data:; style-src '\\''self'\\'' '\\''unsafe-inline'\\'' 100%%' if { ssl_fc }`));
+  assert.ok(headers.includes("http-after-response set-header Strict-Transport-Security max-age=31536000 if { ssl_fc }"));
+});
+
+test('stats: the password only as "${VAR}", fail closed when unset or empty, admin only for the login', () => {
+  const { cfg } = render(readCase('haproxy-admin'));
+  assert.match(cfg, /^\.if !defined\(OPS_STATS_PW\)\n {4}\.alert "OPS_STATS_PW is not set[^"]*"\n\.endif$/m);
+  const st = section(cfg, 'listen ops.stats');
+  assert.ok(st.includes('bind 192.0.2.10:9000'), 'binds to listen.address');
+  assert.ok(st.includes('http-request return status 403 content-type text/plain string "OPS_STATS_PW is empty: the stats page is closed" if { env(OPS_STATS_PW) -m len 0 }'));
+  assert.ok(st.includes('stats auth ops.admin:"${OPS_STATS_PW}"'));
+  assert.ok(st.includes('stats admin if { http_auth(ops.stats) }'));
+  assert.ok(section(cfg, 'userlist ops.stats').includes('user ops.admin insecure-password "${OPS_STATS_PW}"'));
+});
+
+test('limits: maxconn, per-client connections, per-server maxconn with a queue timeout', () => {
+  const { cfg } = render(readCase('haproxy-admin'));
+  assert.match(cfg, /^global\n {4}maxconn 1000$/m);
+  const fe = section(cfg, 'frontend ops');
+  assert.ok(fe.includes('tcp-request connection track-sc0 src table ops.perclient'));
+  assert.ok(fe.includes('tcp-request connection reject if { sc0_conn_cur gt 8 }'));
+  assert.match(cfg, /timeout queue 2s/);
+  assert.ok(section(cfg, 'backend ops_web').includes('server s2 10.9.0.2:8000 weight 2 maxconn 50'));
+  assert.ok(section(cfg, 'backend ops_web').includes('option http-server-close'), 'keepalive: 0');
+  assert.ok(!section(cfg, 'backend ops_spare').includes('option http-server-close'));
+});
+
+test('metrics: the Prometheus exporter behind an allow-list split into lines of at most 16', () => {
+  const { cfg } = render(readCase('haproxy-admin'));
+  const m = section(cfg, 'frontend ops.metrics');
+  const acls = m.filter((l) => l.startsWith('acl metrics_allowed src '));
+  assert.deepEqual(acls.map((l) => l.split(' ').length - 3), [16, 2]);
+  assert.ok(m.includes('http-request use-service prometheus-exporter if { path /metrics }'));
+  assert.ok(m.indexOf('http-request deny deny_status 403 unless metrics_allowed') < m.indexOf('http-request use-service prometheus-exporter if { path /metrics }'));
+});
