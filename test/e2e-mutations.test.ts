@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Mutation, NGINX_MUTATIONS } from './e2e/mutations.js';
+import { HAPROXY_MUTATIONS, type Mutation, NGINX_MUTATIONS } from './e2e/mutations.js';
 import { startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
 
@@ -28,7 +28,7 @@ async function detects(m: Mutation): Promise<string | null> {
 function suite(proxy: 'nginx' | 'haproxy', mutations: readonly Mutation[]): void {
   describe(`e2e ${proxy}: a broken mechanism fails its check`, { skip: requireTool(proxy) ?? false }, () => {
     for (const m of mutations) {
-      test(`without ${m.breaks}`, async (t) => {
+      test(`without ${m.breaks}`, { timeout: 60_000 }, async (t) => {
         const failure = await detects(m);
         assert.ok(failure, `the check still passed with ${m.breaks} broken`);
         t.diagnostic(`detected: ${failure}`);
@@ -38,3 +38,4 @@ function suite(proxy: 'nginx' | 'haproxy', mutations: readonly Mutation[]): void
 }
 
 suite('nginx', NGINX_MUTATIONS);
+suite('haproxy', HAPROXY_MUTATIONS);

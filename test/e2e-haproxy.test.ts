@@ -1,0 +1,44 @@
+/**
+ * End-to-end behaviour of lbgen's haproxy.cfg: the real HAProxy in front of local backends, on
+ * loopback only. Checks are numbered as in issue 5; failover goes last since it kills a backend.
+ */
+import { after, before, describe, test } from 'node:test';
+import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
+import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './e2e/checks-policy.js';
+import { healthCheckRotation, killWhileTrafficFlows } from './e2e/checks-health.js';
+import { statsNeedLogin } from './e2e/checks-stats.js';
+import { type Stack, startStack } from './e2e/stack.js';
+import { requireTool } from './helpers/validators.js';
+
+const missing = requireTool('haproxy');
+
+/** A check that hangs fails after this instead of holding the suite (the slowest takes ~5 s). */
+const timeout = 30_000;
+
+describe('e2e haproxy', { skip: missing ?? false }, () => {
+  let s: Stack;
+  before(async () => {
+    s = await startStack('haproxy');
+  });
+  after(() => s?.stop());
+
+  test('1 plain HTTP answers 301 to HTTPS, same host, path, query and port', { timeout }, () => redirectsToHttps(s));
+  test('2 round robin takes turns over every backend', { timeout }, () => roundRobinReachesAll(s));
+  test('2 least connections reaches every backend', { timeout }, () => leastConnReachesAll(s));
+  test('2 least connections: new requests go to the one idle backend', { timeout }, () => leastConnPrefersIdle(s));
+  test('3 WebSocket upgrade echoes through the proxy', { timeout }, () => webSocketEchoes(s));
+  test('4 stickiness by source address, plain and WebSocket; clients spread', { timeout }, () => stickiness(s));
+  test('6 allowFrom: allowed addresses answered, another loopback address 403', { timeout }, () => allowFrom(s));
+  test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', { timeout }, () => rateLimit(s));
+  test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
+  test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', { timeout }, () => forwardedHeaders(s));
+  test('10 stats page: 401 without the login, no anonymous state change', { timeout }, () => statsNeedLogin(s));
+  test('5 health check: /health 503 leaves rotation within interval x fall, back after rise', { timeout }, async (t) => {
+    const { downMs, upMs } = await healthCheckRotation(s);
+    t.diagnostic(`left rotation after ${downMs} ms, back after ${upMs} ms`);
+  });
+  test('5 failover: killing a backend under traffic fails no request', { timeout }, async (t) => {
+    const r = await killWhileTrafficFlows(s);
+    t.diagnostic(`killed ${r.victim}: ${r.requests} requests, none failed, slowest ${r.slowestMs} ms`);
+  });
+});
