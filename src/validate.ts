@@ -7,7 +7,15 @@ import { schemaPath } from './paths.js';
 import { precompiled } from './precompiled.js';
 import ajvOptions from './ajv-options.json' with { type: 'json' };
 
-type SchemaNode = { properties?: Record<string, unknown>; 'x-expected'?: string; type?: string | string[] };
+type SchemaNode = {
+  properties?: Record<string, unknown>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+  propertyNames?: SchemaNode;
+  $ref?: string;
+  description?: string;
+  'x-expected'?: string;
+};
 type AjvInstance = { addKeyword(def: { keyword: string; schemaType: string }): unknown; compile(schema: object): ValidateFunction };
 
 let compiled: ValidateFunction | undefined;
@@ -35,9 +43,9 @@ export function validate(data: unknown): { topology: Topology | null; diagnostic
   if (check(data)) return { topology: data as Topology, diagnostics: [] };
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
-  const schema = topologySchema();
+  const schema = topologySchema() as SchemaNode;
   for (const e of check.errors ?? []) {
-    const d = describe(e, parentSchema(schema, e.schemaPath), valueAt(data, e.instancePath));
+    const d = describe(e, schemaAt(schema, e.instancePath, e.propertyName !== undefined), valueAt(data, e.instancePath));
     if (!d) continue;
     const id = `${d.pointer}\u0000${d.message}`;
     if (!seen.has(id)) diagnostics.push(d);
@@ -58,13 +66,22 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** The schema object holding the failed keyword: `#/$defs/id/pattern` → the `id` definition. */
-function parentSchema(schema: object, schemaPath: string): SchemaNode {
-  let node: unknown = schema;
-  for (const seg of schemaPath.replace(/^#\/?/, '').split('/').slice(0, -1)) {
-    node = (node as Record<string, unknown> | undefined)?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+/**
+ * The schema that applies at an instance pointer, found by walking the schema along the data's path
+ * (properties, additionalProperties, items, $ref). ajv's own schemaPath cannot say which definition a
+ * $ref led to once refs are not inlined, and keeping `verbose` would double the bundled validator.
+ */
+function schemaAt(root: SchemaNode & { $defs?: Record<string, SchemaNode> }, pointer: string, propertyName: boolean): SchemaNode {
+  const deref = (n: SchemaNode | undefined): SchemaNode => {
+    let node = n ?? {};
+    while (node.$ref?.startsWith('#/$defs/')) node = { ...root.$defs?.[node.$ref.slice(8)], ...(node.description ? { description: node.description } : {}) };
+    return node;
+  };
+  let node = deref(root);
+  for (const seg of pointerToSegments(pointer)) {
+    node = deref(node.properties?.[seg] as SchemaNode | undefined ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : node.items));
   }
-  return (node ?? {}) as SchemaNode;
+  return propertyName ? deref(node.propertyNames) : node;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {

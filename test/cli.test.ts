@@ -121,3 +121,12 @@ test('check: 0 when the folder is up to date, 1 with a diff when it drifted, a l
   assert.match(missing.stderr, /missing: .*nginx\.conf/);
   assert.ok(!existsSync(empty), 'check never writes');
 });
+
+test('the bundled CLI (precompiled validator) reports exactly the goldens of every invalid case', async () => {
+  const { caseNames, casesDir } = await import('./helpers/cases.js');
+  for (const name of caseNames().filter((n) => n.startsWith('invalid-'))) {
+    const r = lbgen(['validate', 'topology.yaml', '-t', 'nginx'], { cwd: join(casesDir, name) });
+    assert.equal(r.code, 1, name);
+    assert.equal(r.stderr, readFileSync(join(casesDir, name, 'expected', 'diagnostics.txt'), 'utf8'), name);
+  }
+});
