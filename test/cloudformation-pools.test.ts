@@ -38,7 +38,7 @@ test('stickiness: lb_cookie with the ttl, app_cookie with the name, lb_cookie fo
 
 test('health check: values, Matcher from expectStatus, ALB defaults when the pool has none', () => {
   const { template: t, warnings } = renderAlb(base({
-    main: { servers: ['s1'], healthCheck: { path: '/ready', interval: '20s', timeout: '4s', rise: 3, fall: 4, expectStatus: '200-399' } },
+    main: { servers: ['s1'], passive: { maxFails: 2 }, healthCheck: { path: '/ready', interval: '20s', timeout: '4s', rise: 3, fall: 4, expectStatus: '200-399' } },
     bare: { servers: ['s2'] },
   }));
   const p = group(t, 'Main').Properties;
@@ -50,6 +50,7 @@ test('health check: values, Matcher from expectStatus, ALB defaults when the poo
   assert.deepEqual([b.HealthCheckPath, b.Matcher.HttpCode], ['/', '200-499']);
   said(warnings, 'pools.bare', 'always health-checks');
   said(warnings, 'pools.main.passive', 'no passive ejection');
+  assert.ok(!warnings.some((w) => w.path === 'pools.bare.passive'), 'no warning for a passive setting the topology does not write');
 });
 
 test('clamps: each out-of-range value is clamped, with a warning naming both values', () => {
