@@ -7,6 +7,7 @@ import { packageRoot } from './paths.js';
 import { analyse, generate, type Options } from './pipeline.js';
 import { type OutputOptions, painter, report, strictly } from './report.js';
 import { TARGETS, TARGET_NAMES } from './targets/index.js';
+import { PROMETHEUS_RULES_FILE } from './targets/prometheus.js';
 import type { TargetName } from './targets/target.js';
 import { topologySchema } from './validate.js';
 import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
@@ -163,7 +164,8 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
 
 /** Every file name the targets can write, so that a stale one left in the folder counts as drift. */
 function ownedFiles(targets: readonly TargetName[]): string[] {
-  return targets.flatMap((t) => [...TARGETS[t].files.map((f) => f.path), ...(TARGETS[t].extraFiles ?? [])]);
+  const files = targets.flatMap((t) => TARGETS[t].files.map((f) => f.path));
+  return targets.includes('nginx') || targets.includes('haproxy') ? [...files, PROMETHEUS_RULES_FILE] : files;
 }
 
 function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {

@@ -7,6 +7,7 @@ import { rules } from './model/rules.js';
 import { RenderError } from './render/escape.js';
 import { renderTemplate } from './render/handlebars.js';
 import { TARGETS } from './targets/index.js';
+import { PROMETHEUS_RULES_FILE, prometheusView } from './targets/prometheus.js';
 import type { Built, Decision, RenderedFile, TargetName } from './targets/target.js';
 import { validate } from './validate.js';
 
@@ -67,6 +68,9 @@ export function generate(text: string, opts: Options): Result {
     const view = analysis.built.get(name)!.view;
     for (const f of TARGETS[name].files) files.push({ path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) });
   }
+  // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
+  const rules = prometheusView(analysis.model, opts.targets);
+  if (rules) files.push({ path: PROMETHEUS_RULES_FILE, text: finish(renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates)) });
   return { files, diagnostics: analysis.diagnostics };
 }
 

@@ -23,6 +23,7 @@ for (const name of caseNames()) {
         if (r.diagnostics.length) produced.set(`${target}.warnings.txt`, diagnosticsText(r.diagnostics));
       }
     }
+    for (const f of out.companions) produced.set(f.path, f.text);
     if (update) {
       mkdirSync(expectedDir, { recursive: true });
       for (const stale of readdirSync(expectedDir)) if (!produced.has(stale)) rmSync(join(expectedDir, stale));

@@ -34,8 +34,6 @@ export type Target<V = unknown> = {
   readonly name: TargetName;
   /** Output files, each rendered from templates/<name>/<template> with the same view. */
   readonly files: readonly { readonly template: string; readonly path: string }[];
-  /** Files the target writes only for some topologies (they count as drift when left over). */
-  readonly extraFiles?: readonly string[];
   build(model: Model): Built<V>;
 };
 

@@ -5,7 +5,7 @@ import { LbgenError, formatDiagnostic, type LocatedDiagnostic } from '../../src/
 import { analyse, generate } from '../../src/pipeline.js';
 import type { Model } from '../../src/model/model.js';
 import type { RenderedFile, TargetName } from '../../src/targets/target.js';
-import { TARGET_NAMES } from '../../src/targets/index.js';
+import { TARGETS, TARGET_NAMES } from '../../src/targets/index.js';
 import { packageRoot } from '../../src/paths.js';
 
 export const casesDir = join(packageRoot, 'test', 'cases');
@@ -22,6 +22,8 @@ export type CaseOutput = {
   invalid: boolean;
   model: Model | null;
   perTarget: Map<TargetName, { files: readonly RenderedFile[]; diagnostics: LocatedDiagnostic[] } | { error: LocatedDiagnostic[] }>;
+  /** Files that serve several targets (prometheus-rules.yaml), from a render of every target that renders. */
+  companions: readonly RenderedFile[];
 };
 
 /** Render a case target by target, so each target's goldens stand on their own. */
@@ -33,19 +35,23 @@ export function renderCase(name: string, targets: readonly TargetName[] = TARGET
     base = analyse(text, { file, targets: [] });
   } catch (e) {
     if (!(e instanceof LbgenError)) throw e;
-    return { common: [...e.diagnostics], invalid: true, model: null, perTarget: new Map() };
+    return { common: [...e.diagnostics], invalid: true, model: null, perTarget: new Map(), companions: [] };
   }
   const perTarget: CaseOutput['perTarget'] = new Map();
   for (const t of targets) {
     try {
       const r = generate(text, { file, targets: [t] });
-      perTarget.set(t, { files: r.files, diagnostics: r.diagnostics.filter((d) => d.target === t) });
+      const own = new Set(TARGETS[t].files.map((f) => f.path));
+      perTarget.set(t, { files: r.files.filter((f) => own.has(f.path)), diagnostics: r.diagnostics.filter((d) => d.target === t) });
     } catch (e) {
       if (!(e instanceof LbgenError)) throw e;
       perTarget.set(t, { error: e.diagnostics.filter((d) => d.target === t) });
     }
   }
-  return { common: [...base.diagnostics], invalid: false, model: base.model, perTarget };
+  const rendering = targets.filter((t) => !('error' in perTarget.get(t)!));
+  const ownFiles = new Set(targets.flatMap((t) => TARGETS[t].files.map((f) => f.path)));
+  const companions = rendering.length ? generate(text, { file, targets: rendering }).files.filter((f) => !ownFiles.has(f.path)) : [];
+  return { common: [...base.diagnostics], invalid: false, model: base.model, perTarget, companions };
 }
 
 export const diagnosticsText = (list: readonly LocatedDiagnostic[]): string => list.map((d) => `${formatDiagnostic(d)}\n`).join('');

@@ -116,3 +116,12 @@ export function pathsOf(model: {
     hostnames: model.servers.filter((s) => s.family === 'hostname').map((s) => s.address),
   };
 }
+
+export function promtoolCheck(text: string): Verdict {
+  const skipped = requireTool('promtool');
+  if (skipped) return { ok: true, output: '', skipped };
+  const file = join(sandbox('lbgen-prom-'), 'prometheus-rules.yaml');
+  writeFileSync(file, text);
+  const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+  return { ok: r.status === 0 && /SUCCESS/.test(r.stdout), output: `${r.stdout}${r.stderr}` };
+}

@@ -47,6 +47,9 @@ export const haproxy: Target<HaproxyView> = {
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
+    if (model.monitoring.alerts) {
+      decisions.push(decision('alerts', 'native', 'prometheus-rules.yaml over the built-in exporter: 5xx share, average response time, active servers per pool', model.monitoring.alerts.pointer));
+    }
     return {
       view: {
         header: headerLines(model, `HAProxy >= ${model.haproxy.version.text}`),

@@ -105,6 +105,11 @@ function generalDecisions(model: Model): Decision[] {
   if (model.monitoring.metrics) {
     out.push(decision('metrics', 'approximated', 'nginx open source exposes stub_status only (connections and request counts, not Prometheus format, no status codes or latencies): scrape it through prometheus-nginx-exporter; error-rate and latency alerts cannot come from it', model.monitoring.metrics.pointer));
   }
+  const alerts = model.monitoring.alerts;
+  const left = alerts ? ([['errorRatePercent', 'status codes'], ['responseTime', 'latencies'], ['unhealthyServersPercent', 'server states']] as const).filter(([k]) => alerts[k] !== null) : [];
+  for (const [field, what] of left) {
+    out.push(decision('alerts', 'unsupported', `nginx's stub_status has no ${what}: the ${field} alert is left out of prometheus-rules.yaml for nginx (the JSON access log carries them, for a log-based pipeline)`, `/monitoring/alerts/${field}`));
+  }
   out.push(decision('accessLog', 'native', model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format', '/monitoring'));
   if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', 'return 301 https://$host[:port]$request_uri', '/listen'));
   for (const p of model.pools) {
