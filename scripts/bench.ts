@@ -10,7 +10,7 @@ import { bigTopology } from './gen-topology.js';
 import { serving } from './bench/serving.js';
 
 const root = join(new URL('.', import.meta.url).pathname, '..', '..');
-const bin = join(root, 'bin', 'lbgen.js');
+const bin = join(root, 'bin', 'lbgen.cjs');
 const maxrssHook = join(root, 'scripts', 'bench', 'maxrss.cjs');
 const work = mkdtempSync(join(tmpdir(), 'lbgen-bench-'));
 

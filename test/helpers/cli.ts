@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 
-export const BIN = join(packageRoot, 'bin', 'lbgen.js');
+export const BIN = join(packageRoot, 'bin', 'lbgen.cjs');
 export const EXAMPLE = join(packageRoot, 'examples', 'verb-app.yaml');
 
 export type Run = { code: number | null; stdout: string; stderr: string };
