@@ -23,9 +23,11 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 
 /** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
 export type Analysis = {
-  readonly loaded: Loaded;
+  /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
+  readonly loaded: Pick<Loaded, 'file' | 'locate'>;
   readonly model: Model;
-  readonly built: ReadonlyMap<TargetName, Built<unknown>>;
+  /** Each target's view; generate() takes each out once rendered, so only one is alive at a time. */
+  readonly built: Map<TargetName, Built<unknown>>;
   readonly decisions: readonly TargetDecisions[];
   readonly diagnostics: readonly LocatedDiagnostic[];
 };
@@ -57,7 +59,7 @@ export function analyse(text: string, opts: Options): Analysis {
   }
   const located = sortByPlace(locateAll(dedupe(problems), loaded));
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded, model, built, decisions, diagnostics: located };
+  return { loaded: { file: loaded.file, locate: loaded.locate }, model, built, decisions, diagnostics: located };
 }
 
 /** analyse, then render each target's files from its templates. */
@@ -66,6 +68,7 @@ export function generate(text: string, opts: Options): Result {
   const files: RenderedFile[] = [];
   for (const name of opts.targets) {
     const view = analysis.built.get(name)!.view;
+    analysis.built.delete(name);
     for (const f of TARGETS[name].files) files.push({ path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) });
   }
   // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
@@ -77,6 +80,7 @@ export function generate(text: string, opts: Options): Result {
 /** LF only (a user's template may have CRLF), exactly one trailing newline; no regex on the tail: it costs 70 ms on a 10,000-pool config. */
 function finish(rendered: string): string {
   const text = rendered.includes('\r') ? rendered.replace(/\r\n/g, '\n') : rendered;
+  if (text.endsWith('\n') && !text.endsWith('\n\n')) return text;
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
   return `${text.slice(0, end)}\n`;

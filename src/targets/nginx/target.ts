@@ -128,7 +128,7 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
     decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
   }
   if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'allow ...; deny all; (403)', `${r.pointer}/allowFrom`));
-  if (r.websocket) decisions.push(decision('websocket', 'native', 'Upgrade/Connection headers through $connection_upgrade, HTTP/1.1, tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
+  if (r.websocket) decisions.push(decision('websocket', 'native', 'Upgrade passed with Connection: upgrade on this route only ($lbgen_websocket), HTTP/1.1, the tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
 }
 
 function listens(model: Model, port: number, suffix: string): string[] {
