@@ -26,7 +26,9 @@ export function readTopology(file: string): string {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  if (size > MAX_BYTES) throw new UsageError(`${file} is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes`);
+  if (size > MAX_BYTES) {
+    throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line: 1, column: 1, message: `the file is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
