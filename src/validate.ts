@@ -45,7 +45,7 @@ export function validate(data: unknown): { topology: Topology | null; diagnostic
   const diagnostics: Diagnostic[] = [];
   const schema = topologySchema() as SchemaNode;
   for (const e of check.errors ?? []) {
-    const d = describe(e, schemaAt(schema, e.instancePath, e.propertyName !== undefined), valueAt(data, e.instancePath));
+    const d = describe(e, schemaAt(schema, e.instancePath, e.keyword === 'propertyNames'), valueAt(data, e.instancePath));
     if (!d) continue;
     const id = `${d.pointer}\u0000${d.message}`;
     if (!seen.has(id)) diagnostics.push(d);
@@ -106,8 +106,11 @@ function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnosti
         ...(close ? { suggestion: `did you mean "${close}"?` } : known.length ? { suggestion: `expected one of ${known.join(', ')}` } : {}),
       });
     }
-    case 'propertyNames':
-      return null; // reported by the inner error, which names the key
+    case 'propertyNames': {
+      // The inner error of a $ref'd name schema does not know the key; this one does.
+      const name = String(p.propertyName);
+      return error(`${at}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `invalid name ${JSON.stringify(name)}: expected ${schema['x-expected'] ?? 'a valid name'}`, { atKey: true });
+    }
     case 'enum':
       return error(at, `must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}${got}`, suggest(value, p.allowedValues as unknown[]));
     case 'const':
@@ -117,11 +120,9 @@ function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnosti
       return error(at, `must be ${types.join(' or ')}${got}`);
     }
     case 'pattern': {
-      const expected = schema['x-expected'] ?? `text matching ${String(p.pattern)}`;
-      if (e.propertyName !== undefined) {
-        return error(`${at}/${e.propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`, `invalid name "${e.propertyName}": expected ${expected}`, { atKey: true });
-      }
-      return error(at, `must be ${expected}${got}`);
+      // A pattern failing on a mapping is the inner half of a propertyNames error, reported there.
+      if (typeof value !== 'string') return null;
+      return error(at, `must be ${schema['x-expected'] ?? `text matching ${String(p.pattern)}`}${got}`);
     }
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
       const word = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
