@@ -47,7 +47,7 @@ export class Backend {
   kill(): void {
     this.server?.close();
     this.server = null;
-    for (const s of this.sockets) s.resetAndDestroy();
+    for (const s of this.sockets) s.destroy();
     this.sockets.clear();
   }
 

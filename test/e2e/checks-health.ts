@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { type Reply, countIds, parallel, request } from './client.js';
 import { idOf } from './expect.js';
-import { sleep } from './proc.js';
+import { sleep, until } from './proc.js';
 import type { Stack } from './stack.js';
 import { HEALTH, ROUTES } from './topology.js';
 
@@ -15,30 +15,53 @@ const MARGIN_MS = 1000;
 
 const https = (s: Stack, path: string, from = '127.0.0.1') => request({ port: s.ports.https, path, from });
 
-/** 5a: kill the backend that client 127.0.0.1 sticks to while 4 clients keep sending: no request fails. */
-export async function killWhileTrafficFlows(s: Stack): Promise<{ victim: string; requests: number; slowestMs: number }> {
-  const victim = s.backend(idOf(await https(s, ROUTES.sticky), 'sticky probe'));
+type Sent = { t: number; r: Reply | Error };
+
+/** 4 clients sending quick requests over three pools until `stop()`; every answer is kept. */
+function traffic(s: Stack): { replies: Sent[]; stop: () => Promise<unknown> } {
   const paths = [ROUTES.rr, ROUTES.lc, ROUTES.sticky];
-  const replies: { t: number; r: Reply | Error }[] = [];
-  let stop = false;
+  const replies: Sent[] = [];
+  let stopped = false;
   const client = async (c: number) => {
-    for (let i = 0; !stop; i++) {
+    for (let i = 0; !stopped; i++) {
       const r = await https(s, `${paths[i % paths.length]}?c=${c}&i=${i}`, `127.0.0.${1 + c}`).catch((e: Error) => e);
       replies.push({ t: Date.now(), r });
     }
   };
   const running = parallel(4, client);
-  await sleep(400);
+  return { replies, stop: () => ((stopped = true), running) };
+}
+
+const HELD = `${ROUTES.sticky}/held`;
+
+/** Requests the victim is busy with when it dies (it is client 127.0.0.1's sticky server): they must be retried elsewhere. */
+async function holdOn(s: Stack, victimId: string): Promise<Promise<Sent[]>> {
+  const held = parallel(3, (i) => https(s, `${HELD}?hold=400&i=${i}`).then((r) => ({ t: Date.now(), r }), (e: Error) => ({ t: Date.now(), r: e })));
+  await until(`3 held requests on ${victimId}`, 2000, async () => (s.backend(victimId).active(HELD) >= 3 ? true : undefined), 10);
+  return held;
+}
+
+const describeFailure = ({ r }: Sent) => (r instanceof Error ? r.message : `${r.status} ${r.body.slice(0, 80)}`);
+
+/**
+ * 5a: kill the backend that client 127.0.0.1 sticks to, while 4 clients keep sending and 3 slow
+ * requests are being answered by it (as when a process crashes mid-request): no request fails.
+ */
+export async function killWhileTrafficFlows(s: Stack): Promise<{ victim: string; requests: number; slowestMs: number }> {
+  const victim = s.backend(idOf(await https(s, ROUTES.sticky), 'sticky probe'));
+  const flow = traffic(s);
+  await sleep(300);
+  const held = await holdOn(s, victim.id);
   const killedAt = Date.now();
   victim.kill();
-  await sleep(1600);
-  stop = true;
-  await running;
-  const failed = replies.filter(({ r }) => r instanceof Error || r.status !== 200);
-  const before = replies.filter(({ t, r }) => t < killedAt && !(r instanceof Error) && r.body.includes(`"id":"${victim.id}"`));
-  assert.ok(before.length > 0, `${victim.id} had traffic before it was killed`);
-  assert.equal(failed.length, 0, `${failed.length} of ${replies.length} requests failed: ${failed.slice(0, 3).map(({ r }) => (r instanceof Error ? r.message : `${r.status} ${r.body.slice(0, 80)}`)).join(' | ')}`);
+  await sleep(1500);
+  await flow.stop();
+  const replies = [...flow.replies, ...(await held)];
   await victim.start();
+  const failed = replies.filter(({ r }) => r instanceof Error || r.status !== 200);
+  const before = flow.replies.filter(({ t, r }) => t < killedAt && !(r instanceof Error) && r.body.includes(`"id":"${victim.id}"`));
+  assert.ok(before.length > 0, `${victim.id} had traffic before it was killed`);
+  assert.equal(failed.length, 0, `${failed.length} of ${replies.length} requests failed: ${failed.slice(0, 3).map(describeFailure).join(' | ')}`);
   const slowestMs = Math.max(...replies.map(({ r }) => (r instanceof Error ? 0 : r.ms)));
   return { victim: victim.id, requests: replies.length, slowestMs };
 }
