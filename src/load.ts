@@ -18,8 +18,9 @@ type Spot = { key?: number; value: number; block: boolean };
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
 export function load(text: string, file: string): Loaded {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lines = lineStarts(source);
-  const at = (offset: number) => toLineColumn(lines, offset);
+  // Line starts are found on first use only: a valid topology never needs them.
+  let lines: number[] | undefined;
+  const at = (offset: number) => toLineColumn((lines ??= lineStarts(source)), offset);
   const fail = (offset: number, message: string, pointer = ''): never => {
     const { line, column } = at(offset);
     throw new LbgenError([{ ...error(pointer, message), file, line, column, path: pointerToPath(pointer) }]);

@@ -12,31 +12,43 @@ const mean = (name: string, candidates: string[]) => {
   return close ? { suggestion: `did you mean "${close}"?` } : {};
 };
 
-const routeToMissingPool: Rule = (t) =>
-  t.routes.flatMap((r, i) =>
-    Object.hasOwn(t.pools, r.pool) ? [] : [error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(t.pools)))],
-  );
+/**
+ * The rules walk every pool and server of a topology that may hold 100,000 servers: plain loops
+ * that allocate only for a diagnostic (no per-item arrays from map/filter/flatMap).
+ */
+const routeToMissingPool: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  t.routes.forEach((r, i) => {
+    if (!Object.hasOwn(t.pools, r.pool)) out.push(error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(t.pools))));
+  });
+  return out;
+};
 
-const poolToMissingServer: Rule = (t) =>
-  sortedKeys(t.pools).flatMap((id) =>
-    t.pools[id]!.servers.flatMap((s, j) =>
-      Object.hasOwn(t.servers, s) ? [] : [error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers)))],
-    ),
-  );
+const poolToMissingServer: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
+    t.pools[id]!.servers.forEach((s, j) => {
+      if (!Object.hasOwn(t.servers, s)) out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
+    });
+  }
+  return out;
+};
 
 const duplicateRoutePaths: Rule = (t) => {
   const first = new Map<string, number>();
-  return t.routes.flatMap((r, i) => {
+  const out: Diagnostic[] = [];
+  t.routes.forEach((r, i) => {
     const earlier = first.get(r.path);
     if (earlier === undefined) first.set(r.path, i);
-    return earlier === undefined ? [] : [error(ptr(['routes', i, 'path']), `the same path as routes[${earlier}] ("${r.path}"): each path may be routed once`)];
+    else out.push(error(ptr(['routes', i, 'path']), `the same path as routes[${earlier}] ("${r.path}"): each path may be routed once`));
   });
+  return out;
 };
 
-const stickyContradictsBalance: Rule = (t) =>
-  sortedKeys(t.pools).flatMap((id) => {
+const stickyContradictsBalance: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
     const p = t.pools[id]!;
-    const out: Diagnostic[] = [];
     if (p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash') {
       out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
     }
@@ -45,41 +57,62 @@ const stickyContradictsBalance: Rule = (t) =>
         if (p.sticky[field] !== undefined) out.push(error(ptr(['pools', id, 'sticky', field]), `"${field}" applies only to sticky.by: cookie`));
       }
     }
-    return out;
-  });
+  }
+  return out;
+};
 
-const poolOnlyBackups: Rule = (t) =>
-  sortedKeys(t.pools).flatMap((id) => {
-    const members = t.pools[id]!.servers.map((s) => t.servers[s]).filter((s) => s !== undefined);
-    return members.length && members.every((s) => s.backup === true)
-      ? [error(ptr(['pools', id, 'servers']), `every server of pool "${id}" is a backup: a backup serves only when a regular server of its pool is down, so list at least one that is not`)]
-      : [];
-  });
+const poolOnlyBackups: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
+    // Missing servers are poolToMissingServer's to report: only the servers that exist count here.
+    let known = 0;
+    let regular = false;
+    for (const name of t.pools[id]!.servers) {
+      const s = t.servers[name];
+      if (s === undefined) continue;
+      known++;
+      if (s.backup !== true) {
+        regular = true;
+        break;
+      }
+    }
+    if (known && !regular) {
+      out.push(error(ptr(['pools', id, 'servers']), `every server of pool "${id}" is a backup: a backup serves only when a regular server of its pool is down, so list at least one that is not`));
+    }
+  }
+  return out;
+};
 
-const healthCheckTimeout: Rule = (t) =>
-  sortedKeys(t.pools).flatMap((id) => {
+const healthCheckTimeout: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
     const hc = t.pools[id]!.healthCheck;
-    if (!hc || hc.timeout === undefined) return [];
+    if (!hc || hc.timeout === undefined) continue;
     const interval = parseDuration(hc.interval ?? DEFAULTS.healthCheck.interval);
     const timeout = parseDuration(hc.timeout);
-    if (timeout < interval && timeout > 0) return [];
-    return [error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`)];
-  });
+    if (timeout < interval && timeout > 0) continue;
+    out.push(error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`));
+  }
+  return out;
+};
 
-const expectStatusRange: Rule = (t) =>
-  sortedKeys(t.pools).flatMap((id) => {
+const expectStatusRange: Rule = (t) => {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) {
     const s = t.pools[id]!.healthCheck?.expectStatus;
-    if (typeof s !== 'string' || !s.includes('-')) return [];
+    if (typeof s !== 'string' || !s.includes('-')) continue;
     const [lo, hi] = s.split('-').map(Number);
-    return lo! < hi! ? [] : [error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`)];
-  });
+    if (!(lo! < hi!)) out.push(error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`));
+  }
+  return out;
+};
 
 const durationsPositive: Rule = (t) => {
   const zero = (v: unknown) => v !== undefined && parseDuration(v as string | number) === 0;
   const out: Diagnostic[] = [];
   for (const id of sortedKeys(t.pools)) {
     const p = t.pools[id]!;
-    for (const [field, v] of Object.entries(p.timeouts ?? {})) if (zero(v)) out.push(error(ptr(['pools', id, 'timeouts', field]), 'must be more than 0'));
+    if (p.timeouts) for (const field in p.timeouts) if (zero(p.timeouts[field as keyof typeof p.timeouts])) out.push(error(ptr(['pools', id, 'timeouts', field]), 'must be more than 0'));
     if (zero(p.healthCheck?.interval)) out.push(error(ptr(['pools', id, 'healthCheck', 'interval']), 'must be more than 0'));
     if (zero(p.passive?.failTimeout)) out.push(error(ptr(['pools', id, 'passive', 'failTimeout']), 'must be more than 0'));
     if (zero(p.sticky?.ttl)) out.push(error(ptr(['pools', id, 'sticky', 'ttl']), 'must be more than 0'));
@@ -94,21 +127,20 @@ const addressesValid: Rule = (t) => {
   const out: Diagnostic[] = [];
   for (const id of sortedKeys(t.servers)) {
     const a = t.servers[id]!.address;
-    if (!isIPv4(a) && /^[0-9.]+$/.test(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
+    if (isIPv4(a)) continue;
+    if (/^[0-9.]+$/.test(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
     if (a.includes(':') && typeof parseCidr(a) === 'string') out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv6 address`));
   }
   const listen = t.listen?.address;
   if (listen !== undefined && typeof parseCidr(listen) === 'string') out.push(error('/listen/address', `"${listen}" is not a valid IP address`));
-  const lists: [string, string[] | undefined][] = [
-    ...t.routes.map((r, i): [string, string[] | undefined] => [ptr(['routes', i, 'allowFrom']), r.allowFrom]),
-    ['/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom],
-  ];
-  for (const [at, list] of lists) {
-    (list ?? []).forEach((c, i) => {
+  const cidrs = (at: string, list: readonly string[] | undefined) => {
+    list?.forEach((c, i) => {
       const parsed = parseCidr(c);
       if (typeof parsed === 'string') out.push(error(`${at}/${i}`, parsed));
     });
-  }
+  };
+  t.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['routes', i, 'allowFrom']), r.allowFrom));
+  cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
   return out;
 };
 
@@ -133,12 +165,14 @@ const listenerConsistency: Rule = (t) => {
 };
 
 const unused: Rule = (t) => {
-  const usedPools = new Set(t.routes.map((r) => r.pool));
-  const usedServers = new Set(Object.values(t.pools).flatMap((p) => p.servers));
-  return [
-    ...sortedKeys(t.pools).filter((id) => !usedPools.has(id)).map((id) => warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true })),
-    ...sortedKeys(t.servers).filter((id) => !usedServers.has(id)).map((id) => warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true })),
-  ];
+  const usedPools = new Set<string>();
+  for (const r of t.routes) usedPools.add(r.pool);
+  const usedServers = new Set<string>();
+  for (const id in t.pools) for (const s of t.pools[id]!.servers) usedServers.add(s);
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(t.pools)) if (!usedPools.has(id)) out.push(warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true }));
+  for (const id of sortedKeys(t.servers)) if (!usedServers.has(id)) out.push(warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true }));
+  return out;
 };
 
 export const RULES: readonly Rule[] = [
