@@ -2,10 +2,11 @@ import type { Model, Pool, Server } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { backendName, hostPort, plainWord } from './names.js';
+import { backendName, plainWord } from './names.js';
 import type { BackendView } from './view.js';
 
 const BALANCE = { 'round-robin': 'roundrobin', 'least-connections': 'leastconn', 'source-ip-hash': 'source' } as const;
+const BALANCE_NOTE = { 'round-robin': 'balance roundrobin', 'least-connections': 'balance leastconn', 'source-ip-hash': 'balance source' } as const;
 
 /** Entries of a stickiness table: one per client address or cookie value seen within the TTL. */
 const STICK_TABLE_SIZE = '1m';
@@ -14,7 +15,7 @@ type Stickiness = Pick<BackendView, 'cookie' | 'stickTable' | 'stickRules'>;
 
 export function backendView(model: Model, pool: Pool, decisions: Decision[]): BackendView {
   const note = (d: Decision) => decisions.push(d);
-  if (pool.balance !== 'round-robin') note(decision('balance', 'native', `balance ${BALANCE[pool.balance]}`, `${pool.pointer}/balance`));
+  if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
   const check = pool.healthCheck;
   if (check) note(decision('activeHealthCheck', 'native', 'option httpchk + http-check expect, server check inter/rise/fall, timeout check', check.pointer));
@@ -41,13 +42,14 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
       ? { path: haproxyArg(check.path), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
       : null,
     serverClose: pool.keepalive === 0,
-    timeouts: [
-      { name: 'connect', value: formatDuration(pool.timeouts.connect) },
-      { name: 'server', value: formatDuration(pool.timeouts.server) },
-      ...(pool.websocket ? [{ name: 'tunnel', value: formatDuration(pool.timeouts.tunnel) }] : []),
-    ],
+    timeouts: timeouts(pool),
     defaultServer: defaultServer(pool),
-    servers: pool.members.map((m) => ({ name: haproxyArg(m.id), address: hostPort(m.address, m.family === 'ipv6', m.port), params: serverParams(m, sticky.cookie !== null) })),
+    servers: pool.members.map((m) => ({
+      name: haproxyArg(m.id),
+      host: m.family === 'ipv6' ? `[${haproxyArg(m.address)}]` : haproxyArg(m.address),
+      port: m.port,
+      params: serverParams(m, sticky.cookie !== null),
+    })),
   };
 }
 
@@ -59,8 +61,34 @@ function expectStatus(s: { min: number; max: number }): string {
 function passiveNote(pool: Pool): string {
   const p = pool.passive;
   const back = pool.healthCheck ? 'the health check brings it back' : `a TCP check every ${formatDuration(p.failTimeout)} brings it back`;
-  return `observe layer7 error-limit ${p.maxFails} on-error mark-down: ${p.maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
+  return shared(`observe layer7 error-limit ${p.maxFails} on-error mark-down: ${p.maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`);
 }
+
+/** The timeouts a backend sets; pools with the same ones share one list. */
+function timeouts(pool: Pool): BackendView['timeouts'] {
+  const t = pool.timeouts;
+  const last = lastTimeouts;
+  if (last && last.connect === t.connect && last.server === t.server && last.tunnel === (pool.websocket ? t.tunnel : null)) return last.list;
+  const list = [{ name: 'connect', value: formatDuration(t.connect) }, { name: 'server', value: formatDuration(t.server) }];
+  if (pool.websocket) list.push({ name: 'tunnel', value: formatDuration(t.tunnel) });
+  lastTimeouts = { connect: t.connect, server: t.server, tunnel: pool.websocket ? t.tunnel : null, list };
+  return list;
+}
+let lastTimeouts: { connect: number; server: number; tunnel: number | null; list: BackendView['timeouts'] } | undefined;
+
+/**
+ * The same text, once: per-pool strings of a large topology (notes, default-server lines) mostly
+ * repeat, and the one copy kept is what the view and the decisions hold.
+ */
+function shared(text: string): string {
+  let kept = texts.get(text);
+  if (kept === undefined) {
+    if (texts.size >= 1000) texts.clear();
+    texts.set(text, (kept = text));
+  }
+  return kept;
+}
+const texts = new Map<string, string>();
 
 /**
  * Passive ejection (`observe`) needs health checks to be enabled. A pool without an active check
@@ -70,10 +98,11 @@ function passiveNote(pool: Pool): string {
 function defaultServer(pool: Pool): string {
   const hc = pool.healthCheck;
   const check = hc ? `check inter ${formatDuration(hc.interval)} rise ${hc.rise} fall ${hc.fall}` : `check inter ${formatDuration(pool.passive.failTimeout)} rise 1`;
-  return `${check} observe layer7 error-limit ${pool.passive.maxFails} on-error mark-down`;
+  return shared(`${check} observe layer7 error-limit ${pool.passive.maxFails} on-error mark-down`);
 }
 
 function serverParams(m: Server, cookie: boolean): string {
+  if (!cookie && m.weight === 1 && m.maxConnections === null && !m.backup) return '';
   return [
     cookie ? `cookie ${haproxyArg(m.id)}` : '',
     m.weight !== 1 ? `weight ${m.weight}` : '',

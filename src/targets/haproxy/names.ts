@@ -5,7 +5,13 @@ import { RenderError, haproxyArg } from '../../render/escape.js';
  * Proxy names. The application's name has no '_' and pool ids have no '.', so `<name>_<pool>`
  * (the pool backends) can never equal `<name>.<something>` (the helper proxies and tables).
  */
-export const backendName = (model: Model, pool: Pool): string => `${frontendName(model)}_${plainWord(pool.id, 'pool id')}`;
+export function backendName(model: Model, pool: Pool): string {
+  // Written by the backend and by each route to it: made once per pool.
+  let name = backendNames.get(pool);
+  if (name === undefined) backendNames.set(pool, (name = `${frontendName(model)}_${plainWord(pool.id, 'pool id')}`));
+  return name;
+}
+const backendNames = new WeakMap<Pool, string>();
 /** Proxy names cannot be quoted (they reappear in ACLs, logs and the stats page): plain words only. */
 export const frontendName = (model: Model): string => plainWord(model.name, 'name');
 export const perClientTable = (model: Model): string => `${model.name}.perclient`;

@@ -66,7 +66,8 @@ export type BackendView = {
   serverClose: boolean;
   timeouts: { name: string; value: string }[];
   defaultServer: string;
-  servers: { name: string; address: string; params: string }[];
+  /** host: an escaped name or IPv4 address, or a bracketed IPv6 one. */
+  servers: { name: string; host: string; port: number; params: string }[];
 };
 
 export type TableView = { name: string; comment: string; definition: string };

@@ -48,7 +48,13 @@ export type LocationView = {
 export const UPSTREAM_IDLE_TIMEOUT = 4000;
 
 /** Upstream and zone names: the application's name, then the pool's id (both limited by the schema). */
-export const upstreamName = (model: Model, pool: Pool): string => `${model.name}_${pool.id}`;
+export function upstreamName(model: Model, pool: Pool): string {
+  // Each pool's name is written by its upstream and by two locations per route: make it once.
+  let name = upstreamNames.get(pool);
+  if (name === undefined) upstreamNames.set(pool, (name = `${model.name}_${pool.id}`));
+  return name;
+}
+const upstreamNames = new WeakMap<Pool, string>();
 
 export const nginx: Target<NginxView> = {
   name: 'nginx',
@@ -63,8 +69,10 @@ export const nginx: Target<NginxView> = {
     model.routes.forEach((r) => routeDecisions(r, decisions));
     decisions.push(...generalDecisions(model));
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', 'add_header ... always at server level (no location adds its own, so none loses them)', '/securityHeaders'));
-    const https = model.tls ? httpsServer(model) : null;
-    const http = plainServer(model);
+    // With TLS but no redirect, both servers proxy every route: one list serves both.
+    const routed = locations(model);
+    const https = model.tls ? httpsServer(model, routed) : null;
+    const http = plainServer(model, routed);
     return {
       view: {
         header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
@@ -113,10 +121,17 @@ function generalDecisions(model: Model): Decision[] {
   out.push(decision('accessLog', 'native', model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format', '/monitoring'));
   if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', 'return 301 https://$host[:port]$request_uri', '/listen'));
   for (const p of model.pools) {
-    if (p.keepalive > 0) out.push(decision('keepalive', 'native', `keepalive ${p.keepalive} with HTTP/1.1 and an empty Connection header`, `${p.pointer}`));
+    if (p.keepalive > 0) out.push(decision('keepalive', 'native', keepaliveNote(p.keepalive), p.pointer));
     if (p.members.some((m) => m.weight !== 1)) out.push(decision('weights', 'native', 'server ... weight=N', `${p.pointer}/servers`));
   }
   return out;
+}
+
+/** One note per keepalive value, shared by the pools that have it. */
+let lastKeepalive = { size: -1, note: '' };
+function keepaliveNote(size: number): string {
+  if (lastKeepalive.size !== size) lastKeepalive = { size, note: `keepalive ${size} with HTTP/1.1 and an empty Connection header` };
+  return lastKeepalive.note;
 }
 
 function zoneName(model: Model, r: Route): string {
@@ -147,7 +162,7 @@ function limitConns(model: Model): string[] {
   return out;
 }
 
-function plainServer(model: Model): ServerView {
+function plainServer(model: Model, routed: LocationView[]): ServerView {
   const redirect = model.listen.redirectToHttps
     ? `https://$host${model.listen.https === 443 ? '' : `:${model.listen.https}`}$request_uri`
     : null;
@@ -160,11 +175,11 @@ function plainServer(model: Model): ServerView {
     headers: [],
     redirect,
     limitConns: limitConns(model),
-    locations: redirect ? [] : locations(model),
+    locations: redirect ? [] : routed,
   };
 }
 
-function httpsServer(model: Model): ServerView {
+function httpsServer(model: Model, routed: LocationView[]): ServerView {
   const tls = model.tls!;
   // `listen ... http2` is the only form before 1.25.1; the `http2 on` directive replaces it after.
   const http2Directive = tls.http2 && atLeast(model.nginx.version, '1.25.1');
@@ -183,26 +198,26 @@ function httpsServer(model: Model): ServerView {
     headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
     redirect: null,
     limitConns: limitConns(model),
-    locations: locations(model),
+    locations: routed,
   };
 }
 
 /** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
 function locations(model: Model): LocationView[] {
-  const out = model.routes.flatMap((r) => {
-    const body = (match: string): LocationView => ({
-      match,
-      comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
-      allow: r.allowFrom ? r.allowFrom.map((c) => c.text) : null,
-      // nginx refuses burst=0 (it is the default): write burst only when there is one.
-      limitReq: r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null,
-      upstream: upstreamName(model, r.pool),
-      websocket: r.websocket,
-      connectTimeout: formatDuration(r.pool.timeouts.connect),
-      readTimeout: formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server),
-    });
-    return r.path === "/" ? [body("/")] : [body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`))];
-  });
+  const out: LocationView[] = [];
+  for (const r of model.routes) {
+    // Both locations of a route share every string but the match: each is made once.
+    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`;
+    const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
+    // nginx refuses burst=0 (it is the default): write burst only when there is one.
+    const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
+    const upstream = upstreamName(model, r.pool);
+    const connectTimeout = formatDuration(r.pool.timeouts.connect);
+    const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
+    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });
+    if (r.path === '/') out.push(body('/'));
+    else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
+  }
   if (!model.routes.some((r) => r.path === '/')) {
     out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
   }

@@ -1,4 +1,4 @@
-import type { Model, Pool } from '../../model/model.js';
+import type { Model, Pool, Server } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -10,7 +10,8 @@ export type UpstreamView = {
   zone: string;
   method: string | null;
   sticky: string | null;
-  servers: { address: string; params: string }[];
+  /** host: an escaped name or IPv4 address, or a bracketed IPv6 one. */
+  servers: { host: string; port: number; params: string }[];
   keepalive: number | null;
 };
 
@@ -63,40 +64,51 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
     note(decision('balance', 'native', 'least_conn, counted across workers through the shared zone', `${pool.pointer}/balance`));
   }
   const hashed = method !== null && method.startsWith('hash');
-  const backups = pool.members.filter((m) => m.backup);
-  if (backups.length && hashed) {
-    note(decision('backupServers', 'approximated', `nginx: hash upstreams reject backup servers: ${backups.map((b) => b.id).join(', ')} left out of pool "${pool.id}"`, `${pool.pointer}/servers`));
-  } else if (backups.length) {
-    note(decision('backupServers', 'native', 'server ... backup', `${pool.pointer}/servers`));
+  if (pool.members.some((m) => m.backup)) {
+    const backups = pool.members.filter((m) => m.backup);
+    if (hashed) note(decision('backupServers', 'approximated', `nginx: hash upstreams reject backup servers: ${backups.map((b) => b.id).join(', ')} left out of pool "${pool.id}"`, `${pool.pointer}/servers`));
+    else note(decision('backupServers', 'native', 'server ... backup', `${pool.pointer}/servers`));
   }
   const hc = pool.healthCheck;
-  const passive = `max_fails=${pool.passive.maxFails} fail_timeout=${formatDuration(pool.passive.failTimeout)}`;
+  const passive = passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
   if (hc) note(decision('activeHealthCheck', 'approximated', `nginx open source has no active health checks; rendered as passive ${passive}`, hc.pointer));
-  note(decision('passiveHealthCheck', 'native', passive, `${pool.pointer}`));
+  note(decision('passiveHealthCheck', 'native', passive, pool.pointer));
+  const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
       note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502`, `${m.pointer}/maxConnections`));
     }
+    if (m.backup && hashed) continue;
+    servers.push({ host: m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address), port: m.port, params: serverParams(m, passive) });
   }
-  const servers = pool.members
-    .filter((m) => !(m.backup && hashed))
-    .map((m) => ({
-      address: `${m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address)}:${m.port}`,
-      params: [
-        m.weight !== 1 ? `weight=${m.weight}` : '',
-        passive,
-        m.maxConnections !== null ? `max_conns=${m.maxConnections}` : '',
-        m.backup ? 'backup' : '',
-      ].filter(Boolean).join(' '),
-    }));
+  const name = upstreamName(model, pool);
   return {
-    name: upstreamName(model, pool),
+    name,
     comments,
     // A shared zone makes least_conn and max_fails count across workers, not per worker.
-    zone: `${upstreamName(model, pool)} ${Math.max(64, pool.members.length * 2)}k`,
+    zone: `${name} ${Math.max(64, pool.members.length * 2)}k`,
     method,
     sticky,
     servers,
     keepalive: pool.keepalive > 0 ? pool.keepalive : null,
   };
+}
+
+/** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
+let lastPassive = { maxFails: -1, failTimeout: -1, text: '' };
+function passiveParams(maxFails: number, failTimeout: number): string {
+  if (lastPassive.maxFails !== maxFails || lastPassive.failTimeout !== failTimeout) {
+    lastPassive = { maxFails, failTimeout, text: `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}` };
+  }
+  return lastPassive.text;
+}
+
+function serverParams(m: Server, passive: string): string {
+  if (m.weight === 1 && m.maxConnections === null && !m.backup) return passive;
+  return [
+    m.weight !== 1 ? `weight=${m.weight}` : '',
+    passive,
+    m.maxConnections !== null ? `max_conns=${m.maxConnections}` : '',
+    m.backup ? 'backup' : '',
+  ].filter(Boolean).join(' ');
 }
