@@ -23,22 +23,27 @@ ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
 writeFileSync(join(out, 'validator.cjs'), standalone(ajv, ajv.compile(schema)));
 
-// 2. Handlebars precompiled templates and partials, with the options of src/render/handlebars.ts.
+// 2. Handlebars precompiled templates and partials, with the options, #each and partial inlining
+//    of src/render/environment.ts (compiled by tsc, which npm run build runs first).
 const Handlebars = require('handlebars');
-const options = { noEscape: true, strict: true, knownHelpersOnly: true };
+const { BUILT_IN: options, inlinePartials } = await import(join(root, 'dist', 'src', 'render', 'environment.js'));
 const templatesDir = join(root, 'templates');
-const lines = ["import Handlebars from 'handlebars/runtime.js';", 'const environments = {};', 'export const templates = {};'];
+const lines = [
+  "import Handlebars from 'handlebars/runtime.js';",
+  `import { prepare } from ${JSON.stringify(join(root, 'src', 'render', 'environment.ts'))};`,
+  'export const templates = {};',
+];
 for (const target of readdirSync(templatesDir).sort()) {
-  lines.push(`{ const env = Handlebars.create(); environments[${JSON.stringify(target)}] = env;`);
+  lines.push('{ const env = prepare(Handlebars.create());');
   const partials = join(templatesDir, target, 'partials');
+  const sources = new Map();
   for (const f of existsSync(partials) ? readdirSync(partials).sort() : []) {
-    if (!f.endsWith('.hbs')) continue;
-    const spec = Handlebars.precompile(readFileSync(join(partials, f), 'utf8'), options);
-    lines.push(`  env.registerPartial(${JSON.stringify(basename(f, '.hbs'))}, env.template(${spec}));`);
+    if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
   }
+  for (const [name, source] of sources) lines.push(`  env.registerPartial(${JSON.stringify(name)}, env.template(${Handlebars.precompile(source, options)}));`);
   for (const f of readdirSync(join(templatesDir, target)).sort()) {
     if (!f.endsWith('.hbs')) continue;
-    const spec = Handlebars.precompile(readFileSync(join(templatesDir, target, f), 'utf8'), options);
+    const spec = Handlebars.precompile(inlinePartials(readFileSync(join(templatesDir, target, f), 'utf8'), sources), options);
     lines.push(`  templates[${JSON.stringify(`${target}/${f}`)}] = env.template(${spec});`);
   }
   lines.push('}');

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { LbgenError } from '../diagnostics.js';
 import { templatesDir } from '../paths.js';
 import { precompiled } from '../precompiled.js';
+import { BUILT_IN, OPTIONS, inlinePartials, prepare } from './environment.js';
 
 type HandlebarsApi = typeof import('handlebars');
 
@@ -14,29 +15,30 @@ const handlebars = (): HandlebarsApi => (compiler ??= createRequire(import.meta.
 type Template = (view: unknown) => string;
 
 /**
- * One isolated Handlebars environment per target: HTML escaping off (it would corrupt `a=b&c`),
- * strict (a mistyped `{{field}}` throws), only the built-in block helpers (every decision stays in
- * TypeScript). Partials are templates/<target>/partials/*.hbs, named by file name.
+ * One isolated Handlebars environment per target and template folders (see environment.ts for
+ * the options and the #each). Partials are templates/<target>/partials/*.hbs, named by file name.
  */
-const environments = new Map<string, HandlebarsApi>();
+type Environment = { env: HandlebarsApi; sources: Map<string, string> };
+const environments = new Map<string, Environment>();
 const compiled = new Map<string, Template>();
 
-const OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: true } as const;
-
-function environment(target: string, dirs: readonly string[]): HandlebarsApi {
+function environment(target: string, dirs: readonly string[]): Environment {
   const key = `${target}\u0000${dirs.join('\u0000')}`;
-  let env = environments.get(key);
-  if (env) return env;
-  env = handlebars().create();
+  let found = environments.get(key);
+  if (found) return found;
+  const env = prepare(handlebars().create());
+  const sources = new Map<string, string>();
   for (const dir of dirs) {
     const partials = join(dir, target, 'partials');
     if (!existsSync(partials)) continue;
     for (const f of readdirSync(partials).sort()) {
-      if (f.endsWith('.hbs')) env.registerPartial(basename(f, '.hbs'), env.compile(readFileSync(join(partials, f), 'utf8'), OPTIONS));
+      if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
     }
   }
-  environments.set(key, env);
-  return env;
+  const options = dirs.length > 1 ? OPTIONS : BUILT_IN;
+  for (const [name, source] of sources) env.registerPartial(name, env.compile(source, options));
+  environments.set(key, (found = { env, sources }));
+  return found;
 }
 
 /**
@@ -53,7 +55,10 @@ export function renderTemplate(target: string, template: string, view: unknown, 
   try {
     let fn = compiled.get(key);
     if (!fn) {
-      fn = environment(target, dirs).compile(readFileSync(file, 'utf8'), OPTIONS) as Template;
+      const { env, sources } = environment(target, dirs);
+      const source = readFileSync(file, 'utf8');
+      // The same inlining as the bundle's precompiled templates (scripts/build.mjs), so tests render what the CLI does.
+      fn = (overrides ? env.compile(source, OPTIONS) : env.compile(inlinePartials(source, sources), BUILT_IN)) as Template;
       compiled.set(key, fn);
     }
     return fn(view);

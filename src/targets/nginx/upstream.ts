@@ -2,7 +2,7 @@ import type { Model, Pool, Server } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { upstreamName } from './target.js';
+import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
 
 export type UpstreamView = {
   name: string;
@@ -13,6 +13,8 @@ export type UpstreamView = {
   /** host: an escaped name or IPv4 address, or a bracketed IPv6 one. */
   servers: { host: string; port: number; params: string }[];
   keepalive: number | null;
+  /** The same for every upstream (the root's upstreamIdleTimeout): built-in templates read no @root, so they compile without data frames. */
+  keepaliveTimeout: string;
 };
 
 /** `map $http_cookie $var { "~regex" $value; default $remote_addr; }`: a cookie's value, else the client address. */
@@ -91,6 +93,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
     sticky,
     servers,
     keepalive: pool.keepalive > 0 ? pool.keepalive : null,
+    keepaliveTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
   };
 }
 
