@@ -40,10 +40,13 @@ for (const target of readdirSync(templatesDir).sort()) {
   for (const f of existsSync(partials) ? readdirSync(partials).sort() : []) {
     if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
   }
-  for (const [name, source] of sources) lines.push(`  env.registerPartial(${JSON.stringify(name)}, env.template(${Handlebars.precompile(source, options)}));`);
+  for (const [name, source] of sources) {
+    const spec = Handlebars.precompile(inlinePartials(source, sources, [name]), { ...options });
+    lines.push(`  env.registerPartial(${JSON.stringify(name)}, env.template(${spec}));`);
+  }
   for (const f of readdirSync(join(templatesDir, target)).sort()) {
     if (!f.endsWith('.hbs')) continue;
-    const spec = Handlebars.precompile(inlinePartials(readFileSync(join(templatesDir, target, f), 'utf8'), sources), options);
+    const spec = Handlebars.precompile(inlinePartials(readFileSync(join(templatesDir, target, f), 'utf8'), sources), { ...options });
     lines.push(`  templates[${JSON.stringify(`${target}/${f}`)}] = env.template(${spec});`);
   }
   lines.push('}');

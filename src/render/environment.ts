@@ -11,15 +11,16 @@ type Environment = { helpers: Record<string, unknown>; registerHelper(name: stri
  * HTML escaping off (it would corrupt `a=b&c`), strict (a mistyped `{{field}}` throws), only the
  * built-in block helpers (every decision stays in TypeScript).
  */
-export const OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: true } as const;
+export const OPTIONS = Object.freeze({ noEscape: true, strict: true, knownHelpersOnly: true } as const);
 
 /**
  * The built-in templates read no @data (@index, @root...) in their large loops: compiled without
  * it, a block call reuses its program instead of wrapping it anew, and #each keeps no frame.
  * (Handlebars still gives data to a template that reads it.) A user's --templates keep OPTIONS:
- * their partials may read @index inside a built-in loop.
+ * their partials may read @index inside a built-in loop. Frozen: Handlebars.precompile sets
+ * `data` on the options object it is given when a template reads @data, so pass it a copy.
  */
-export const BUILT_IN = { ...OPTIONS, data: false } as const;
+export const BUILT_IN = Object.freeze({ ...OPTIONS, data: false } as const);
 
 /** A flat piece of output at least this long ends a chunk (see prepare). */
 const CHUNK = 16 * 1024;
@@ -67,7 +68,7 @@ export function prepare<E extends Environment>(env: E): E {
 }
 
 /**
- * A built-in template calls a partial per item in its largest loops (an upstream per pool, two
+ * A built-in template or partial calls a partial per item in its largest loops (an upstream per pool, two
  * locations per route), and a partial call costs Handlebars more than the block it renders. A
  * standalone `{{> name}}` line (no argument, no indentation) renders the partial's text in the
  * caller's context, data and depth, so the same output comes from putting the partial's source

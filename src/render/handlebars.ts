@@ -35,8 +35,9 @@ function environment(target: string, dirs: readonly string[]): Environment {
       if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
     }
   }
-  const options = dirs.length > 1 ? OPTIONS : BUILT_IN;
-  for (const [name, source] of sources) env.registerPartial(name, env.compile(source, options));
+  for (const [name, source] of sources) {
+    env.registerPartial(name, dirs.length > 1 ? env.compile(source, OPTIONS) : env.compile(inlinePartials(source, sources, [name]), BUILT_IN));
+  }
   environments.set(key, (found = { env, sources }));
   return found;
 }
