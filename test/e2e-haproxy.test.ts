@@ -1,13 +1,16 @@
 /**
  * End-to-end behaviour of lbgen's haproxy.cfg: the real HAProxy in front of local backends, on
- * loopback only. Checks are numbered as in issue 5; failover goes last since it kills a backend.
+ * loopback only. Checks are numbered as in issue 5 (11-13: issue 9's monitoring and capacity);
+ * failover goes last since it kills a backend.
  */
 import { after, before, describe, test } from 'node:test';
 import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './e2e/checks-policy.js';
 import { healthCheckRotation, killWhileTrafficFlows } from './e2e/checks-health.js';
-import { statsNeedLogin } from './e2e/checks-stats.js';
+import { serverMaintenanceCycle, statsNeedLogin } from './e2e/checks-stats.js';
+import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
 import { type Stack, startStack } from './e2e/stack.js';
+import { CAPACITY } from './e2e/topology.js';
 import { requireTool } from './helpers/validators.js';
 
 const missing = requireTool('haproxy');
@@ -33,6 +36,16 @@ describe('e2e haproxy', { skip: missing ?? false }, () => {
   test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
   test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', { timeout }, () => forwardedHeaders(s));
   test('10 stats page: 401 without the login, no anonymous state change', { timeout }, () => statsNeedLogin(s));
+  test('11 metrics: Prometheus exporter answers allowed addresses, another loopback address 403', { timeout }, () => metricsEndpoint(s));
+  test('12 JSON access log on stdout: every line parses (after a server state change), each request names the backend that answered', { timeout }, async (t) => {
+    await serverMaintenanceCycle(s, `e2e_${CAPACITY.pool}`, CAPACITY.id);
+    const r = await jsonAccessLog(s);
+    t.diagnostic(`${r.lines} lines parsed, ${r.checked} requests matched to their backend`);
+  });
+  test('13 a server at maxConnections: the next request queues for limits.queueTimeout, then 503', { timeout }, async (t) => {
+    const r = await connectionLimit(s);
+    t.diagnostic(`${r.status} after ${r.waitedMs} ms`);
+  });
   test('5 health check: /health 503 leaves rotation within interval x fall, back after rise', { timeout }, async (t) => {
     const { downMs, upMs } = await healthCheckRotation(s);
     t.diagnostic(`left rotation after ${downMs} ms, back after ${upMs} ms`);

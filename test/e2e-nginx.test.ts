@@ -1,12 +1,14 @@
 /**
  * End-to-end behaviour of lbgen's nginx.conf: the real nginx in front of local backends, on
- * loopback only. Checks are numbered as in issue 5; failover goes last since it kills a backend.
+ * loopback only. Checks are numbered as in issue 5 (11-13: issue 9's monitoring and capacity);
+ * failover goes last since it kills a backend.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './e2e/checks-policy.js';
 import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
+import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
 import { type Stack, startStack } from './e2e/stack.js';
 import { childrenOf } from './e2e/workers.js';
 import { requireTool } from './helpers/validators.js';
@@ -37,6 +39,15 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
   test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', { timeout }, () => rateLimit(s));
   test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
   test('9 backends get X-Forwarded-For and X-Forwarded-Proto: https', { timeout }, () => forwardedHeaders(s));
+  test('11 metrics: stub_status answers allowed addresses, another loopback address 403', { timeout }, () => metricsEndpoint(s));
+  test('12 JSON access log: every line parses, each request names the backend that answered', { timeout }, async (t) => {
+    const r = await jsonAccessLog(s);
+    t.diagnostic(`${r.lines} lines parsed, ${r.checked} requests matched to their backend`);
+  });
+  test('13 documented gap: a server at maxConnections makes the next request fail at once with 502 (no queue)', { timeout }, async (t) => {
+    const r = await connectionLimit(s);
+    t.diagnostic(`${r.status} after ${r.waitedMs} ms`);
+  });
   test('5 documented gap: nginx open source keeps a backend whose /health is 503 in rotation', { timeout }, () => nginxHealthGap(s));
   test('5 failover: killing a backend under traffic fails no request', { timeout }, async (t) => {
     const r = await killWhileTrafficFlows(s);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type Reply, request } from './client.js';
+import { until } from './proc.js';
 import type { Stack } from './stack.js';
 import { STATS } from './topology.js';
 
@@ -58,4 +59,19 @@ async function adminWorksWithLogin(s: Stack, target: ServerRow): Promise<void> {
   const during = (await servers(s)).find((r) => r.backend === target.backend && r.server === target.server)!;
   await stats(s, { method: 'POST', body: postAction(target, 'ready'), auth });
   assert.equal(during.status, 'MAINT', 'with the login, the same POST does change the state (so the anonymous refusal means something)');
+}
+
+/**
+ * An operator's maintenance, with the login: `server` of `backend` goes to MAINT and back, and is
+ * UP again on return. A state change such as a failed health check makes: HAProxy reports it in
+ * its log, which the access-log check reads.
+ */
+export async function serverMaintenanceCycle(s: Stack, backend: string, server: string): Promise<void> {
+  const auth = basic(STATS.user, s.statsPassword);
+  const row = { backend, server, status: '' };
+  const state = async () => (await servers(s)).find((r) => r.backend === backend && r.server === server)?.status;
+  await stats(s, { method: 'POST', body: postAction(row, 'maint'), auth });
+  assert.equal(await state(), 'MAINT', `${backend}/${server} in maintenance`);
+  await stats(s, { method: 'POST', body: postAction(row, 'ready'), auth });
+  await until(`${backend}/${server} UP again`, 3000, async () => ((await state())?.startsWith('UP') ? true : undefined));
 }

@@ -4,6 +4,7 @@
  */
 import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
+import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './checks-policy.js';
 import { leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
@@ -37,6 +38,9 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'limit_req_status 429', mutate: edit(/^\s*limit_req_status 429;\n/m, ''), check: rateLimit },
   { proxy: 'nginx', breaks: 'add_header ... always', mutate: edit(/ always;/, ';'), check: securityHeaders },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
+  { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
+  { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },
+  { proxy: 'nginx', breaks: 'server max_conns', mutate: edit(/ max_conns=\d+/, ''), check: connectionLimit },
 ];
 
 /** Several edits in a row. */
@@ -57,4 +61,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'http-after-response (headers on HAProxy\'s own answers)', mutate: edit(/http-after-response set-header/, 'http-response set-header'), check: securityHeaders },
   { proxy: 'haproxy', breaks: 'X-Forwarded-Proto', mutate: edit(/^\s*http-request set-header X-Forwarded-Proto https .*\n/m, ''), check: forwardedHeaders },
   { proxy: 'haproxy', breaks: 'the stats login', mutate: both(edit(/^\s*stats auth .*\n/m, ''), edit(/stats admin if .*/, 'stats admin if TRUE')), check: statsNeedLogin },
+  { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 unless metrics_allowed\n/m, ''), check: metricsEndpoint },
+  { proxy: 'haproxy', breaks: 'the server address in the JSON access log', mutate: edit(/"upstream":"%si:%sp"/, '"upstream":"%fi:%fp"'), check: jsonAccessLog },
+  { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },
+  { proxy: 'haproxy', breaks: 'timeout queue', mutate: edit(/^(\s*timeout queue) \S+$/m, '$1 3s'), check: connectionLimit },
 ];

@@ -6,7 +6,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
-export type Proc = { readonly child: ChildProcess; readonly name: string; output: () => string; stop: () => Promise<void> };
+export type Proc = {
+  readonly child: ChildProcess;
+  readonly name: string;
+  /** stdout and stderr interleaved, for failure messages. */
+  output: () => string;
+  /** stdout alone (HAProxy's access log: `log stdout`). */
+  stdout: () => string;
+  stop: () => Promise<void>;
+};
 
 const live = new Set<number>();
 const killAll = () => {
@@ -29,12 +37,16 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Start `command` in a new process group; its stdout and stderr are kept for failure messages. */
+/** Start `command` in a new process group; its stdout and stderr are kept, together and stdout alone. */
 export function start(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Proc {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    stdout += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pgid = child.pid!;
   live.add(pgid);
@@ -49,7 +61,7 @@ export function start(name: string, command: string, args: readonly string[], en
     killGroup(pgid, 'SIGKILL');
     live.delete(pgid);
   };
-  return { child, name, output: () => out, stop };
+  return { child, name, output: () => out, stdout: () => stdout, stop };
 }
 
 /** A port free on 127.0.0.1 right now (the kernel's choice), for a proxy to listen on. */

@@ -2,7 +2,8 @@
  * One proxy under test with its backends: render the e2e topology with lbgen's generate(), start
  * the real nginx or haproxy on the output, and stop everything again. The only edits to the
  * rendered text are system paths (nginx's access log) and, for the mutation tests, the `mutate`
- * function a test passes on purpose.
+ * function a test passes on purpose. The access log is read where each proxy writes it: nginx's
+ * file (in the sandbox), HAProxy's stdout (`log stdout`).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { analyse, generate } from '../../src/pipeline.js';
 import type { Model } from '../../src/model/model.js';
 import { type Backend, startBackends } from './backends.js';
 import { type Proc, freePort, start, waitForPorts } from './proc.js';
-import { BACKEND_IDS, type Ports, STATS, type TlsFiles, topologyText } from './topology.js';
+import { ALL_BACKEND_IDS, type Ports, STATS, type TlsFiles, topologyText } from './topology.js';
 
 export type ProxyName = 'nginx' | 'haproxy';
 
@@ -28,6 +29,8 @@ export type Stack = {
   readonly proc: Proc;
   readonly statsPassword: string;
   backend(id: string): Backend;
+  /** The access log so far, one entry per line: nginx's access_log file, HAProxy's stdout. */
+  accessLog(): string[];
   stop(): Promise<void>;
 };
 
@@ -45,8 +48,8 @@ function makeTls(dir: string): TlsFiles {
 }
 
 async function choosePorts(backends: readonly Backend[]): Promise<Ports> {
-  const [http, https, stats] = [await freePort(), await freePort(), await freePort()];
-  return { http, https, stats, backends: backends.map((b) => b.port) };
+  const [http, https, stats, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  return { http, https, stats, metrics, backends: backends.map((b) => b.port) };
 }
 
 function render(proxy: ProxyName, text: string): { model: Model; config: string } {
@@ -57,10 +60,30 @@ function render(proxy: ProxyName, text: string): { model: Model; config: string 
   return { model, config: file.text };
 }
 
+/** The rendered access log is a system path: the running copy of nginx.conf writes into the sandbox instead. */
+const sandboxLogs = (config: string, dir: string) => config.split('/var/log/nginx/').join(`${dir}/logs/`);
+
+/** The file nginx's http-level access_log writes to, in the running copy. */
+function nginxAccessLogFile(config: string, dir: string): string {
+  const m = /^ {4}access_log (\S+) /m.exec(sandboxLogs(config, dir));
+  if (!m) throw new Error('nginx.conf has no http-level access_log');
+  return m[1]!;
+}
+
+/** Complete lines only: a line being written has no newline yet. */
+const lines = (text: string) => text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
+
+function readLines(file: string): string[] {
+  try {
+    return lines(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
 function launch(proxy: ProxyName, dir: string, config: string, statsPassword: string): Proc {
   if (proxy === 'nginx') {
-    // The rendered access log is a system path: the running copy writes into the sandbox instead.
-    const conf = config.split('/var/log/nginx/').join(`${dir}/logs/`);
+    const conf = sandboxLogs(config, dir);
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, conf);
     return start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `daemon off; pid ${dir}/nginx.pid;`]);
@@ -73,7 +96,7 @@ function launch(proxy: ProxyName, dir: string, config: string, statsPassword: st
 export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), `lbgen-e2e-${proxy}-`));
   mkdirSync(join(dir, 'logs'));
-  const backends = await startBackends(BACKEND_IDS);
+  const backends = await startBackends(ALL_BACKEND_IDS);
   let proc: Proc | undefined;
   const stop = async () => {
     await proc?.stop();
@@ -87,9 +110,13 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     assertLoopbackOnly(config);
     const statsPassword = randomBytes(12).toString('hex');
     proc = launch(proxy, dir, config, statsPassword);
+    // The metrics port is left to its own check: a proxy that does not open it fails that check only.
     await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
     const backend = (id: string) => backends.find((b) => b.id === id) ?? assertNever(id);
-    return { proxy, backends, ports, model: rendered.model, config, dir, proc, statsPassword, backend, stop };
+    const p = proc;
+    const logFile = proxy === 'nginx' ? nginxAccessLogFile(config, dir) : null;
+    const accessLog = () => (logFile ? readLines(logFile) : lines(p.stdout()));
+    return { proxy, backends, ports, model: rendered.model, config, dir, proc, statsPassword, backend, accessLog, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -4,7 +4,8 @@
  */
 import yaml from 'js-yaml';
 
-export type Ports = { http: number; https: number; stats: number; backends: readonly number[] };
+/** `backends` holds the port of each of ALL_BACKEND_IDS, in that order. */
+export type Ports = { http: number; https: number; stats: number; metrics: number; backends: readonly number[] };
 export type TlsFiles = { cert: string; key: string; bundle: string };
 
 /** Health-check timing; the checks derive their deadlines from these. */
@@ -14,9 +15,20 @@ export const RATE = { perSecond: 2, burst: 4 } as const;
 export const ALLOWED = ['127.0.0.1', '127.0.0.2'] as const;
 export const STATS = { user: 'admin', passwordEnv: 'LBGEN_E2E_STATS_PASSWORD', path: '/stats' } as const;
 export const DOMAIN = 'e2e.lbgen.test';
+/** The members of the balanced pools. */
 export const BACKEND_IDS = ['b1', 'b2', 'b3'] as const;
+/**
+ * Capacity (issue 9): one server with a connection limit, alone in its own pool and route so that
+ * the balanced pools keep unlimited servers. Past the limit HAProxy queues a request for
+ * `limits.queueTimeout`, then answers 503; nginx open source has no queue and answers 502 at once.
+ */
+export const CAPACITY = { id: 'c1', route: '/capacity', pool: 'capacity', maxConnections: 1, queueTimeoutMs: 1000 } as const;
+/** Every backend process of the stack: the balanced ones, then the capacity one. */
+export const ALL_BACKEND_IDS = [...BACKEND_IDS, CAPACITY.id] as const;
+/** monitoring.metrics: clients allowed on the metrics port; any other loopback address must get 403. */
+export const METRICS = { path: '/metrics', allowed: ['127.0.0.1', '127.0.0.2'] } as const;
 
-export const ROUTES = { ws: '/ws', sticky: '/sticky', api: '/api', private: '/private', rr: '/rr', lc: '/' } as const;
+export const ROUTES = { ws: '/ws', sticky: '/sticky', api: '/api', private: '/private', rr: '/rr', capacity: CAPACITY.route, lc: '/' } as const;
 
 export function topologyText(ports: Ports, tls: TlsFiles): string {
   const healthCheck = { path: '/health', interval: `${HEALTH.intervalMs}ms`, rise: HEALTH.rise, fall: HEALTH.fall };
@@ -33,11 +45,18 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       contentTypeOptions: 'nosniff',
       referrerPolicy: 'no-referrer',
     },
-    servers: Object.fromEntries(BACKEND_IDS.map((id, i) => [id, { address: '127.0.0.1', port: ports.backends[i] }])),
+    servers: {
+      ...Object.fromEntries(BACKEND_IDS.map((id, i) => [id, { address: '127.0.0.1', port: ports.backends[i] }])),
+      [CAPACITY.id]: { address: '127.0.0.1', port: ports.backends[ALL_BACKEND_IDS.indexOf(CAPACITY.id)], maxConnections: CAPACITY.maxConnections },
+    },
     pools: {
       lc: { servers: members, balance: 'least-connections', healthCheck },
       rr: { servers: members, balance: 'round-robin', healthCheck },
       sticky: { servers: members, sticky: { by: 'source-ip' }, healthCheck, timeouts: { tunnel: '1h' } },
+      // The same fast health check as the others. Without one, HAProxy's output gives the pool a TCP
+      // check every 30 s (for passive ejection), and HAProxy spreads the first check of every server
+      // over the smallest interval of 1 s or more: the other pools' checks would start up to 27 s late.
+      [CAPACITY.pool]: { servers: [CAPACITY.id], healthCheck },
     },
     routes: [
       { path: ROUTES.ws, pool: 'sticky', websocket: true },
@@ -45,9 +64,15 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       { path: ROUTES.api, pool: 'rr', rateLimit: RATE },
       { path: ROUTES.private, pool: 'rr', allowFrom: ALLOWED.map((a) => `${a}/32`) },
       { path: ROUTES.rr, pool: 'rr' },
+      { path: ROUTES.capacity, pool: CAPACITY.pool },
       { path: ROUTES.lc, pool: 'lc' },
     ],
+    limits: { queueTimeout: `${CAPACITY.queueTimeoutMs}ms` },
     stats: { port: ports.stats, path: STATS.path, refresh: '5s', user: STATS.user, passwordEnv: STATS.passwordEnv },
+    monitoring: {
+      metrics: { port: ports.metrics, path: METRICS.path, allowFrom: METRICS.allowed.map((a) => `${a}/32`) },
+      accessLog: 'json',
+    },
   };
   return yaml.dump(doc);
 }
