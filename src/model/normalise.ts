@@ -1,38 +1,31 @@
-import { segmentsToPointer as ptr, sortedKeys } from '../diagnostics.js';
+import { segmentsToPointer as ptr } from '../diagnostics.js';
 import type { PoolInput, ServerInput, Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
+import { idsOf } from './ids.js';
 import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
 
 /** Topology (as written, already checked by the schema and the rules) → Model (complete, resolved, ordered). */
 export function normalise(t: Topology, sourceFile: string): Model {
   // js-yaml gives integer-like keys first ({web, "2"} → ['2', 'web']): ids are sorted by code unit
-  // here. No intermediate [id, value] pairs: a large topology has 100,000 servers.
-  const serverById = new Map<string, Server>();
-  const servers = sortedKeys(t.servers).map((id) => {
-    const s = server(id, t.servers[id]!);
-    serverById.set(id, s);
-    return s;
-  });
-  const usedPools = new Set<string>();
-  const websocketPools = new Set<string>();
-  for (const r of t.routes) {
-    usedPools.add(r.pool);
-    if (r.websocket) websocketPools.add(r.pool);
-  }
-  const poolById = new Map<string, Pool>();
-  const pools = sortedKeys(t.pools).map((id) => {
-    const p = pool(id, t.pools[id]!, serverById, websocketPools.has(id), usedPools.has(id));
-    poolById.set(id, p);
-    return p;
-  });
+  // (idsOf), and references resolve to places in that order. No intermediate [id, value] pairs,
+  // Sets or Maps of names: a large topology has 100,000 servers.
+  const serverIds = idsOf(t.servers);
+  const servers = serverIds.ids.map((id) => server(id, t.servers[id]!));
+  const member = (name: string) => servers[serverIds.place.get(name)!]!;
+  const poolIds = idsOf(t.pools);
+  const ROUTED = 1;
+  const WEBSOCKET = 2;
+  const routed = new Uint8Array(poolIds.ids.length);
+  for (const r of t.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+  const pools = poolIds.ids.map((id, i) => pool(id, t.pools[id]!, member, (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0));
   const routes = t.routes
     .map((r, index): Route => ({
       index,
       pointer: `/routes/${index}`,
       path: r.path,
-      pool: poolById.get(r.pool)!,
+      pool: pools[poolIds.place.get(r.pool)!]!,
       websocket: r.websocket ?? DEFAULTS.route.websocket,
       rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.route.burst } : null,
       allowFrom: r.allowFrom ? cidrs(r.allowFrom, `/routes/${index}/allowFrom`) : null,
@@ -137,13 +130,13 @@ function server(id: string, s: ServerInput): Server {
   };
 }
 
-function pool(id: string, p: PoolInput, servers: Map<string, Server>, websocket: boolean, used: boolean): Pool {
+function pool(id: string, p: PoolInput, member: (name: string) => Server, websocket: boolean, used: boolean): Pool {
   // Field names below are fixed words: only the id can need escaping in a pointer.
   const pointer = ptr(['pools', id]);
   return {
     id,
     pointer,
-    members: p.servers.map((s) => servers.get(s)!),
+    members: p.servers.map(member),
     balance: p.balance ?? DEFAULTS.pool.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
     healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`) : null,

@@ -2,6 +2,7 @@ import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKey
 import type { Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
+import { idsOf } from './ids.js';
 import { isIPv4, parseCidr } from './net.js';
 
 /** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
@@ -26,9 +27,10 @@ const routeToMissingPool: Rule = (t) => {
 
 const poolToMissingServer: Rule = (t) => {
   const out: Diagnostic[] = [];
+  const servers = idsOf(t.servers).place;
   for (const id of sortedKeys(t.pools)) {
     t.pools[id]!.servers.forEach((s, j) => {
-      if (!Object.hasOwn(t.servers, s)) out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
+      if (!servers.has(s)) out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
     });
   }
   return out;
@@ -167,11 +169,19 @@ const listenerConsistency: Rule = (t) => {
 const unused: Rule = (t) => {
   const usedPools = new Set<string>();
   for (const r of t.routes) usedPools.add(r.pool);
-  const usedServers = new Set<string>();
-  for (const id in t.pools) for (const s of t.pools[id]!.servers) usedServers.add(s);
+  const { ids, place } = idsOf(t.servers);
+  const usedServers = new Uint8Array(ids.length);
+  for (const id in t.pools) {
+    for (const s of t.pools[id]!.servers) {
+      const i = place.get(s);
+      if (i !== undefined) usedServers[i] = 1;
+    }
+  }
   const out: Diagnostic[] = [];
   for (const id of sortedKeys(t.pools)) if (!usedPools.has(id)) out.push(warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true }));
-  for (const id of sortedKeys(t.servers)) if (!usedServers.has(id)) out.push(warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true }));
+  ids.forEach((id, i) => {
+    if (!usedServers[i]) out.push(warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true }));
+  });
   return out;
 };
 
