@@ -2,7 +2,7 @@ import { segmentsToPointer as ptr } from '../diagnostics.js';
 import type { PoolInput, ServerInput, Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
-import { idsOf } from './ids.js';
+import { idsOf, membersOf } from './ids.js';
 import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
 
@@ -12,14 +12,14 @@ export function normalise(t: Topology, sourceFile: string): Model {
   // (idsOf), and references resolve to places in that order. No intermediate [id, value] pairs,
   // Sets or Maps of names: a large topology has 100,000 servers.
   const serverIds = idsOf(t.servers);
-  const servers = serverIds.ids.map((id) => server(id, t.servers[id]!));
-  const member = (name: string) => servers[serverIds.place.get(name)!]!;
+  const servers = serverIds.ids.map((id, i) => server(id, serverIds.values[i]!));
+  const members = membersOf(t);
   const poolIds = idsOf(t.pools);
   const ROUTED = 1;
   const WEBSOCKET = 2;
   const routed = new Uint8Array(poolIds.ids.length);
   for (const r of t.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
-  const pools = poolIds.ids.map((id, i) => pool(id, t.pools[id]!, member, (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0));
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0));
   const routes = t.routes
     .map((r, index): Route => ({
       index,
@@ -130,13 +130,13 @@ function server(id: string, s: ServerInput): Server {
   };
 }
 
-function pool(id: string, p: PoolInput, member: (name: string) => Server, websocket: boolean, used: boolean): Pool {
+function pool(id: string, p: PoolInput, members: readonly Server[], websocket: boolean, used: boolean): Pool {
   // Field names below are fixed words: only the id can need escaping in a pointer.
   const pointer = ptr(['pools', id]);
   return {
     id,
     pointer,
-    members: p.servers.map(member),
+    members,
     balance: p.balance ?? DEFAULTS.pool.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
     healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`) : null,

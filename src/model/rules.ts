@@ -2,7 +2,7 @@ import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKey
 import type { Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
-import { idsOf } from './ids.js';
+import { idsOf, membersOf } from './ids.js';
 import { isIPv4, parseCidr } from './net.js';
 
 /** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
@@ -27,12 +27,14 @@ const routeToMissingPool: Rule = (t) => {
 
 const poolToMissingServer: Rule = (t) => {
   const out: Diagnostic[] = [];
-  const servers = idsOf(t.servers).place;
-  for (const id of sortedKeys(t.pools)) {
-    t.pools[id]!.servers.forEach((s, j) => {
-      if (!servers.has(s)) out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
+  const pools = idsOf(t.pools);
+  membersOf(t).forEach((places, i) => {
+    places.forEach((place, j) => {
+      if (place >= 0) return;
+      const s = pools.values[i]!.servers[j]!;
+      out.push(error(ptr(['pools', pools.ids[i]!, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
     });
-  }
+  });
   return out;
 };
 
@@ -49,8 +51,9 @@ const duplicateRoutePaths: Rule = (t) => {
 
 const stickyContradictsBalance: Rule = (t) => {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) {
-    const p = t.pools[id]!;
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const p = pools.values[i]!;
     if (p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash') {
       out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
     }
@@ -65,14 +68,17 @@ const stickyContradictsBalance: Rule = (t) => {
 
 const poolOnlyBackups: Rule = (t) => {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) {
+  const pools = idsOf(t.pools);
+  const servers = idsOf(t.servers).values;
+  const members = membersOf(t);
+  for (const [i, id] of pools.ids.entries()) {
     // Missing servers are poolToMissingServer's to report: only the servers that exist count here.
     let known = 0;
     let regular = false;
-    for (const name of t.pools[id]!.servers) {
-      const s = t.servers[name];
-      if (s === undefined) continue;
+    for (const place of members[i]!) {
+      if (place < 0) continue;
       known++;
+      const s = servers[place]!;
       if (s.backup !== true) {
         regular = true;
         break;
@@ -87,8 +93,9 @@ const poolOnlyBackups: Rule = (t) => {
 
 const healthCheckTimeout: Rule = (t) => {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) {
-    const hc = t.pools[id]!.healthCheck;
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const hc = pools.values[i]!.healthCheck;
     if (!hc || hc.timeout === undefined) continue;
     const interval = parseDuration(hc.interval ?? DEFAULTS.healthCheck.interval);
     const timeout = parseDuration(hc.timeout);
@@ -100,8 +107,9 @@ const healthCheckTimeout: Rule = (t) => {
 
 const expectStatusRange: Rule = (t) => {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) {
-    const s = t.pools[id]!.healthCheck?.expectStatus;
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const s = pools.values[i]!.healthCheck?.expectStatus;
     if (typeof s !== 'string' || !s.includes('-')) continue;
     const [lo, hi] = s.split('-').map(Number);
     if (!(lo! < hi!)) out.push(error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`));
@@ -112,8 +120,9 @@ const expectStatusRange: Rule = (t) => {
 const durationsPositive: Rule = (t) => {
   const zero = (v: unknown) => v !== undefined && parseDuration(v as string | number) === 0;
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) {
-    const p = t.pools[id]!;
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const p = pools.values[i]!;
     if (p.timeouts) for (const field in p.timeouts) if (zero(p.timeouts[field as keyof typeof p.timeouts])) out.push(error(ptr(['pools', id, 'timeouts', field]), 'must be more than 0'));
     if (zero(p.healthCheck?.interval)) out.push(error(ptr(['pools', id, 'healthCheck', 'interval']), 'must be more than 0'));
     if (zero(p.passive?.failTimeout)) out.push(error(ptr(['pools', id, 'passive', 'failTimeout']), 'must be more than 0'));
@@ -127,8 +136,10 @@ const durationsPositive: Rule = (t) => {
 
 const addressesValid: Rule = (t) => {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.servers)) {
-    const a = t.servers[id]!.address;
+  const { ids, values } = idsOf(t.servers);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const a = values[i]!.address;
     if (isIPv4(a)) continue;
     if (/^[0-9.]+$/.test(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
     if (a.includes(':') && typeof parseCidr(a) === 'string') out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv6 address`));
@@ -169,14 +180,9 @@ const listenerConsistency: Rule = (t) => {
 const unused: Rule = (t) => {
   const usedPools = new Set<string>();
   for (const r of t.routes) usedPools.add(r.pool);
-  const { ids, place } = idsOf(t.servers);
+  const { ids } = idsOf(t.servers);
   const usedServers = new Uint8Array(ids.length);
-  for (const id in t.pools) {
-    for (const s of t.pools[id]!.servers) {
-      const i = place.get(s);
-      if (i !== undefined) usedServers[i] = 1;
-    }
-  }
+  for (const places of membersOf(t)) for (const place of places) if (place >= 0) usedServers[place] = 1;
   const out: Diagnostic[] = [];
   for (const id of sortedKeys(t.pools)) if (!usedPools.has(id)) out.push(warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true }));
   ids.forEach((id, i) => {
