@@ -53,7 +53,7 @@ test('health checks: active with exact status or range, passive everywhere (a TC
   assert.ok(range.includes('default-server check inter 2s rise 2 fall 3 observe layer7 error-limit 3 on-error mark-down'));
   const passive = backend(pool({ passive: { maxFails: 5, failTimeout: '20s' } }), 'app_web');
   assert.ok(!passive.includes('option httpchk'));
-  assert.ok(passive.includes('default-server check inter 20s rise 1 observe layer7 error-limit 5 on-error mark-down'));
+  assert.ok(passive.includes('default-server check inter 2s downinter 20s rise 1 observe layer7 error-limit 5 on-error mark-down'));
 });
 
 test('timeouts: pool connect/server, tunnel only where WebSocket routes go; weights and backups', () => {
