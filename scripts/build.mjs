@@ -14,14 +14,17 @@ const require = createRequire(import.meta.url);
 const out = join(root, 'build', 'generated');
 mkdirSync(out, { recursive: true });
 
-// 1. ajv standalone validator, with the same options as src/validate.ts.
+// 1. ajv standalone validators (src/schema-parts.ts, compiled by tsc first), with the options of src/validate.ts.
 const Ajv2020 = require('ajv/dist/2020').default;
 const standalone = require('ajv/dist/standalone').default;
+const { parts, shellSchema, minEntries } = await import(join(root, 'dist', 'src', 'schema-parts.js'));
 const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'ajv-options.json'), 'utf8'));
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true } });
 ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
-writeFileSync(join(out, 'validator.cjs'), standalone(ajv, ajv.compile(schema)));
+ajv.addSchema(schema);
+ajv.addSchema(shellSchema(schema));
+writeFileSync(join(out, 'validator.cjs'), standalone(ajv, parts(schema)));
 
 // 2. Handlebars precompiled templates and partials, with the options, #each and partial inlining
 //    of src/render/environment.ts (compiled by tsc, which npm run build runs first).
@@ -54,9 +57,9 @@ for (const target of readdirSync(templatesDir).sort()) {
 writeFileSync(join(out, 'templates.mjs'), `${lines.join('\n')}\n`);
 
 writeFileSync(join(out, 'precompiled.mjs'), [
-  "import validate from './validator.cjs';",
+  "import parts from './validator.cjs';",
   "import { templates } from './templates.mjs';",
-  `export const precompiled = { validate, templates, version: ${JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)} };`,
+  `export const precompiled = { validators: { parts, minEntries: ${JSON.stringify(minEntries(schema))} }, templates, version: ${JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)} };`,
   '',
 ].join('\n'));
 

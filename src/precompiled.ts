@@ -6,7 +6,8 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
  * module for the generated one in dist/lbgen.js, so a run of the CLI compiles nothing.
  */
 export type Precompiled = {
-  readonly validate: ValidateFunction;
+  /** The validators of src/schema-parts.ts, by name, and each large map's minProperties. */
+  readonly validators: { readonly parts: Readonly<Record<string, ValidateFunction>>; readonly minEntries: Readonly<Record<'servers' | 'pools', number>> };
   readonly templates: Readonly<Record<string, (view: unknown) => string>>;
   readonly version: string;
 };

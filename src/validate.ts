@@ -4,7 +4,9 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { type Diagnostic, didYouMean, error, pointerToSegments } from './diagnostics.js';
 import type { Topology } from './topology.js';
 import { schemaPath } from './paths.js';
+import { idsOf } from './model/ids.js';
 import { precompiled } from './precompiled.js';
+import { MAPS, type MapName, minEntries, parts, shellSchema } from './schema-parts.js';
 import ajvOptions from './ajv-options.json' with { type: 'json' };
 
 type SchemaNode = {
@@ -16,30 +18,53 @@ type SchemaNode = {
   description?: string;
   'x-expected'?: string;
 };
-type AjvInstance = { addKeyword(def: { keyword: string; schemaType: string }): unknown; compile(schema: object): ValidateFunction };
+type AjvInstance = {
+  addKeyword(def: { keyword: string; schemaType: string }): unknown;
+  addSchema(schema: object): unknown;
+  getSchema(ref: string): ValidateFunction | undefined;
+};
+type Validators = { readonly parts: Readonly<Record<string, ValidateFunction>>; readonly minEntries: Readonly<Record<MapName, number>> };
 
-let compiled: ValidateFunction | undefined;
+let compiled: Validators | undefined;
 
 export function topologySchema(): object {
   return JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
 }
 
 /** Compiled once per process, on first use (precompiled in the bundle): commands that never validate never pay for it. */
-function validator(): ValidateFunction {
+function validators(): Validators {
   if (compiled) return compiled;
-  if (precompiled) return (compiled = precompiled.validate);
-  // Loaded only here: the bundle carries the standalone validator and never needs ajv's compiler.
+  if (precompiled) return (compiled = precompiled.validators);
+  // Loaded only here: the bundle carries the standalone validators and never needs ajv's compiler.
   const Ajv = (createRequire(import.meta.url)('ajv/dist/2020.js') as { default: new (o: Options) => AjvInstance }).default;
   const ajv = new Ajv(ajvOptions as Options);
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  const fn = ajv.compile(topologySchema());
-  compiled = fn;
-  return fn;
+  const schema = topologySchema();
+  ajv.addSchema(schema);
+  ajv.addSchema(shellSchema(schema));
+  const refs = Object.entries(parts(schema)).map(([name, ref]) => [name, ajv.getSchema(ref)!] as const);
+  return (compiled = { parts: Object.fromEntries(refs), minEntries: minEntries(schema) });
+}
+
+/** The schema's verdict on a valid topology, without ajv walking the large maps (see schema-parts.ts). */
+function passes(v: Validators, data: unknown): boolean {
+  if (!v.parts.shell!(data)) return false;
+  for (const map of MAPS) {
+    // The shell has checked that both maps are there and are mappings.
+    const { ids, values } = idsOf((data as Record<MapName, Record<string, unknown>>)[map]);
+    if (ids.length < v.minEntries[map]) return false;
+    const name = v.parts[`${map}Name`]!;
+    const entry = v.parts[`${map}Entry`]!;
+    for (let i = 0; i < ids.length; i++) if (!name(ids[i]) || !entry(values[i])) return false;
+  }
+  return true;
 }
 
 /** Schema check: every fault at once, each at the pointer of the offending key or value. */
 export function validate(data: unknown): { topology: Topology | null; diagnostics: Diagnostic[] } {
-  const check = validator();
+  const v = validators();
+  if (passes(v, data)) return { topology: data as Topology, diagnostics: [] };
+  const check = v.parts.document!;
   if (check(data)) return { topology: data as Topology, diagnostics: [] };
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
