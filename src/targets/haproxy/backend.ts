@@ -2,6 +2,7 @@ import type { Model, Pool, Server } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
+import { lastOf } from '../memo.js';
 import { backendName, plainWord } from './names.js';
 import type { BackendView } from './view.js';
 
@@ -58,37 +59,20 @@ function expectStatus(s: { min: number; max: number }): string {
   return s.min === s.max ? `${s.min}` : `${s.min}-${s.max}`;
 }
 
-function passiveNote(pool: Pool): string {
-  const p = pool.passive;
-  const back = pool.healthCheck ? 'the health check brings it back' : `a TCP check every ${formatDuration(p.failTimeout)} brings it back`;
-  return shared(`observe layer7 error-limit ${p.maxFails} on-error mark-down: ${p.maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`);
-}
+const passiveNote = (pool: Pool): string => passiveText(pool.passive.maxFails, pool.passive.failTimeout, pool.healthCheck !== null);
+const passiveText = lastOf((maxFails: number, failTimeout: number, checked: boolean): string => {
+  const back = checked ? 'the health check brings it back' : `a TCP check every ${formatDuration(failTimeout)} brings it back`;
+  return `observe layer7 error-limit ${maxFails} on-error mark-down: ${maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
+});
 
-/** The timeouts a backend sets; pools with the same ones share one list. */
-function timeouts(pool: Pool): BackendView['timeouts'] {
-  const t = pool.timeouts;
-  const last = lastTimeouts;
-  if (last && last.connect === t.connect && last.server === t.server && last.tunnel === (pool.websocket ? t.tunnel : null)) return last.list;
-  const list = [{ name: 'connect', value: formatDuration(t.connect) }, { name: 'server', value: formatDuration(t.server) }];
-  if (pool.websocket) list.push({ name: 'tunnel', value: formatDuration(t.tunnel) });
-  lastTimeouts = { connect: t.connect, server: t.server, tunnel: pool.websocket ? t.tunnel : null, list };
-  return list;
-}
-let lastTimeouts: { connect: number; server: number; tunnel: number | null; list: BackendView['timeouts'] } | undefined;
-
-/**
- * The same text, once: per-pool strings of a large topology (notes, default-server lines) mostly
- * repeat, and the one copy kept is what the view and the decisions hold.
- */
-function shared(text: string): string {
-  let kept = texts.get(text);
-  if (kept === undefined) {
-    if (texts.size >= 1000) texts.clear();
-    texts.set(text, (kept = text));
-  }
-  return kept;
-}
-const texts = new Map<string, string>();
+/** The timeouts a backend sets (tunnel only for a WebSocket pool). */
+const timeouts = (pool: Pool): BackendView['timeouts'] =>
+  timeoutList(pool.timeouts.connect, pool.timeouts.server, pool.websocket ? pool.timeouts.tunnel : null);
+const timeoutList = lastOf((connect: number, server: number, tunnel: number | null): BackendView['timeouts'] => [
+  { name: 'connect', value: formatDuration(connect) },
+  { name: 'server', value: formatDuration(server) },
+  ...(tunnel === null ? [] : [{ name: 'tunnel', value: formatDuration(tunnel) }]),
+]);
 
 /**
  * Passive ejection (`observe`) needs health checks to be enabled. A pool without an active check
@@ -100,9 +84,12 @@ const texts = new Map<string, string>();
 // an unchecked pool runs every 2s and only a down server waits failTimeout (downinter).
 function defaultServer(pool: Pool): string {
   const hc = pool.healthCheck;
-  const check = hc ? `check inter ${formatDuration(hc.interval)} rise ${hc.rise} fall ${hc.fall}` : `check inter 2s downinter ${formatDuration(pool.passive.failTimeout)} rise 1`;
-  return shared(`${check} observe layer7 error-limit ${pool.passive.maxFails} on-error mark-down`);
+  return hc ? checkedServer(hc.interval, hc.rise, hc.fall, pool.passive.maxFails) : uncheckedServer(pool.passive.failTimeout, pool.passive.maxFails);
 }
+const checkedServer = lastOf((interval: number, rise: number, fall: number, maxFails: number) =>
+  `check inter ${formatDuration(interval)} rise ${rise} fall ${fall} observe layer7 error-limit ${maxFails} on-error mark-down`);
+const uncheckedServer = lastOf((failTimeout: number, maxFails: number) =>
+  `check inter 2s downinter ${formatDuration(failTimeout)} rise 1 observe layer7 error-limit ${maxFails} on-error mark-down`);
 
 function serverParams(m: Server, cookie: boolean): string {
   if (!cookie && m.weight === 1 && m.maxConnections === null && !m.backup) return '';

@@ -2,7 +2,9 @@ import type { Model, Pool, Route } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { headerLines } from '../header.js';
+import { lastOf } from '../memo.js';
 import { type Decision, type Target, decision } from '../target.js';
+import { type LocationView, locations } from './location.js';
 import { upstreamView, type UpstreamView, type StickyMapView } from './upstream.js';
 
 /** Every leaf is already a legal nginx token (escaped by nginxArg) or a number. */
@@ -31,17 +33,6 @@ export type ServerView = {
   redirect: string | null;
   limitConns: string[];
   locations: LocationView[];
-};
-
-export type LocationView = {
-  match: string;
-  comment: string;
-  allow: string[] | null;
-  limitReq: string | null;
-  upstream: string | null;
-  websocket: boolean;
-  connectTimeout: string;
-  readTimeout: string;
 };
 
 /** Shorter than Node's default keepAliveTimeout (5s), so nginx never reuses a connection the backend is closing. */
@@ -127,14 +118,9 @@ function generalDecisions(model: Model): Decision[] {
   return out;
 }
 
-/** One note per keepalive value, shared by the pools that have it. */
-let lastKeepalive = { size: -1, note: '' };
-function keepaliveNote(size: number): string {
-  if (lastKeepalive.size !== size) lastKeepalive = { size, note: `keepalive ${size} with HTTP/1.1 and an empty Connection header` };
-  return lastKeepalive.note;
-}
+const keepaliveNote = lastOf((size: number) => `keepalive ${size} with HTTP/1.1 and an empty Connection header`);
 
-function zoneName(model: Model, r: Route): string {
+export function zoneName(model: Model, r: Route): string {
   return `${model.name}_route${r.index}`;
 }
 
@@ -200,26 +186,4 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
     limitConns: limitConns(model),
     locations: routed,
   };
-}
-
-/** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
-function locations(model: Model): LocationView[] {
-  const out: LocationView[] = [];
-  for (const r of model.routes) {
-    // Both locations of a route share every string but the match: each is made once.
-    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`;
-    const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
-    // nginx refuses burst=0 (it is the default): write burst only when there is one.
-    const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
-    const upstream = upstreamName(model, r.pool);
-    const connectTimeout = formatDuration(r.pool.timeouts.connect);
-    const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
-    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });
-    if (r.path === '/') out.push(body('/'));
-    else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
-  }
-  if (!model.routes.some((r) => r.path === '/')) {
-    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 import type { Model, Pool, Server } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
+import { lastOf } from '../memo.js';
 import { type Decision, decision } from '../target.js';
 import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
 
@@ -98,13 +99,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
 }
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
-let lastPassive = { maxFails: -1, failTimeout: -1, text: '' };
-function passiveParams(maxFails: number, failTimeout: number): string {
-  if (lastPassive.maxFails !== maxFails || lastPassive.failTimeout !== failTimeout) {
-    lastPassive = { maxFails, failTimeout, text: `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}` };
-  }
-  return lastPassive.text;
-}
+const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
 
 function serverParams(m: Server, passive: string): string {
   if (m.weight === 1 && m.maxConnections === null && !m.backup) return passive;

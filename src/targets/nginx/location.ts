@@ -1,0 +1,37 @@
+import type { Model } from '../../model/model.js';
+import { formatDuration } from '../../model/duration.js';
+import { nginxArg } from '../../render/escape.js';
+import { upstreamName, zoneName } from './target.js';
+
+export type LocationView = {
+  match: string;
+  comment: string;
+  allow: string[] | null;
+  limitReq: string | null;
+  upstream: string | null;
+  websocket: boolean;
+  connectTimeout: string;
+  readTimeout: string;
+};
+
+/** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
+export function locations(model: Model): LocationView[] {
+  const out: LocationView[] = [];
+  for (const r of model.routes) {
+    // Both locations of a route share every string but the match: each is made once.
+    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`;
+    const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
+    // nginx refuses burst=0 (it is the default): write burst only when there is one.
+    const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
+    const upstream = upstreamName(model, r.pool);
+    const connectTimeout = formatDuration(r.pool.timeouts.connect);
+    const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
+    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });
+    if (r.path === '/') out.push(body('/'));
+    else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
+  }
+  if (!model.routes.some((r) => r.path === '/')) {
+    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
+  }
+  return out;
+}
