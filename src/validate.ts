@@ -46,6 +46,12 @@ function validators(): Validators {
   return (compiled = { parts: Object.fromEntries(refs), minEntries: minEntries(schema) });
 }
 
+/**
+ * What ajv's validators otherwise default per call (two fresh objects each): only the verdict is
+ * used here, never an error's path, and the schema has no $dynamicRef to write into the anchors.
+ */
+const ENTRY = Object.freeze({ instancePath: '', dynamicAnchors: Object.freeze({}) }) as unknown as Parameters<ValidateFunction>[1];
+
 /** The schema's verdict on a valid topology, without ajv walking the large maps (see schema-parts.ts). */
 function passes(v: Validators, data: unknown): boolean {
   if (!v.parts.shell!(data)) return false;
@@ -55,7 +61,7 @@ function passes(v: Validators, data: unknown): boolean {
     if (ids.length < v.minEntries[map]) return false;
     const name = v.parts[`${map}Name`]!;
     const entry = v.parts[`${map}Entry`]!;
-    for (let i = 0; i < ids.length; i++) if (!name(ids[i]) || !entry(values[i])) return false;
+    for (let i = 0; i < ids.length; i++) if (!name(ids[i], ENTRY) || !entry(values[i], ENTRY)) return false;
   }
   return true;
 }
