@@ -38,7 +38,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'limit_req_status 429', mutate: edit(/^\s*limit_req_status 429;\n/m, ''), check: rateLimit },
   { proxy: 'nginx', breaks: 'add_header ... always', mutate: edit(/ always;/, ';'), check: securityHeaders },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
-  { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
+  { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\n\s*location = \S+ \{\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
   { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'server max_conns', mutate: edit(/ max_conns=\d+/, ''), check: connectionLimit },
 ];
