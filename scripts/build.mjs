@@ -73,7 +73,7 @@ const result = await esbuild.build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  minify: true,
+  minify: !process.env.LBGEN_NO_MINIFY,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',

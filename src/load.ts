@@ -45,6 +45,10 @@ export function load(text: string, file: string): Loaded {
     file,
     data,
     locate(pointer, atKey = false) {
+      if (!spots) {
+        const top = topLevelKey(source, data as Record<string, unknown>, pointer, atKey);
+        if (top !== undefined) return at(top);
+      }
       // Positions are indexed on first use only: a valid topology pays nothing for them.
       spots ??= indexPositions(source);
       for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
@@ -110,6 +114,22 @@ function skipBlank(text: string, offset: number): number {
     else if (c === '#') while (i < text.length && text[i] !== '\n') i++;
     else return i;
   }
+}
+
+/**
+ * The key of a top-level field (where a whole-map error such as an ALB quota points), found
+ * without indexing every node of a large file: a block mapping's top-level keys are the only
+ * lines that start with the key and a colon at column 1. Used only when exactly one line does,
+ * for a key that needs no quoting and is the place to report (the key of a block, or asked for);
+ * anything else goes to the full index.
+ */
+function topLevelKey(text: string, data: Record<string, unknown>, pointer: string, atKey: boolean): number | undefined {
+  const key = /^\/([A-Za-z][A-Za-z0-9_-]*)$/.exec(pointer)?.[1];
+  if (key === undefined || !Object.hasOwn(data, key)) return undefined;
+  const value = data[key];
+  if (!atKey && (value === null || typeof value !== 'object')) return undefined;
+  const lines = [...text.matchAll(new RegExp(`^(?:${key}|"${key}"|'${key}')[ \\t]*:(?=[ \\t\\r\\n]|$)`, 'gm'))];
+  return lines.length === 1 ? lines[0]!.index : undefined;
 }
 
 /** Re-parse with js-yaml's `listener` (every node opens and closes, keys included) and map pointers to offsets. */

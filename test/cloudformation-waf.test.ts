@@ -60,6 +60,9 @@ test('quota: 100 target groups per load balancer; nginx still renders the topolo
   const pools = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, { servers: ['s1'] }]));
   const routes = Object.keys(pools).map((id) => ({ path: `/${id}`, pool: id }));
   refusedAt(base({ pools, routes }), 'pools', /at most 100 target groups per Application Load Balancer/);
+  const said = albRefusal(base({ pools, routes }));
+  assert.deepEqual(said.filter((d) => d.severity !== 'error').map((d) => d.path), [], 'over a quota, no per-pool warning buries the error');
+  assert.ok(said.find((d) => d.path === 'pools')!.line > 1, 'the quota error is at the pools key');
   assert.doesNotThrow(() => generate(yaml.dump(base({ pools, routes })), { file: 'topology.yaml', targets: ['nginx'] }));
 });
 

@@ -26,6 +26,17 @@ test('locate points at values, keys of blocks, and flow entries inside sequences
   assert.deepEqual(l.locate('/d/0/e', true), { line: 5, column: 7 });
 });
 
+test('a top-level key is found at its own line, never in a block scalar, a comment or a longer key', () => {
+  const text = 'note: |\n  pools:\n    fake\n# pools:\npoolsx: 1\n"pools" :\n  a: { servers: [s] }\nb: 2\n';
+  const l = load(text, 't.yaml');
+  assert.deepEqual(l.locate('/pools'), { line: 6, column: 1 });
+  assert.deepEqual(l.locate('/b', true), { line: 8, column: 1 });
+  assert.deepEqual(l.locate('/b'), { line: 8, column: 4 }, 'a scalar value is pointed at itself');
+  assert.deepEqual(l.locate('/pools/a'), { line: 7, column: 3 });
+  const twice = load('a: [\nb: x ]\nb: { c: 1 }\n', 't.yaml');
+  assert.deepEqual(twice.locate('/b'), { line: 3, column: 1 }, 'two candidate lines: the full index decides');
+});
+
 test('a byte-order mark and CRLF line endings are accepted, positions unchanged', () => {
   const l = load('\ufeffa: 1\r\nb: two\r\n', 't.yaml');
   assert.deepEqual(l.data, { a: 1, b: 'two' });

@@ -15,8 +15,10 @@ export const ALB_QUOTAS = {
   maxPriority: 50_000,
 } as const;
 
-export function checkQuotas(ctx: Ctx, targetGroups: readonly TargetGroupView[], rules: readonly RuleView[]): void {
+/** Adds an error per quota exceeded; true when any is. */
+export function checkQuotas(ctx: Ctx, targetGroups: readonly TargetGroupView[], rules: readonly RuleView[]): boolean {
   const q = ALB_QUOTAS;
+  const before = ctx.diagnostics.length;
   if (targetGroups.length > q.targetGroupsPerLoadBalancer) {
     ctx.diagnostics.push(error('/pools', `AWS quota: at most ${q.targetGroupsPerLoadBalancer} target groups per Application Load Balancer (not adjustable); the routes use ${targetGroups.length} pools, one target group each`));
   }
@@ -32,4 +34,5 @@ export function checkQuotas(ctx: Ctx, targetGroups: readonly TargetGroupView[], 
   if (targets > q.targetsPerLoadBalancer) {
     ctx.diagnostics.push(error('/servers', `AWS quota: at most ${q.targetsPerLoadBalancer} targets per Application Load Balancer (a default quota: Service Quotas can raise it); aws.targetType ip registers ${targets} (each server once per pool)`));
   }
+  return ctx.diagnostics.length > before;
 }

@@ -1,6 +1,7 @@
 import type { Model, Pool } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
 import { headerLines } from '../header.js';
+import { isError } from '../../diagnostics.js';
 import { type Target, decision } from '../target.js';
 import { ALB_RANGES as R, clampSeconds } from './clamp.js';
 import { listenersView } from './listeners.js';
@@ -36,7 +37,9 @@ export const cloudformation: Target<CfnView> = {
     const waf = wafView(ctx);
     const loadBalancer = loadBalancerView(ctx, dualstack);
     limitDecisions(ctx, pools);
-    checkQuotas(ctx, targetGroups, rules);
+    // Over a quota the template cannot deploy at all: its other errors still count, but its
+    // per-pool warnings (two per pool: 20,000 at 10,000 pools) would bury the line that matters.
+    const overQuota = checkQuotas(ctx, targetGroups, rules);
     const shown = new Set(targetGroups.flatMap((tg) => tg.comments));
     return {
       view: {
@@ -53,8 +56,8 @@ export const cloudformation: Target<CfnView> = {
         waf,
         alarms: alarmsView(ctx, targetGroups),
       },
-      decisions: ctx.decisions,
-      diagnostics: ctx.diagnostics,
+      decisions: overQuota ? [] : ctx.decisions,
+      diagnostics: overQuota ? ctx.diagnostics.filter(isError) : ctx.diagnostics,
     };
   },
 };
