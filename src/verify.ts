@@ -21,7 +21,8 @@ type Validator = { tool: string; args: (file: string, dir: string) => string[]; 
 /** Which validator judges which output file. */
 const VALIDATORS: Record<string, Validator> = {
   'nginx.conf': { tool: 'nginx', args: (f, dir) => ['-t', '-q', '-p', dir, '-e', join(dir, 'error.log'), '-c', f, '-g', `pid ${join(dir, 'nginx.pid')};`] },
-  'haproxy.cfg': { tool: 'haproxy', args: (f) => ['-c', '-q', '-f', f] },
+  // Not -q: HAProxy 2.6 then prints nothing at all, its alerts included.
+  'haproxy.cfg': { tool: 'haproxy', args: (f) => ['-c', '-f', f] },
   'cloudformation-alb.yaml': { tool: 'cfn-lint', args: (f) => ['--format', 'parseable', f] },
 };
 
@@ -44,7 +45,7 @@ export function verify(files: readonly RenderedFile[], outDir: string): Verifica
       writeFileSync(copy, f.text);
       const r = run(v.tool, v.args(copy, sandbox), 120_000);
       const text = r.output.split(copy).join(shown);
-      const findings = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/syntax is ok|test is successful|Configuration file is valid/i.test(l));
+      const findings = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/syntax is ok|test is successful|Configuration file is valid|haproxy version is|path to executable is/i.test(l));
       const failed = r.status !== 0 || findings.some((l) => /\[(emerg|alert|crit|error|warn|WARNING|ALERT)\]|:\d+:\d+:|^[EW]\d{4}/.test(l));
       return [{ file: shown, tool: v.tool, status: failed ? 'failed' : 'passed', findings }];
     });

@@ -37,7 +37,17 @@ export function writeFiles(dir: string, files: readonly RenderedFile[]): void {
     for (const [temp] of temps) rmSync(temp, { force: true });
     throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
   }
-  for (const [temp, final] of temps) renameSync(temp, final);
+  // A rename in the folder the temporaries were just written to should not fail; if one does,
+  // the temporaries not yet renamed go too, so no stray file stays behind.
+  let renamed = 0;
+  try {
+    for (const [temp, final] of temps) {
+      renameSync(temp, final);
+      renamed++;
+    }
+  } finally {
+    for (const [temp] of temps.slice(renamed)) rmSync(temp, { force: true });
+  }
 }
 
 export type Drift = { readonly path: string; readonly kind: 'missing' | 'changed' | 'extra'; readonly expected: string; readonly actual: string };

@@ -28,15 +28,19 @@ function environment(target: string, dirs: readonly string[]): Environment {
   if (found) return found;
   const env = prepare(handlebars().create());
   const sources = new Map<string, string>();
+  const files = new Map<string, string>();
   for (const dir of dirs) {
     const partials = join(dir, target, 'partials');
     if (!existsSync(partials)) continue;
     for (const f of readdirSync(partials).sort()) {
-      if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
+      if (!f.endsWith('.hbs')) continue;
+      sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
+      files.set(basename(f, '.hbs'), join(partials, f));
     }
   }
   for (const [name, source] of sources) {
-    env.registerPartial(name, dirs.length > 1 ? env.compile(source, OPTIONS) : env.compile(inlinePartials(source, sources, [name]), BUILT_IN));
+    if (dirs.length > 1) env.registerPartial(name, atFile(env.compile(source, OPTIONS) as Template, files.get(name)!));
+    else env.registerPartial(name, env.compile(inlinePartials(source, sources, [name]), BUILT_IN));
   }
   environments.set(key, (found = { env, sources }));
   return found;
@@ -68,12 +72,34 @@ export function renderTemplate(target: string, template: string, view: unknown, 
   }
 }
 
+/** The template file where an error arose, set by the innermost partial it passed through. */
+const failedIn = new WeakMap<object, string>();
+
+/**
+ * A partial of a user's --templates, compiled (on first call) and run so that an error in it names
+ * its own file: Handlebars' messages carry a line and column but no template name.
+ */
+function atFile(partial: Template, file: string): Template {
+  return function located(this: unknown, ...args: unknown[]): string {
+    try {
+      return (partial as (...a: unknown[]) => string).apply(this, args);
+    } catch (e) {
+      if (e instanceof Error && !failedIn.has(e)) failedIn.set(e, file);
+      throw e;
+    }
+  };
+}
+
 /**
  * Handlebars says where a template broke in its message: "Parse error on line 3:" when parsing,
  * "... - 3:4" for a strict-mode lookup. Turn that into the one diagnostic form, at the template.
  */
-function templateError(e: unknown, file: string): unknown {
+function templateError(e: unknown, template: string): unknown {
   if (!(e instanceof Error) || e instanceof LbgenError) return e;
+  const file = failedIn.get(e) ?? template;
+  if (e instanceof RangeError && /call stack/.test(e.message)) {
+    return new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line: 1, column: 1, message: 'template: partials call each other without end (the call stack ran out)' }]);
+  }
   const parse = /Parse error on line (\d+):/.exec(e.message);
   const lookup = / - (\d+):(\d+)$/.exec(e.message);
   if (!parse && !lookup && !/not defined in|Missing helper|partial .* could not be found/i.test(e.message)) return e;
