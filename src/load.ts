@@ -40,13 +40,15 @@ export function load(text: string, file: string): Loaded {
   }
   // Without a '*' there is no alias, so nothing can expand.
   if (source.includes('*')) checkExpansion(data, (message) => fail(0, message));
+  // Which top-level fields hold a block: enough for topLevelKey, without keeping the document alive.
+  const blocks = new Map(Object.entries(data as object).map(([k, v]) => [k, v !== null && typeof v === 'object']));
   let spots: Map<string, Spot> | undefined;
   return {
     file,
     data,
     locate(pointer, atKey = false) {
       if (!spots) {
-        const top = topLevelKey(source, data as Record<string, unknown>, pointer, atKey);
+        const top = topLevelKey(source, blocks, pointer, atKey);
         if (top !== undefined) return at(top);
       }
       // Positions are indexed on first use only: a valid topology pays nothing for them.
@@ -123,11 +125,9 @@ function skipBlank(text: string, offset: number): number {
  * for a key that needs no quoting and is the place to report (the key of a block, or asked for);
  * anything else goes to the full index.
  */
-function topLevelKey(text: string, data: Record<string, unknown>, pointer: string, atKey: boolean): number | undefined {
+function topLevelKey(text: string, blocks: ReadonlyMap<string, boolean>, pointer: string, atKey: boolean): number | undefined {
   const key = /^\/([A-Za-z][A-Za-z0-9_-]*)$/.exec(pointer)?.[1];
-  if (key === undefined || !Object.hasOwn(data, key)) return undefined;
-  const value = data[key];
-  if (!atKey && (value === null || typeof value !== 'object')) return undefined;
+  if (key === undefined || !blocks.has(key) || !(atKey || blocks.get(key))) return undefined;
   const lines = [...text.matchAll(new RegExp(`^(?:${key}|"${key}"|'${key}')[ \\t]*:(?=[ \\t\\r\\n]|$)`, 'gm'))];
   return lines.length === 1 ? lines[0]!.index : undefined;
 }
