@@ -1,9 +1,11 @@
 /** The command line as a user runs it: exit codes, streams, atomic writes. */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXAMPLE, lbgen, tempDir } from './helpers/cli.js';
+import { BIN, EXAMPLE, lbgen, tempDir } from './helpers/cli.js';
+import { requireTool } from './helpers/validators.js';
 
 const BAD = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000 }\npools:\n  p: { servers: [a], balance: fastest }\nroutes:\n  - { path: /, pool: q }\n';
 
@@ -102,6 +104,16 @@ test('--version and --help exit 0', () => {
 test('no colour without a terminal, even when asked', () => {
   const r = lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } });
   assert.doesNotMatch(r.stderr, /\u001b\[/);
+});
+
+test('colour on a terminal, none with NO_COLOR or --no-color', { skip: requireTool('script') ?? false }, () => {
+  // script(1) gives the command a pseudo-terminal, as a user's shell does.
+  const onTerminal = (command: string, env: Record<string, string> = {}) =>
+    spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env } }).stdout;
+  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} validate ${JSON.stringify(EXAMPLE)} -t nginx`;
+  assert.match(onTerminal(command), /\u001b\[33mwarning\u001b\[39m/);
+  assert.doesNotMatch(onTerminal(command, { NO_COLOR: '1' }), /\u001b\[/);
+  assert.doesNotMatch(onTerminal(`${command} --no-color`), /\u001b\[/);
 });
 
 test('check: 0 when the folder is up to date, 1 with a diff when it drifted, a line per missing file', () => {
