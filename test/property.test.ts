@@ -17,7 +17,7 @@ import { TARGET_NAMES } from '../src/targets/index.js';
 import { topologyArbitrary } from './fuzz/arbitrary.js';
 import { haproxyCheck, nginxCheck, pathsOf, requireTool } from './helpers/validators.js';
 
-const CASES = Number(process.env.PROPERTY_CASES ?? 150);
+const CASES = Number(process.env.PROPERTY_CASES ?? 300);
 const SEED = Number(process.env.PROPERTY_SEED ?? 42);
 
 type Rendered = { yaml: string; files: Map<string, string>; paths: ReturnType<typeof pathsOf> };
