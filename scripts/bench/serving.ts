@@ -6,21 +6,12 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { generate } from '../../src/pipeline.js';
+import { freePorts } from '../../test/e2e/proc.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -53,13 +44,12 @@ async function measure(label: string, start: () => ChildProcess, port: number): 
 export async function serving(root: string, work: string): Promise<string[]> {
   const missing = ['nginx', 'haproxy', 'wrk', 'taskset'].filter((c) => !has(c));
   if (missing.length) return [`- skipped: ${missing.join(', ')} not installed (apt-get install nginx-light haproxy wrk util-linux)`];
-  const backendPorts = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, ...backendPorts] = (await freePorts(4)) as [number, number, number, number];
   const backends = backendPorts.map((port, i) =>
     spawn('taskset', ['-c', '0', process.execPath, join(root, 'scripts', 'bench', 'backend.cjs'), String(port), `b${i}`], { stdio: 'ignore' }),
   );
   try {
     await Promise.all(backendPorts.map(waitFor));
-    const port = await freePort();
     const topology = [
       'version: 1', 'name: bench', `listen: { address: 127.0.0.1, http: ${port} }`, 'servers:',
       ...backendPorts.map((p, i) => `  b${i}: { address: 127.0.0.1, port: ${p} }`),

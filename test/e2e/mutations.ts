@@ -53,8 +53,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'source-address stickiness', mutate: edit(/^\s*stick on src\n/m, ''), check: stickiness },
   { proxy: 'haproxy', breaks: 'option redispatch', mutate: edit(/^\s*option redispatch.*\n/m, ''), check: killWhileTrafficFlows },
   // HAProxy retries by itself a request cut on a reused server connection (it cannot tell it from an
-  // idle close): only the cut requests that went on new connections fail, so this may take a retry.
-  { proxy: 'haproxy', breaks: 'retry-on empty-response (requests cut by a dying server)', mutate: edit(/^\s*retry-on .*\n/m, ''), check: killWhileTrafficFlows, tries: 3 },
+  // idle close): only the cut requests that went on new connections fail, so this may take several kills.
+  { proxy: 'haproxy', breaks: 'retry-on empty-response (requests cut by a dying server)', mutate: edit(/^\s*retry-on .*\n/m, ''), check: killWhileTrafficFlows, tries: 5 },
   { proxy: 'haproxy', breaks: 'the HTTP health check', mutate: edit(/^\s*option httpchk\n(\s*http-check .*\n)*/m, ''), check: healthCheckRotation },
   { proxy: 'haproxy', breaks: 'allowFrom deny', mutate: edit(/^\s*http-request deny deny_status 403 .*\n/m, ''), check: allowFrom },
   { proxy: 'haproxy', breaks: 'deny_status 429', mutate: edit(/deny_status 429/, 'deny_status 403'), check: rateLimit },

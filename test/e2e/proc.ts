@@ -4,7 +4,7 @@
  * exits is killed, so a failed or interrupted run leaves nothing listening.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { type Server, createServer, connect } from 'node:net';
 
 export type Proc = {
   readonly child: ChildProcess;
@@ -64,16 +64,19 @@ export function start(name: string, command: string, args: readonly string[], en
   return { child, name, output: () => out, stdout: () => stdout, stop };
 }
 
-/** A port free on 127.0.0.1 right now (the kernel's choice), for a proxy to listen on. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * `count` distinct ports free on 127.0.0.1 right now (the kernel's choice), for a proxy to listen
+ * on. All are held open until every one is chosen: one closed at once may be handed out again.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { analyse, generate } from '../../src/pipeline.js';
 import type { Model } from '../../src/model/model.js';
 import { type Backend, startBackends } from './backends.js';
-import { type Proc, freePort, start, waitForPorts } from './proc.js';
+import { type Proc, freePorts, start, waitForPorts } from './proc.js';
 import { ALL_BACKEND_IDS, type Ports, STATS, type TlsFiles, topologyText } from './topology.js';
 
 export type ProxyName = 'nginx' | 'haproxy';
@@ -48,7 +48,7 @@ function makeTls(dir: string): TlsFiles {
 }
 
 async function choosePorts(backends: readonly Backend[]): Promise<Ports> {
-  const [http, https, stats, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [http, https, stats, metrics] = (await freePorts(4)) as [number, number, number, number];
   return { http, https, stats, metrics, backends: backends.map((b) => b.port) };
 }
 
@@ -104,23 +104,36 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const ports = await choosePorts(backends);
-    const rendered = render(proxy, topologyText(ports, makeTls(dir)));
-    const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
-    assertLoopbackOnly(config);
+    const tls = makeTls(dir);
     const statsPassword = randomBytes(12).toString('hex');
-    proc = launch(proxy, dir, config, statsPassword);
-    // The metrics port is left to its own check: a proxy that does not open it fails that check only.
-    await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
-    const backend = (id: string) => backends.find((b) => b.id === id) ?? assertNever(id);
-    const p = proc;
-    const logFile = proxy === 'nginx' ? nginxAccessLogFile(config, dir) : null;
-    const accessLog = () => (logFile ? readLines(logFile) : lines(p.stdout()));
-    return { proxy, backends, ports, model: rendered.model, config, dir, proc, statsPassword, backend, accessLog, stop };
+    // A port found free may be taken before the proxy binds it (a client's ephemeral port, say):
+    // then the proxy exits with "Address already in use", and new ports are chosen.
+    for (let attempt = 1; ; attempt++) {
+      const ports = await choosePorts(backends);
+      const rendered = render(proxy, topologyText(ports, tls));
+      const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
+      assertLoopbackOnly(config);
+      proc = launch(proxy, dir, config, statsPassword);
+      try {
+        // The metrics port is left to its own check: a proxy that does not open it fails that check only.
+        await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
+        return stackOf(proxy, backends, ports, rendered.model, config, dir, proc, statsPassword, stop);
+      } catch (e) {
+        if (attempt === 3 || !/Address already in use/i.test(proc.output())) throw e;
+        await proc.stop();
+      }
+    }
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+function stackOf(proxy: ProxyName, backends: readonly Backend[], ports: Ports, model: Model, config: string, dir: string, proc: Proc, statsPassword: string, stop: () => Promise<void>): Stack {
+  const backend = (id: string) => backends.find((b) => b.id === id) ?? assertNever(id);
+  const logFile = proxy === 'nginx' ? nginxAccessLogFile(config, dir) : null;
+  const accessLog = () => (logFile ? readLines(logFile) : lines(proc.stdout()));
+  return { proxy, backends, ports, model, config, dir, proc, statsPassword, backend, accessLog, stop };
 }
 
 /** Refuse to start a proxy that would listen anywhere but 127.0.0.1: the suite must never open a port to the network. */
