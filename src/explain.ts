@@ -8,7 +8,8 @@ export type ExplainRow = {
   readonly feature: string;
   readonly path: string;
   readonly pointer: string;
-  readonly line: number;
+  /** Where the field is written; null for a default the file does not write. */
+  readonly line: number | null;
   readonly targets: Partial<Record<TargetName, { readonly outcome: Outcome; readonly note: string }>>;
 };
 
@@ -20,13 +21,14 @@ export function explainRows(analysis: Analysis): ExplainRow[] {
       const key = `${d.feature}\u0000${d.pointer}`;
       let row = rows.get(key);
       if (!row) {
-        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: analysis.loaded.locate(d.pointer).line, targets: {} };
+        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: analysis.loaded.written(d.pointer) ? analysis.loaded.locate(d.pointer).line : null, targets: {} };
         rows.set(key, row);
       }
       row.targets[target] ??= { outcome: d.outcome, note: d.note };
     }
   }
-  return [...rows.values()].sort((a, b) => a.line - b.line || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  // Defaults first, then in file order.
+  return [...rows.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
 }
 
 /** A block per row, a line per target: outcome (coloured on a terminal) and how. */
@@ -34,7 +36,7 @@ export function explainTable(rows: readonly ExplainRow[], c: ChalkInstance): str
   const paint: Record<Outcome, (s: string) => string> = { native: c.green, approximated: c.yellow, unsupported: c.red };
   const out: string[] = [];
   for (const row of rows) {
-    out.push(`${c.bold(row.feature)}  ${row.path} (line ${row.line})`);
+    out.push(`${c.bold(row.feature)}  ${row.path} (${row.line === null ? 'default' : `line ${row.line}`})`);
     for (const [target, d] of Object.entries(row.targets)) out.push(`  ${target.padEnd(14)}  ${paint[d.outcome](d.outcome.padEnd(12))}  ${d.note}`);
   }
   return `${out.join('\n')}\n`;

@@ -7,6 +7,8 @@ export type Loaded = {
   readonly data: unknown;
   /** Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block). */
   locate(pointer: string, atKey?: boolean): { line: number; column: number };
+  /** Whether the value at `pointer` is written in the file (not a default). */
+  written(pointer: string): boolean;
 };
 
 /** Far above any real topology (10,000 pools × 10 servers is 16 MB), far below what hurts. */
@@ -58,6 +60,10 @@ export function load(text: string, file: string): Loaded {
         if (spot) return at((atKey || spot.block || p !== pointer) && spot.key !== undefined ? spot.key : spot.value);
         if (p === '') return { line: 1, column: 1 };
       }
+    },
+    written(pointer) {
+      spots ??= indexPositions(source);
+      return spots.has(pointer);
     },
   };
 }

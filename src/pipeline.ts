@@ -24,7 +24,7 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 /** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
 export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
-  readonly loaded: Pick<Loaded, 'file' | 'locate'>;
+  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
   readonly model: Model;
   /** Each target's view; generate() takes each out once rendered, so only one is alive at a time. */
   readonly built: Map<TargetName, Built<unknown>>;
@@ -59,7 +59,7 @@ export function analyse(text: string, opts: Options): Analysis {
   }
   const located = sortByPlace(locateAll(dedupe(problems), loaded));
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded: { file: loaded.file, locate: loaded.locate }, model, built, decisions, diagnostics: located };
+  return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, model, built, decisions, diagnostics: located };
 }
 
 /** analyse, then render each target's files from its templates. */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './diagnostics.js';
 import type { RenderedFile } from './targets/target.js';
 
@@ -12,7 +12,11 @@ function target(dir: string, file: RenderedFile): string {
 function ensureDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
   try {
-    mkdirSync(dir, { recursive: true });
+    // Each missing level made on its own: Node's mkdirSync(recursive) loops forever where mkdir
+    // answers ENOENT under an existing parent (e.g. in /proc).
+    const missing: string[] = [];
+    for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+    for (const d of missing.reverse()) mkdirSync(d);
   } catch (e) {
     throw new UsageError(`cannot create output folder ${dir}: ${(e as Error).message}`);
   }

@@ -10,7 +10,7 @@ import { requireTool } from './helpers/validators.js';
 /** Loopback only, no TLS: every validator can accept it on any machine. */
 const LOCAL = 'version: 1\nname: ok\nlisten: { address: 127.0.0.1, http: 8080 }\nservers:\n  a: { address: 127.0.0.1, port: 3000 }\npools:\n  web: { servers: [a], healthCheck: { path: /health } }\nroutes:\n  - { path: /, pool: web }\n';
 
-type Row = { feature: string; path: string; pointer: string; line: number; targets: Record<string, { outcome: string; note: string }> };
+type Row = { feature: string; path: string; pointer: string; line: number | null; targets: Record<string, { outcome: string; note: string }> };
 
 test('explain: a table per feature and target, the same rows as JSON, and render warns exactly where a target is not native', () => {
   const table = lbgen(['explain', EXAMPLE]);
@@ -21,7 +21,8 @@ test('explain: a table per feature and target, the same rows as JSON, and render
   const rows = JSON.parse(json.stdout) as Row[];
   assert.ok(rows.length > 5);
   for (const r of rows) {
-    assert.match(table.stdout, new RegExp(`^${r.feature} {2}${r.path.replace(/[.[\]]/g, '\\$&')} \\(line ${r.line}\\)$`, 'm'));
+    const where = r.line === null ? 'default' : `line ${r.line}`;
+    assert.match(table.stdout, new RegExp(`^${r.feature} {2}${r.path.replace(/[.[\]]/g, '\\$&')} \\(${where}\\)$`, 'm'));
     for (const [target, d] of Object.entries(r.targets)) assert.ok(['native', 'approximated', 'unsupported'].includes(d.outcome), `${r.feature} ${target}: ${d.outcome}`);
   }
   const render = lbgen(['render', EXAMPLE, '-o', tempDir(), '--format', 'json']);

@@ -78,6 +78,13 @@ test('an output path that is a file is a usage error (2)', () => {
   assert.match(r.stderr, /exists and is not a folder/);
 });
 
+test('an output folder that cannot be made is a usage error (2), at once', () => {
+  // mkdir answers ENOENT under /proc, where Node's own recursive mkdir would loop forever.
+  const r = lbgen(['render', EXAMPLE, '-t', 'nginx', '-o', '/proc/lbgen-out/x']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^lbgen: cannot create output folder \/proc\/lbgen-out\/x: ENOENT/);
+});
+
 test('--format json: one array on stdout with positions and pointers', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 't.yaml'), BAD.replace('fastest', 'least-connections'));

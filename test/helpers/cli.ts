@@ -15,6 +15,8 @@ export function lbgen(args: readonly string[], opts: { cwd?: string; env?: Recor
     cwd: opts.cwd ?? packageRoot,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...opts.env },
+    // A hang is a failure, not a stuck suite.
+    timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
