@@ -117,20 +117,32 @@ const expectStatusRange: Rule = (t) => {
   return out;
 };
 
-const durationsPositive: Rule = (t) => {
-  const zero = (v: unknown) => v !== undefined && parseDuration(v as string | number) === 0;
+/** HAProxy's timers are milliseconds in a signed 32-bit integer (24.8 days): "timer overflow" beyond. */
+const MAX_DURATION_MS = parseDuration('24d');
+
+/** Every duration more than 0 (but a deregistration delay) and at most 24 days, which every target can take. */
+const durationsInRange: Rule = (t) => {
   const out: Diagnostic[] = [];
+  const check = (v: string | number | undefined, pointer: string, zeroAllowed = false) => {
+    if (v === undefined) return;
+    const ms = parseDuration(v);
+    if (ms === 0 && !zeroAllowed) out.push(error(pointer, 'must be more than 0'));
+    else if (ms > MAX_DURATION_MS) out.push(error(pointer, `must be at most 24d (HAProxy's timers overflow beyond 24.8 days; got ${v})`));
+  };
   const pools = idsOf(t.pools);
   for (const [i, id] of pools.ids.entries()) {
     const p = pools.values[i]!;
-    if (p.timeouts) for (const field in p.timeouts) if (zero(p.timeouts[field as keyof typeof p.timeouts])) out.push(error(ptr(['pools', id, 'timeouts', field]), 'must be more than 0'));
-    if (zero(p.healthCheck?.interval)) out.push(error(ptr(['pools', id, 'healthCheck', 'interval']), 'must be more than 0'));
-    if (zero(p.passive?.failTimeout)) out.push(error(ptr(['pools', id, 'passive', 'failTimeout']), 'must be more than 0'));
-    if (zero(p.sticky?.ttl)) out.push(error(ptr(['pools', id, 'sticky', 'ttl']), 'must be more than 0'));
+    if (p.timeouts) for (const field in p.timeouts) check(p.timeouts[field as keyof typeof p.timeouts], ptr(['pools', id, 'timeouts', field]));
+    check(p.healthCheck?.interval, ptr(['pools', id, 'healthCheck', 'interval']));
+    check(p.healthCheck?.timeout, ptr(['pools', id, 'healthCheck', 'timeout']));
+    check(p.passive?.failTimeout, ptr(['pools', id, 'passive', 'failTimeout']));
+    check(p.sticky?.ttl, ptr(['pools', id, 'sticky', 'ttl']));
   }
-  if (zero(t.limits?.queueTimeout)) out.push(error('/limits/queueTimeout', 'must be more than 0'));
-  if (zero(t.stats?.refresh)) out.push(error('/stats/refresh', 'must be more than 0'));
-  if (zero(t.aws?.idleTimeout)) out.push(error('/aws/idleTimeout', 'must be more than 0'));
+  check(t.limits?.queueTimeout, '/limits/queueTimeout');
+  check(t.stats?.refresh, '/stats/refresh');
+  check(t.monitoring?.alerts?.responseTime, '/monitoring/alerts/responseTime');
+  check(t.aws?.idleTimeout, '/aws/idleTimeout');
+  check(t.aws?.deregistrationDelay, '/aws/deregistrationDelay', true);
   return out;
 };
 
@@ -193,7 +205,7 @@ const unused: Rule = (t) => {
 
 export const RULES: readonly Rule[] = [
   routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
-  expectStatusRange, durationsPositive, addressesValid, listenerConsistency, unused,
+  expectStatusRange, durationsInRange, addressesValid, listenerConsistency, unused,
 ];
 
 export const rules = (t: Topology): Diagnostic[] => RULES.flatMap((rule) => rule(t));

@@ -10,7 +10,10 @@ const octet = fc.integer({ min: 0, max: 255 });
 const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, fc.integer({ min: 1, max: 254 })).map((o) => o.join('.'));
 const ipv6 = fc.tuple(fc.integer({ min: 1, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })).map(([a, b]) => `2001:db8:${a.toString(16)}::${b.toString(16)}`);
 const address = fc.oneof(hostname, ipv4, ipv6);
-const duration = (min: number, max: number) => fc.integer({ min, max }).chain((n) => fc.constantFrom(`${n}s`, n, `${n * 1000}ms`));
+/** The longest duration every target takes (HAProxy's timers), in seconds: the schema's extremes are drawn too. */
+const DAYS_24 = 24 * 86400;
+// The schema takes at most 9 digits before the unit: the ms form only where it fits.
+const duration = (min: number, max: number) => fc.integer({ min, max }).chain((n) => fc.constantFrom(`${n}s`, n, n * 1000 < 1e9 ? `${n * 1000}ms` : `${n}s`));
 const cidr = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 223 }), fc.constantFrom(8, 16, 24, 32)).map(([a, p]) => (p === 8 ? `${a}.0.0.0/8` : p === 16 ? `${a}.1.0.0/16` : p === 24 ? `${a}.1.2.0/24` : `${a}.1.2.3/32`)),
   fc.constantFrom('2001:db8::/32', '::1/128', 'fd00::/8'),
@@ -37,10 +40,10 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         balance: fc.option(fc.constantFrom('round-robin', 'least-connections', 'source-ip-hash'), { nil: undefined }),
         sticky: fc.option(fc.oneof(
           fc.constant({ by: 'source-ip' }),
-          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, 700000), setBy: fc.constantFrom('balancer', 'application') }),
+          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constantFrom('balancer', 'application') }),
         ), { nil: undefined }),
         health: fc.option(fc.record({ path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
-        timeouts: fc.option(fc.record({ connect: duration(1, 30), server: duration(1, 600), tunnel: duration(1, 7200) }), { nil: undefined }),
+        timeouts: fc.option(fc.record({ connect: duration(1, DAYS_24), server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }), { nil: undefined }),
         keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
       }),
       { minLength: 4, maxLength: 4 },
@@ -56,8 +59,9 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
     csp: fc.option(cspText, { nil: undefined }),
     hsts: fc.option(fc.integer({ min: 0, max: 63072000 }), { nil: undefined }),
     stats: fc.boolean(),
-    perClient: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
-    idle: fc.option(duration(1, 5000), { nil: undefined }),
+    perClient: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+    total: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
+    idle: fc.option(duration(1, DAYS_24), { nil: undefined }),
     waf: fc.boolean(),
     logs: fc.constantFrom('none', 'bucket', 'create'),
   })
@@ -103,7 +107,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       servers,
       pools,
       routes,
-      ...(g.perClient !== undefined ? { limits: { connectionsPerClient: g.perClient } } : {}),
+      limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}) },
       ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD' } } : {}),
       aws: {
         waf: g.waf,

@@ -75,10 +75,7 @@ export const nginx: Target<NginxView> = {
           path: '/var/log/nginx/access.log',
         },
         rateZones,
-        connectionZones: [
-          { key: '$lbgen_everyone', name: `${model.name}_total` },
-          ...(model.limits.connectionsPerClient !== null ? [{ key: '$binary_remote_addr', name: `${model.name}_perclient` }] : []),
-        ],
+        connectionZones: connectionLimits(model).map((l) => ({ key: l.key, name: l.zone })),
         upstreamIdleTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
         stickyMaps,
         upstreams,
@@ -96,7 +93,13 @@ export const nginx: Target<NginxView> = {
 /** Features every topology has: how nginx realises them, for explain. */
 function generalDecisions(model: Model): Decision[] {
   const out = [decision('routing', 'native', 'location = /p plus location /p/ per route: longest prefix wins, /p never matches /px', '/routes')];
-  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${model.limits.maxConnections})${model.limits.connectionsPerClient !== null ? ` and per client address (${model.limits.connectionsPerClient})` : ''}; nginx counts connections with a request in progress; 429 beyond`, '/limits'));
+  const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
+  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts connections with a request in progress; 429 beyond`, '/limits'));
+  for (const [field, n] of [['maxConnections', total], ['connectionsPerClient', perClient]] as const) {
+    if (n !== null && n > LIMIT_CONN_MAX) {
+      out.push(decision('connectionLimits', 'unsupported', `nginx's limit_conn counts at most ${LIMIT_CONN_MAX}: limits.${field} ${n} is left to worker_connections (${field === 'maxConnections' ? 'per worker process' : 'not per client'}) instead`, `/limits/${field}`));
+    }
+  }
   if (model.tls) {
     out.push(decision('tls', 'native', `listen ... ssl, ssl_protocols ${model.tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3'} (nginx's default ciphers)`, '/tls'));
     if (model.tls.http2) out.push(decision('http2', 'native', atLeast(model.nginx.version, '1.25.1') ? 'http2 on' : 'listen ... ssl http2', '/tls/http2'));
@@ -142,10 +145,20 @@ function serverName(model: Model): string | null {
   return model.domains.length ? model.domains.map(nginxArg).join(' ') : null;
 }
 
+/** nginx refuses a limit_conn number above this ("connection limit must be less 65536"). */
+const LIMIT_CONN_MAX = 65535;
+
+/** The total and per-client connection limits nginx can count (see generalDecisions for the rest). */
+function connectionLimits(model: Model): { key: string; zone: string; n: number }[] {
+  const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
+  return [
+    { key: '$lbgen_everyone', zone: `${model.name}_total`, n: total },
+    ...(perClient !== null ? [{ key: '$binary_remote_addr', zone: `${model.name}_perclient`, n: perClient }] : []),
+  ].filter((l) => l.n <= LIMIT_CONN_MAX);
+}
+
 function limitConns(model: Model): string[] {
-  const out = [`${model.name}_total ${model.limits.maxConnections}`];
-  if (model.limits.connectionsPerClient !== null) out.push(`${model.name}_perclient ${model.limits.connectionsPerClient}`);
-  return out;
+  return connectionLimits(model).map((l) => `${l.zone} ${l.n}`);
 }
 
 function plainServer(model: Model, routed: LocationView[]): ServerView {
