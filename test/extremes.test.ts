@@ -49,10 +49,27 @@ test('durations: 24 days is the most every target takes; beyond, each is refused
   }
 });
 
+test('a cookie the balancer issues may live a year; a stick-table entry 24 days', () => {
+  judge(topology({ sticky: { by: 'cookie', ttl: '365d' } }));
+  const over = refusals(topology({ sticky: { by: 'cookie', ttl: '366d' } }));
+  assert.ok(over.some((d) => d.includes(': error: pools.web.sticky.ttl: must be at most 365d')), over.join('\n'));
+  const table = refusals(topology({ sticky: { by: 'cookie', setBy: 'application', cookie: 'sid', ttl: '25d' } }));
+  assert.ok(table.some((d) => d.includes(': error: pools.web.sticky.ttl: must be at most 24d')), table.join('\n'));
+});
+
 test('connection limits above what nginx\'s limit_conn counts are left to worker_connections, with a warning', () => {
   const { warnings } = judge(topology({}, { limits: { maxConnections: 1_000_000, connectionsPerClient: 100_000 } }));
   assert.ok(warnings.some((w) => /warning: limits\.maxConnections: nginx's limit_conn counts at most 65535/.test(w)), warnings.join('\n'));
   assert.ok(warnings.some((w) => /warning: limits\.connectionsPerClient: nginx's limit_conn counts at most 65535/.test(w)), warnings.join('\n'));
   const conf = generate(topology({}, { limits: { maxConnections: 65535 } }), { file: 't.yaml', targets: ['nginx'] }).files[0]!.text;
   assert.match(conf, /limit_conn edge_total 65535;/, 'the largest count nginx takes is still enforced');
+});
+
+test('security headers without TLS: none is sent (HTTPS responses only), and a warning says so', () => {
+  const text = topology({}, { securityHeaders: { frameOptions: 'DENY', contentTypeOptions: 'nosniff' } });
+  const r = generate(text, { file: 't.yaml', targets: ['nginx', 'haproxy', 'cloudformation'] });
+  const warned = r.diagnostics.filter((d) => d.pointer === '/securityHeaders').map((d) => d.message);
+  assert.deepEqual(warned, ['security headers are sent on HTTPS responses only, and this topology has no tls: no target sends them (add a tls block, or remove securityHeaders)']);
+  const text0 = r.files.map((f) => f.text).join('\n');
+  assert.doesNotMatch(text0, /X-Frame-Options|add_header|http-after-response|header_value/);
 });

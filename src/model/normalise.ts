@@ -57,7 +57,8 @@ export function normalise(t: Topology, sourceFile: string): Model {
           http2: tls.http2 ?? DEFAULTS.tls.http2,
         }
       : null,
-    securityHeaders: securityHeaders(t.securityHeaders),
+    // Sent on HTTPS responses only (never HSTS or the rest over plain HTTP): none without TLS (rules warn).
+    securityHeaders: t.tls ? securityHeaders(t.securityHeaders) : [],
     servers,
     pools,
     routes,

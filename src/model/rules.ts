@@ -119,6 +119,7 @@ const expectStatusRange: Rule = (t) => {
 
 /** HAProxy's timers are milliseconds in a signed 32-bit integer (24.8 days): "timer overflow" beyond. */
 const MAX_DURATION_MS = parseDuration('24d');
+const MAX_COOKIE_MS = parseDuration('365d');
 
 /** Every duration more than 0 (but a deregistration delay) and at most 24 days, which every target can take. */
 const durationsInRange: Rule = (t) => {
@@ -129,6 +130,13 @@ const durationsInRange: Rule = (t) => {
     if (ms === 0 && !zeroAllowed) out.push(error(pointer, 'must be more than 0'));
     else if (ms > MAX_DURATION_MS) out.push(error(pointer, `must be at most 24d (HAProxy's timers overflow beyond 24.8 days; got ${v})`));
   };
+  // A cookie the balancer issues lives in the browser (HAProxy's maxlife counts seconds): up to a year.
+  const cookieLife = (v: string | number | undefined, pointer: string) => {
+    if (v === undefined) return;
+    const ms = parseDuration(v);
+    if (ms === 0) out.push(error(pointer, 'must be more than 0'));
+    else if (ms > MAX_COOKIE_MS) out.push(error(pointer, `must be at most 365d (got ${v})`));
+  };
   const pools = idsOf(t.pools);
   for (const [i, id] of pools.ids.entries()) {
     const p = pools.values[i]!;
@@ -136,7 +144,9 @@ const durationsInRange: Rule = (t) => {
     check(p.healthCheck?.interval, ptr(['pools', id, 'healthCheck', 'interval']));
     check(p.healthCheck?.timeout, ptr(['pools', id, 'healthCheck', 'timeout']));
     check(p.passive?.failTimeout, ptr(['pools', id, 'passive', 'failTimeout']));
-    check(p.sticky?.ttl, ptr(['pools', id, 'sticky', 'ttl']));
+    // Source-address and application-cookie stickiness keep their entries in a HAProxy stick table (a timer).
+    if (p.sticky?.by === 'cookie' && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) === 'balancer') cookieLife(p.sticky.ttl, ptr(['pools', id, 'sticky', 'ttl']));
+    else check(p.sticky?.ttl, ptr(['pools', id, 'sticky', 'ttl']));
   }
   check(t.limits?.queueTimeout, '/limits/queueTimeout');
   check(t.stats?.refresh, '/stats/refresh');
@@ -145,6 +155,11 @@ const durationsInRange: Rule = (t) => {
   check(t.aws?.deregistrationDelay, '/aws/deregistrationDelay', true);
   return out;
 };
+
+const headersWithoutTls: Rule = (t) =>
+  t.securityHeaders && Object.keys(t.securityHeaders).length > 0 && !t.tls
+    ? [warning('/securityHeaders', 'security headers are sent on HTTPS responses only, and this topology has no tls: no target sends them (add a tls block, or remove securityHeaders)')]
+    : [];
 
 const addressesValid: Rule = (t) => {
   const out: Diagnostic[] = [];
@@ -205,7 +220,7 @@ const unused: Rule = (t) => {
 
 export const RULES: readonly Rule[] = [
   routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
-  expectStatusRange, durationsInRange, addressesValid, listenerConsistency, unused,
+  expectStatusRange, durationsInRange, headersWithoutTls, addressesValid, listenerConsistency, unused,
 ];
 
 export const rules = (t: Topology): Diagnostic[] => RULES.flatMap((rule) => rule(t));
