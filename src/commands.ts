@@ -122,7 +122,7 @@ export function render(file: string, flags: TargetFlags & { out: string; stdout?
     process.stdout.write(result.files.map((f) => f.text).join(''));
     return 0;
   }
-  writeFiles(flags.out, result.files);
+  writeFiles(flags.out, result.files, ownedFiles(opts.targets));
   report(list, out);
   if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
   return flags.verify ? reportVerification(verify(result.files, flags.out), out) : 0;

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, EXAMPLE, lbgen, tempDir } from './helpers/cli.js';
+import { packageRoot } from '../src/paths.js';
 import { requireTool } from './helpers/validators.js';
 
 const BAD = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000 }\npools:\n  p: { servers: [a], balance: fastest }\nroutes:\n  - { path: /, pool: q }\n';
@@ -139,6 +140,23 @@ test('check: 0 when the folder is up to date, 1 with a diff when it drifted, a l
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /missing: .*nginx\.conf/);
   assert.ok(!existsSync(empty), 'check never writes');
+});
+
+test('render removes an lbgen output it no longer writes (alerts gone), so check agrees; a user file of that name stays', () => {
+  const dir = tempDir();
+  const out = join(dir, 'out');
+  const withAlerts = readFileSync(join(packageRoot, 'test', 'cases', 'monitoring', 'topology.yaml'), 'utf8');
+  assert.match(withAlerts, /^ {2}alerts: \{.*\}\n/m);
+  writeFileSync(join(dir, 't.yaml'), withAlerts);
+  assert.equal(lbgen(['render', 't.yaml', '-o', 'out', '-t', 'haproxy'], { cwd: dir }).code, 0);
+  assert.ok(existsSync(join(out, 'prometheus-rules.yaml')));
+  writeFileSync(join(dir, 't.yaml'), withAlerts.replace(/^ {2}alerts: \{.*\}\n/m, ''));
+  assert.equal(lbgen(['render', 't.yaml', '-o', 'out', '-t', 'haproxy'], { cwd: dir }).code, 0);
+  assert.ok(!existsSync(join(out, 'prometheus-rules.yaml')), 'the stale rules file is gone');
+  assert.equal(lbgen(['check', 't.yaml', '-o', 'out', '-t', 'haproxy'], { cwd: dir }).code, 0);
+  writeFileSync(join(out, 'prometheus-rules.yaml'), 'groups: []  # mine\n');
+  assert.equal(lbgen(['render', 't.yaml', '-o', 'out', '-t', 'haproxy'], { cwd: dir }).code, 0);
+  assert.equal(readFileSync(join(out, 'prometheus-rules.yaml'), 'utf8'), 'groups: []  # mine\n', 'not lbgen\'s: kept');
 });
 
 test('the bundled CLI (precompiled validator) reports exactly the goldens of every invalid case', async () => {
