@@ -104,7 +104,7 @@ test('the second guard: what the schema forbids is refused, not written', () => 
   assert.throws(() => haproxy.build(badPath), RenderError);
   // A quote in a path stays inside one argument.
   const quoted = haproxy.build({ ...model, routes: [{ ...model.routes[0]!, path: "/it's" }] }).view;
-  assert.deepEqual(quoted.frontend.routes[0]!.paths, ["path '/it'\\''s'", "path_beg '/it'\\''s/'"]);
+  assert.deepEqual(quoted.frontend.routes[0]!.paths, ["var(txn.lbgen_path) -m str '/it'\\''s'", "var(txn.lbgen_path) -m beg '/it'\\''s/'"]);
 });
 
 test('deterministic: the same topology renders the same bytes', () => {

@@ -78,8 +78,9 @@ test('http-request rules come before use_backend, and the redirect is the first 
 test('a route matches its path and what is under it, longest first, each rule scoped to its own route', () => {
   const { cfg } = render(readCase('nested-paths'));
   const fe = section(cfg, 'frontend nested');
-  assert.ok(fe.includes('acl route2_path path /api/v1') && fe.includes('acl route2_path path_beg /api/v1/'));
-  const order = fe.filter((l) => l.startsWith('http-request set-var')).map((l) => /int\((\d)\)/.exec(l)![1]);
+  assert.ok(fe.includes('acl route2_path var(txn.lbgen_path) -m str /api/v1') && fe.includes('acl route2_path var(txn.lbgen_path) -m beg /api/v1/'));
+  assert.ok(fe.indexOf('http-request set-var(txn.lbgen_path) path,url_dec') < fe.findIndex((l) => l.startsWith('acl route')), 'the decoded path is set before the route ACLs');
+  const order = fe.filter((l) => l.startsWith('http-request set-var(txn.lbgen_route)')).map((l) => /int\((\d)\)/.exec(l)![1]);
   assert.deepEqual(order, ['1', '2', '0'], '/api/v1/admin, then /api/v1, then /api');
   for (const l of fe.filter((x) => /track-sc1|sc-inc-gpc0|deny_status (403|429)/.test(x))) assert.match(l, / if route\d/, l);
   assert.ok(fe.includes('http-request deny deny_status 404 unless routed'), 'no "/" route: 404');

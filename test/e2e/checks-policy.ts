@@ -17,7 +17,8 @@ export async function allowFrom(s: Stack): Promise<void> {
     for (const path of [ROUTES.private, `${ROUTES.private}/x?y=1`]) idOf(await https(s, path, from), `${path} from allowed ${from}`);
   }
   for (const from of ['127.0.0.3', '127.1.2.3']) {
-    for (const path of [ROUTES.private, `${ROUTES.private}/x?y=1`]) {
+    // Encoded forms of the same path (a backend may decode %2F) meet the same allow-list.
+    for (const path of [ROUTES.private, `${ROUTES.private}/x?y=1`, `${ROUTES.private}%2F`, `${ROUTES.private}%2Fx`, '/%70rivate' /* %70 is p */]) {
       const r = await https(s, path, from);
       assert.equal(r.status, 403, `${path} from ${from} (not in allowFrom): ${r.status} ${r.body.slice(0, 100)}`);
     }

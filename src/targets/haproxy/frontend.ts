@@ -12,7 +12,7 @@ const NORMALIZERS = ['fragment-strip', 'percent-decode-unreserved strict', 'path
 
 export function frontendView(model: Model, decisions: Decision[]): FrontendView {
   const routes = model.routes.map((r) => routeView(model, r, decisions));
-  decisions.push(decision('routing', 'native', 'ACLs on the normalised path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it', '/routes'));
+  decisions.push(decision('routing', 'native', 'ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it', '/routes'));
   if (model.securityHeaders.length) {
     decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
   }
@@ -70,7 +70,7 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
   return {
     comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
     index: r.index,
-    paths: r.path === '/' ? ['path_beg /'] : [`path ${haproxyArg(r.path)}`, `path_beg ${haproxyArg(`${r.path}/`)}`],
+    paths: r.path === '/' ? ['var(txn.lbgen_path) -m beg /'] : [`var(txn.lbgen_path) -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path) -m beg ${haproxyArg(`${r.path}/`)}`],
     allowFrom: r.allowFrom ? cidrChunks(r.allowFrom) : null,
     rate: rl ? { table: rateTable(model, r), limit } : null,
     backend: backendName(model, r.pool),
