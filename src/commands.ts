@@ -114,6 +114,7 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
 export function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): number {
   const opts = options(file, flags);
   if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
+  if (flags.stdout && flags.verify) throw new UsageError('--verify checks the written files: use it without --stdout');
   const text = readTopology(file);
   const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce(result.diagnostics, flags.strict);
@@ -123,10 +124,28 @@ export function render(file: string, flags: TargetFlags & { out: string; stdout?
     return 0;
   }
   writeFiles(flags.out, result.files, ownedFiles(opts.targets));
+  if (out.format === 'json') {
+    // One JSON array on stdout: the validators' verdicts join the diagnostics.
+    const verified = flags.verify ? verify(result.files, flags.out) : [];
+    report([...list, ...verified.flatMap(verificationDiagnostics)], out);
+    return verified.some((r) => r.status === 'failed') ? 1 : 0;
+  }
   report(list, out);
-  if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
+  if (!out.quiet) process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
   return flags.verify ? reportVerification(verify(result.files, flags.out), out) : 0;
 }
+
+/** A validator's findings as diagnostics at the written file (the line where the finding names one). */
+function verificationDiagnostics(r: Verification): LocatedDiagnostic[] {
+  const at = (severity: 'error' | 'warning', message: string, line = 1): LocatedDiagnostic => ({ severity, file: r.file, line, column: 1, path: '(output)', pointer: '', message });
+  if (r.status === 'missing') return [at('warning', `${r.tool} is not installed: not verified`)];
+  if (r.status === 'passed') return [];
+  const lineOf = (finding: string) => Number(new RegExp(`${escapeRegExp(r.file)}[:\\[ ]*(?:line )?(\\d+)`).exec(finding)?.[1] ?? 1);
+  const findings = r.findings.length ? r.findings : [`${r.tool} failed`];
+  return findings.map((f) => at('error', f.startsWith(`${r.tool}:`) ? f : `${r.tool}: ${f}`, lineOf(f)));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** One line per validator run, its findings under it; exit 1 when any validator rejected a file. */
 function reportVerification(results: readonly Verification[], out: OutputOptions): number {

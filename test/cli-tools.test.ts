@@ -92,6 +92,19 @@ test('--verify: a validator\'s finding is shown at the written file and line, ex
   assert.doesNotMatch(r.stderr, /haproxy version is|lbgen-verify-/, 'no banner, no sandbox path');
 });
 
+test('--verify with --format json: the findings join the one JSON array, at the written file and line', { skip: requireTool('haproxy') ?? false }, () => {
+  const dir = tempDir();
+  const missing = join(dir, 'no-such.pem');
+  writeFileSync(join(dir, 't.yaml'), LOCAL.replace('http: 8080 }', 'http: 8080, https: 8443 }').replace('servers:\n', `tls: { certificate: ${missing}, key: ${missing}, bundle: ${missing} }\nservers:\n`));
+  const r = lbgen(['render', 't.yaml', '-o', 'out', '-t', 'haproxy', '--verify', '--format', 'json'], { cwd: dir });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, '');
+  const line = readFileSync(join(dir, 'out', 'haproxy.cfg'), 'utf8').split('\n').findIndex((l) => l.includes(`crt ${missing}`)) + 1;
+  const found = (JSON.parse(r.stdout) as { severity: string; file: string; line: number; message: string }[]).filter((d) => d.file === 'out/haproxy.cfg');
+  assert.ok(found.some((d) => d.severity === 'error' && d.line === line && /^haproxy: \[ALERT\].*unable to stat SSL certificate/.test(d.message)), JSON.stringify(found, null, 1));
+  assert.equal(lbgen(['render', 't.yaml', '-t', 'haproxy', '--stdout', '--verify'], { cwd: dir }).code, 2, '--verify needs written files');
+});
+
 test('--verify: a validator that is not installed is named, not silently skipped', () => {
   const dir = tempDir();
   const bin = join(dir, 'bin');
