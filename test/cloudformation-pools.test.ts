@@ -56,12 +56,12 @@ test('health check: values, Matcher from expectStatus, ALB defaults when the poo
 test('clamps: each out-of-range value is clamped, with a warning naming both values', () => {
   const { template: t, warnings } = renderAlb(base({
     fast: { servers: ['s1'], sticky: { by: 'cookie', ttl: '30d' }, healthCheck: { path: '/h', interval: '1s', timeout: '500ms', rise: 1, fall: 1, expectStatus: '100-599' } },
-    slow: { servers: ['s1'], healthCheck: { path: '/h', interval: '10m', timeout: '3m', expectStatus: 503 } },
+    slow: { servers: ['s1'], healthCheck: { path: '/h', interval: '10m', timeout: '3m', expectStatus: '150-250' } },
     tight: { servers: ['s1'], healthCheck: { path: '/h', interval: '10s', timeout: '9500ms' } },
   }, { aws: { deregistrationDelay: '2h', idleTimeout: '2h' } }));
   const hc = (id: string) => { const p = group(t, id).Properties; return [p.HealthCheckIntervalSeconds, p.HealthCheckTimeoutSeconds, p.HealthyThresholdCount, p.UnhealthyThresholdCount, p.Matcher.HttpCode]; };
   assert.deepEqual(hc('Fast'), [5, 2, 2, 2, '200-499']);
-  assert.deepEqual(hc('Slow'), [300, 120, 2, 3, '499']);
+  assert.deepEqual(hc('Slow'), [300, 120, 2, 3, '200-250']);
   assert.deepEqual(hc('Tight').slice(0, 2), [10, 9], 'timeout stays below the interval after rounding up');
   assert.equal(attributesOf(group(t, 'Fast'))['stickiness.lb_cookie.duration_seconds'], '604800');
   assert.equal(attributesOf(group(t, 'Fast'))['deregistration_delay.timeout_seconds'], '3600');
@@ -70,6 +70,7 @@ test('clamps: each out-of-range value is clamped, with a warning naming both val
   said(warnings, 'pools.fast.healthCheck.timeout', '500ms', '2 s');
   said(warnings, 'pools.fast.healthCheck.rise', '1 becomes 2');
   said(warnings, 'pools.fast.healthCheck.expectStatus', '100-599 becomes 200-499');
+  said(warnings, 'pools.slow.healthCheck.expectStatus', '150-250 becomes 200-250');
   said(warnings, 'pools.fast.sticky.ttl', '30d', '604800 s');
   said(warnings, 'pools.slow.healthCheck.interval', '10m', '300 s');
   said(warnings, 'pools.slow.healthCheck.timeout', '3m', '120 s');

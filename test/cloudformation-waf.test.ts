@@ -82,6 +82,11 @@ test('quota: 1000 targets per load balancer when the template registers them', (
   refusedAt(topology, 'servers', /at most 1000 targets per Application Load Balancer.*1002/);
 });
 
+test('refused: an expectStatus with no code ALB can check (clamping 503 to 499 would change its meaning)', () => {
+  const pools = { web: { servers: ['s1'], healthCheck: { path: '/h', expectStatus: 503 } } };
+  refusedAt(base({ pools }), 'pools.web.healthCheck.expectStatus', /must be within 200-499: no code of 503 is/);
+});
+
 test('refused: what AWS cannot take and cannot be clamped, each at its field', () => {
   const ip = (address: string) => base({ servers: { s1: { address, port: 80 } }, aws: { targetType: 'ip' } });
   refusedAt(ip('app.internal'), 'servers.s1.address', /host name/);

@@ -1,4 +1,4 @@
-import { warning } from '../../diagnostics.js';
+import { error, warning } from '../../diagnostics.js';
 import { DEFAULTS } from '../../model/defaults.js';
 import { parseDuration } from '../../model/duration.js';
 import type { HealthCheck, Pool } from '../../model/model.js';
@@ -46,7 +46,10 @@ function matcher(ctx: Ctx | null, hc: HealthCheck): string {
   const lo = Math.min(R.matcher.max, Math.max(R.matcher.min, min));
   const hi = Math.min(R.matcher.max, Math.max(R.matcher.min, max));
   const text = (a: number, b: number) => (a === b ? String(a) : `${a}-${b}`);
-  if (ctx && (lo !== min || hi !== max)) {
+  if (ctx && (max < R.matcher.min || min > R.matcher.max)) {
+    // Clamping would change the meaning (503 → 499): every healthy target would fail its checks.
+    ctx.diagnostics.push(error(`${hc.pointer}/expectStatus`, `ALB ${R.matcher.what} must be within ${R.matcher.min}-${R.matcher.max}: no code of ${text(min, max)} is, so the target group cannot check this pool as the topology says`));
+  } else if (ctx && (lo !== min || hi !== max)) {
     ctx.diagnostics.push(warning(`${hc.pointer}/expectStatus`, `ALB ${R.matcher.what} must be within ${R.matcher.min}-${R.matcher.max}: ${text(min, max)} becomes ${text(lo, hi)}`));
   }
   return text(lo, hi);
