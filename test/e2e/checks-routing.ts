@@ -3,7 +3,7 @@
  * WebSocket, stickiness. Each takes a running stack and throws (assert) when the proxy misbehaves.
  */
 import assert from 'node:assert/strict';
-import { countIds, echoOf, parallel, request, wsRoundTrip } from './client.js';
+import { countIds, echoOf, wsHandshakeStatus, parallel, request, wsRoundTrip } from './client.js';
 import { assertNoHsts, idOf } from './expect.js';
 import { until } from './proc.js';
 import type { Stack } from './stack.js';
@@ -82,6 +82,10 @@ export async function webSocketEchoes(s: Stack): Promise<void> {
   // A plain request on the WebSocket route must not be turned into an upgrade towards the backend.
   const plain = echoOf(await https(s, ROUTES.ws));
   assert.notEqual(String(plain.headers.connection ?? '').toLowerCase(), 'upgrade', 'no "Connection: upgrade" on a request that asked for none');
+  // A route without websocket: true carries no upgrade: the backend answers the request as a plain one.
+  for (const path of [ROUTES.rr, `${ROUTES.rr}/x`, '/somewhere']) {
+    assert.equal(await wsHandshakeStatus(s.ports.https, path), 200, `an upgrade on ${path} (not a WebSocket route) is not switched`);
+  }
 }
 
 /** 4: one client always lands on one backend, plain and WebSocket; many clients spread. */

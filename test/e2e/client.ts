@@ -81,6 +81,23 @@ export function wsRoundTrip(port: number, path: string, message: string, from = 
   });
 }
 
+/** The status a WebSocket handshake on `path` gets: 101 when the proxy switched protocols. */
+export function wsHandshakeStatus(port: number, path: string, timeoutMs = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, { rejectUnauthorized: false, handshakeTimeout: timeoutMs });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (req, res) => {
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.on('error', reject);
+  });
+}
+
 /** n answers of `one()` run in parallel. */
 export const parallel = <T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => one(i)));
 

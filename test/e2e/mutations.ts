@@ -56,6 +56,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   // idle close): only the cut requests that went on new connections fail, so this may take several kills.
   { proxy: 'haproxy', breaks: 'retry-on empty-response (requests cut by a dying server)', mutate: edit(/^\s*retry-on .*\n/m, ''), check: killWhileTrafficFlows, tries: 5 },
   { proxy: 'haproxy', breaks: 'the HTTP health check', mutate: edit(/^\s*option httpchk\n(\s*http-check .*\n)*/m, ''), check: healthCheckRotation },
+  { proxy: 'haproxy', breaks: 'Upgrade removed outside WebSocket routes', mutate: edit(/^\s*http-request del-header Upgrade.*\n/m, ''), check: webSocketEchoes },
+  { proxy: 'haproxy', breaks: 'routing on the decoded path', mutate: edit(/var\(txn\.lbgen_path\) -m (str|beg)/, 'path -m $1'), check: allowFrom },
   { proxy: 'haproxy', breaks: 'allowFrom deny', mutate: edit(/^\s*http-request deny deny_status 403 .*\n/m, ''), check: allowFrom },
   { proxy: 'haproxy', breaks: 'deny_status 429', mutate: edit(/deny_status 429/, 'deny_status 403'), check: rateLimit },
   { proxy: 'haproxy', breaks: 'http-after-response (headers on HAProxy\'s own answers)', mutate: edit(/http-after-response set-header/, 'http-response set-header'), check: securityHeaders },

@@ -30,6 +30,7 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
       : ['X-Forwarded-Proto http', 'X-Real-IP %[src]'],
     routes,
     notFound: !model.routes.some((r) => r.path === '/'),
+    noUpgrade: noUpgrade(model),
     headers: model.securityHeaders.map((h) => ({ name: haproxyArg(h.name), value: haproxyFmt(h.value) })),
   };
 }
@@ -84,4 +85,14 @@ function rateNote(perSecond: number, burst: number): string {
   return burst > 0
     ? `${head}; a bucket refills at ${perSecond}/s after a burst, so a client here may keep up ${limit}/s rather than ${perSecond}/s`
     : `${head}; a bucket without burst spaces requests 1/${perSecond} s apart, here they may come all at once within the second`;
+}
+
+/**
+ * HAProxy tunnels any request that asks for an upgrade; nginx only where a location passes the
+ * Upgrade header on. So that a route without `websocket: true` carries no upgrade on either, the
+ * header is removed there and the backend answers a plain request.
+ */
+function noUpgrade(model: Model): string {
+  const ws = model.routes.filter((r) => r.websocket).map((r) => r.index);
+  return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} }`;
 }

@@ -39,6 +39,8 @@ export type FrontendView = {
   routes: FrontendRouteView[];
   /** No route for "/": anything unrouted is answered 404 by HAProxy itself. */
   notFound: boolean;
+  /** The condition of `http-request del-header Upgrade`: every request not on a WebSocket route ('' = all). */
+  noUpgrade: string;
   headers: { name: string; value: string }[];
 };
 
