@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
@@ -92,8 +92,14 @@ function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
 
 export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
   if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
+  // The example's first lines point at the schema and name the file from the repository's root:
+  // point them from where the new file is instead, so that an editor finds the schema there too.
+  const schema = relative(dirname(resolve(file)), join(packageRoot, 'schemas', 'topology.schema.json')).split(sep).join('/');
+  const text = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8')
+    .replace(/^(# yaml-language-server: \$schema=).*$/m, `$1${schema}`)
+    .replace(/(Render it with: lbgen render ).*$/m, `$1${file}`);
   try {
-    copyFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), file);
+    writeFileSync(file, text);
   } catch (e) {
     throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
   }

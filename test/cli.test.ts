@@ -13,7 +13,12 @@ const BAD = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000
 test('init writes the reference topology and refuses to overwrite without --force', () => {
   const dir = tempDir();
   assert.equal(lbgen(['init'], { cwd: dir }).code, 0);
-  assert.equal(readFileSync(join(dir, 'topology.yaml'), 'utf8'), readFileSync(EXAMPLE, 'utf8'));
+  const written = readFileSync(join(dir, 'topology.yaml'), 'utf8');
+  const schema = /^# yaml-language-server: \$schema=(.*)$/m.exec(written)![1]!;
+  assert.equal(readFileSync(join(dir, schema), 'utf8'), readFileSync(join(packageRoot, 'schemas', 'topology.schema.json'), 'utf8'), 'the schema line points at the schema from where the file is');
+  assert.match(written, /Render it with: lbgen render topology\.yaml$/m);
+  const body = (t: string) => t.split('\n').slice(3).join('\n');
+  assert.equal(body(written), body(readFileSync(EXAMPLE, 'utf8')), 'the reference topology itself');
   const again = lbgen(['init'], { cwd: dir });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /exists: use --force/);
