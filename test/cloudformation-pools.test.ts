@@ -135,3 +135,11 @@ test('access logs with create: a bucket, a policy for ELB log delivery, the load
   const attrs = attributesOf(t.Resources.LoadBalancer!, 'LoadBalancerAttributes');
   assert.deepEqual([attrs['access_logs.s3.bucket'], attrs['access_logs.s3.prefix']], [{ Ref: 'AccessLogsBucket' }, 'edge/alb']);
 });
+
+test('gaps the ALB cannot close are warned about: a server slower than the idle timeout, a connection cap', () => {
+  const slow = renderAlb(base({ main: { servers: ['s1'], timeouts: { server: '2m' } } }, { limits: { maxConnections: 500 } })).warnings;
+  said(slow, 'pools.main.timeouts.server', 'idle for 60 s', 'timeouts.server 2m');
+  said(slow, 'limits.maxConnections', 'no connection cap', '500');
+  const quiet = renderAlb(base({ main: { servers: ['s1'] } })).warnings;
+  assert.ok(!quiet.some((w) => w.path === 'limits.maxConnections' || w.path.endsWith('timeouts.server')), 'no warning for defaults the ALB matches or the topology does not write');
+});

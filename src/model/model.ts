@@ -141,6 +141,8 @@ export type Model = {
   readonly limits: {
     /** @default 4096 */
     readonly maxConnections: number;
+    /** Whether the topology writes maxConnections (a target that cannot cap connections warns only then). */
+    readonly maxConnectionsGiven: boolean;
     readonly connectionsPerClient: number | null;
     /** @default 5s */
     readonly queueTimeout: Millis;

@@ -64,6 +64,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
     routes,
     limits: {
       maxConnections: t.limits?.maxConnections ?? DEFAULTS.limits.maxConnections,
+      maxConnectionsGiven: t.limits?.maxConnections !== undefined,
       connectionsPerClient: t.limits?.connectionsPerClient ?? null,
       queueTimeout: parseDuration(t.limits?.queueTimeout ?? DEFAULTS.limits.queueTimeout),
     },

@@ -52,6 +52,11 @@ function idleTimeout(ctx: Ctx): number {
   } else {
     seconds = DEFAULT_IDLE_SECONDS;
   }
+  // The idle timeout also ends a plain request whose server takes longer to answer.
+  const routed = new Set(m.routes.map((r) => r.pool));
+  for (const p of m.pools.filter((x) => routed.has(x) && toSeconds(x.timeouts.server) > seconds)) {
+    ctx.diagnostics.push(warning(`${p.pointer}/timeouts/server`, `ALB closes a connection idle for ${seconds} s: a server of pool "${p.id}" that takes longer than that to answer (timeouts.server ${formatDuration(p.timeouts.server)}) is cut off there, where nginx and HAProxy wait (raise aws.idleTimeout)`));
+  }
   for (const r of m.routes.filter((x) => x.websocket)) {
     ctx.decisions.push(decision('websocket', 'native', `ALB forwards WebSocket upgrades on its HTTP/HTTPS listeners; an idle connection closes after idle_timeout.timeout_seconds ${seconds}`, `${r.pointer}/websocket`));
   }

@@ -65,6 +65,9 @@ export const cloudformation: Target<CfnView> = {
 /** Connection caps: ALB scales its own capacity and has neither a per-client nor a per-target limit. */
 function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   const m: Model = ctx.model;
+  if (m.limits.maxConnectionsGiven) {
+    ctx.decisions.push(decision('connectionLimits', 'unsupported', `ALB scales its own capacity and has no connection cap: limits.maxConnections ${m.limits.maxConnections} is not enforced`, '/limits/maxConnections'));
+  }
   if (m.limits.connectionsPerClient !== null) {
     ctx.decisions.push(decision('connectionLimits', 'unsupported', `ALB has no per-client connection limit: limits.connectionsPerClient ${m.limits.connectionsPerClient} is not enforced (an AWS WAF rate rule limits requests, not connections)`, '/limits/connectionsPerClient'));
   }
