@@ -1,5 +1,6 @@
 /** ALB target groups, idle timeout, WAF and access logs: values, clamps (cfn-lint misses most), names. */
 import assert from 'node:assert/strict';
+import { policyMinVersion } from '../src/targets/cloudformation/listeners.js';
 import { test } from 'node:test';
 import { attributesOf, ofType, renderAlb, type Template } from './helpers/cfn.js';
 
@@ -142,4 +143,14 @@ test('gaps the ALB cannot close are warned about: a server slower than the idle 
   said(slow, 'limits.maxConnections', 'no connection cap', '500');
   const quiet = renderAlb(base({ main: { servers: ['s1'] } })).warnings;
   assert.ok(!quiet.some((w) => w.path === 'limits.maxConnections' || w.path.endsWith('timeouts.server')), 'no warning for defaults the ALB matches or the topology does not write');
+});
+
+test('aws.sslPolicy: the lowest TLS version its name admits is compared with tls.minVersion', () => {
+  assert.deepEqual(['ELBSecurityPolicy-TLS13-1-3-2021-06', 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06', 'ELBSecurityPolicy-TLS-1-1-2017-01', 'ELBSecurityPolicy-FS-1-2-Res-2020-10', 'ELBSecurityPolicy-2016-08', 'ELBSecurityPolicy-Bogus'].map(policyMinVersion),
+    ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1.2', 'TLSv1.0', null]);
+  const tls = { certificate: '/etc/c.pem', key: '/etc/k.pem', minVersion: 'TLSv1.3' };
+  const weak = renderAlb(base({ main: { servers: ['s1'] } }, { tls, aws: { sslPolicy: 'ELBSecurityPolicy-2016-08' } })).warnings;
+  said(weak, 'aws.sslPolicy', 'accepts TLSv1.0 and later', 'TLSv1.3');
+  said(renderAlb(base({ main: { servers: ['s1'] } }, { tls, aws: { sslPolicy: 'ELBSecurityPolicy-Bogus' } })).warnings, 'aws.sslPolicy', 'not an ELB security policy name lbgen knows');
+  assert.ok(!renderAlb(base({ main: { servers: ['s1'] } }, { tls, aws: { sslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06' } })).warnings.some((w) => w.path === 'aws.sslPolicy'));
 });

@@ -1,4 +1,5 @@
 import type { SecurityHeader } from '../../model/model.js';
+import { warning } from '../../diagnostics.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
 import { redirectTo, type Routing } from './rules.js';
@@ -7,6 +8,27 @@ import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
 
 /** The HTTPS listener's policy from tls.minVersion when aws.sslPolicy is not given (AWS's recommended TLS 1.3 families). */
 const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
+
+/**
+ * The lowest TLS version an ELB security policy accepts, read from its name ("Security policies for
+ * your Application Load Balancer": ...-TLS13-1-2-..., ...-TLS-1-1-..., ...-FS-1-2-...; the older
+ * 2015-05, 2016-08 and FS-2018-06 accept TLS 1.0); null for a name that says nothing lbgen knows.
+ */
+export function policyMinVersion(name: string): string | null {
+  const v = /^ELBSecurityPolicy-(?:TLS13|TLS|FS)-1-([0-3])-/.exec(name)?.[1];
+  if (v !== undefined) return `TLSv1.${v}`;
+  return /^ELBSecurityPolicy-(?:2015-05|2016-08|FS-2018-06)$/.test(name) ? 'TLSv1.0' : null;
+}
+
+/** aws.sslPolicy is the ALB's own choice: say where it lets in other TLS versions than nginx and HAProxy do. */
+function checkPolicy(ctx: Ctx, policy: string, minVersion: string): void {
+  const accepts = policyMinVersion(policy);
+  if (accepts === null) {
+    ctx.diagnostics.push(warning('/aws/sslPolicy', `"${policy}" is not an ELB security policy name lbgen knows (ELBSecurityPolicy-TLS13-1-2-2021-06, ...): AWS checks it only at deployment`));
+  } else if (accepts !== minVersion) {
+    ctx.diagnostics.push(warning('/aws/sslPolicy', `${policy} accepts ${accepts} and later, where nginx and HAProxy accept ${minVersion} and later (tls.minVersion)`));
+  }
+}
 
 /** Listener attributes that add a response header (ListenerAttribute keys in the ELB API reference); ALB has no others. */
 const HEADER_ATTRIBUTES: Partial<Record<SecurityHeader['kind'], string>> = {
@@ -55,6 +77,7 @@ function httpsListener(ctx: Ctx, routing: Routing): ListenerView | null {
   const m = ctx.model;
   if (!m.tls || m.listen.https === null) return null;
   const sslPolicy = m.aws.sslPolicy ?? SSL_POLICIES[m.tls.minVersion];
+  if (m.aws.sslPolicy !== null) checkPolicy(ctx, m.aws.sslPolicy, m.tls.minVersion);
   ctx.decisions.push(decision('tls', 'native', `HTTPS listener, SslPolicy ${sslPolicy}, certificate ${m.tls.certificateArn ? 'from tls.certificateArn' : 'from the CertificateArn parameter'}`, m.tls.pointer));
   ctx.decisions.push(decision('http2', 'native', `load balancer attribute routing.http2.enabled ${m.tls.http2}`, `${m.tls.pointer}/http2`));
   const attributes = securityHeaders(ctx);
