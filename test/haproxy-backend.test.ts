@@ -111,3 +111,9 @@ test('deterministic: the same topology renders the same bytes', () => {
   const text = readCase('reference');
   assert.equal(render(text).cfg, render(text).cfg);
 });
+
+test('alerting rules without the metrics endpoint they read: a warning', () => {
+  const warned = (extra: Record<string, unknown>) => render(extra as Topology).diagnostics.filter((d) => d.pointer === '/monitoring/alerts').map((d) => d.message);
+  assert.match(warned({ monitoring: { alerts: { errorRatePercent: 5 } } })[0] ?? '', /nothing serves them \(add monitoring\.metrics\)/);
+  assert.deepEqual(warned({ monitoring: { alerts: { errorRatePercent: 5 }, metrics: { port: 9101 } } }), []);
+});

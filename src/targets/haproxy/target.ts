@@ -1,4 +1,4 @@
-import { error, type Diagnostic } from '../../diagnostics.js';
+import { error, type Diagnostic, warning } from '../../diagnostics.js';
 import type { Model } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
@@ -49,6 +49,9 @@ export const haproxy: Target<HaproxyView> = {
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
     if (model.monitoring.alerts) {
       decisions.push(decision('alerts', 'native', 'prometheus-rules.yaml over the built-in exporter: 5xx share, average response time, active servers per pool', model.monitoring.alerts.pointer));
+      if (!model.monitoring.metrics) {
+        diagnostics.push(warning(model.monitoring.alerts.pointer, 'prometheus-rules.yaml reads the metrics of HAProxy\'s Prometheus exporter, which only monitoring.metrics opens: without it, nothing serves them (add monitoring.metrics)'));
+      }
     }
     return {
       view: {
