@@ -3,7 +3,7 @@ import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, wa
 import { type Loaded, load, locateAll } from './load.js';
 import type { Model } from './model/model.js';
 import { normalise } from './model/normalise.js';
-import { rules } from './model/rules.js';
+import { referenceProblems, rules } from './model/rules.js';
 import { RenderError } from './render/escape.js';
 import { renderTemplate } from './render/handlebars.js';
 import { TARGETS } from './targets/index.js';
@@ -38,7 +38,12 @@ export type Result = { readonly files: readonly RenderedFile[]; readonly diagnos
 export function analyse(text: string, opts: Options): Analysis {
   const loaded = load(text, opts.file);
   const { topology, diagnostics: schemaProblems } = validate(loaded.data);
-  if (!topology) throw new LbgenError(sortByPlace(locateAll(schemaProblems, loaded)));
+  if (!topology) {
+    // The reference checks a refused document still allows, unless the schema already spoke of that place.
+    const said = new Set(schemaProblems.map((d) => d.pointer));
+    const more = referenceProblems(loaded.data).filter((d) => !said.has(d.pointer));
+    throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded)));
+  }
   const problems: Diagnostic[] = rules(topology);
   if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded)));
   // The file name reaches a comment in every output: keep only characters that cannot end the comment.

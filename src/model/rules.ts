@@ -17,10 +17,17 @@ const mean = (name: string, candidates: string[]) => {
  * The rules walk every pool and server of a topology that may hold 100,000 servers: plain loops
  * that allocate only for a diagnostic (no per-item arrays from map/filter/flatMap).
  */
+const missingPool = (t: { pools: object }, route: number, pool: string) =>
+  error(ptr(['routes', route, 'pool']), `no pool named "${pool}"`, mean(pool, sortedKeys(t.pools)));
+const missingServer = (t: { servers: object }, pool: string, j: number, server: string) =>
+  error(ptr(['pools', pool, 'servers', j]), `no server named "${server}"`, mean(server, sortedKeys(t.servers)));
+const samePath = (route: number, earlier: number, path: string) =>
+  error(ptr(['routes', route, 'path']), `the same path as routes[${earlier}] ("${path}"): each path may be routed once`);
+
 const routeToMissingPool: Rule = (t) => {
   const out: Diagnostic[] = [];
   t.routes.forEach((r, i) => {
-    if (!Object.hasOwn(t.pools, r.pool)) out.push(error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(t.pools))));
+    if (!Object.hasOwn(t.pools, r.pool)) out.push(missingPool(t, i, r.pool));
   });
   return out;
 };
@@ -30,9 +37,7 @@ const poolToMissingServer: Rule = (t) => {
   const pools = idsOf(t.pools);
   membersOf(t).forEach((places, i) => {
     places.forEach((place, j) => {
-      if (place >= 0) return;
-      const s = pools.values[i]!.servers[j]!;
-      out.push(error(ptr(['pools', pools.ids[i]!, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(t.servers))));
+      if (place < 0) out.push(missingServer(t, pools.ids[i]!, j, pools.values[i]!.servers[j]!));
     });
   });
   return out;
@@ -44,10 +49,40 @@ const duplicateRoutePaths: Rule = (t) => {
   t.routes.forEach((r, i) => {
     const earlier = first.get(r.path);
     if (earlier === undefined) first.set(r.path, i);
-    else out.push(error(ptr(['routes', i, 'path']), `the same path as routes[${earlier}] ("${r.path}"): each path may be routed once`));
+    else out.push(samePath(i, earlier, r.path));
   });
   return out;
 };
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The same three reference checks on a document the schema refused, wherever its shape still
+ * allows them: one run then reports a mistyped pool name together with a mistyped balance.
+ */
+export function referenceProblems(raw: unknown): Diagnostic[] {
+  const doc = isMap(raw) ? raw : {};
+  const servers = isMap(doc.servers) ? doc.servers : {};
+  const pools = isMap(doc.pools) ? doc.pools : {};
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(pools)) {
+    const list = isMap(pools[id]) ? (pools[id] as Record<string, unknown>).servers : undefined;
+    if (!Array.isArray(list)) continue;
+    list.forEach((s, j) => {
+      if (typeof s === 'string' && !Object.hasOwn(servers, s)) out.push(missingServer({ servers }, id, j, s));
+    });
+  }
+  const first = new Map<string, number>();
+  (Array.isArray(doc.routes) ? doc.routes : []).forEach((r: unknown, i) => {
+    if (!isMap(r)) return;
+    if (typeof r.pool === 'string' && isMap(doc.pools) && !Object.hasOwn(pools, r.pool)) out.push(missingPool({ pools }, i, r.pool));
+    if (typeof r.path !== 'string') return;
+    const earlier = first.get(r.path);
+    if (earlier === undefined) first.set(r.path, i);
+    else out.push(samePath(i, earlier, r.path));
+  });
+  return out;
+}
 
 const stickyContradictsBalance: Rule = (t) => {
   const out: Diagnostic[] = [];
