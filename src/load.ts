@@ -33,7 +33,7 @@ export function load(text: string, file: string): Loaded {
   try {
     data = yaml.load(source, { filename: file, schema: yaml.CORE_SCHEMA, json: false });
   } catch (e) {
-    if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}`);
+    if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}${duplicateKey(source, e)}`);
     if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
     throw e;
   }
@@ -94,6 +94,14 @@ function checkExpansion(root: unknown, fail: (message: string) => never): void {
     return n;
   };
   size(root);
+}
+
+/** js-yaml marks a duplicated key at its start but does not name it: read it there. */
+function duplicateKey(text: string, e: yaml.YAMLException): string {
+  if (e.reason !== 'duplicated mapping key' || !e.mark) return '';
+  const key = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\s:#,[\]{}][^:#\n,{}[\]]*?))\s*:/.exec(text.slice(e.mark.position, e.mark.position + 300));
+  const name = key?.[1] ?? key?.[2]?.replace(/''/g, "'") ?? key?.[3];
+  return name === undefined ? '' : ` ${JSON.stringify(name)} (each key may appear once in a mapping)`;
 }
 
 function lineStarts(text: string): number[] {

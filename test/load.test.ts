@@ -44,7 +44,8 @@ test('a byte-order mark and CRLF line endings are accepted, positions unchanged'
 });
 
 test('YAML problems are located diagnostics, never exceptions', () => {
-  assert.deepEqual(failure('a: 1\na: 2\n'), ['t.yaml:2:1: error: (document): YAML syntax: duplicated mapping key']);
+  assert.deepEqual(failure('a: 1\na: 2\n'), ['t.yaml:2:1: error: (document): YAML syntax: duplicated mapping key "a" (each key may appear once in a mapping)']);
+  assert.deepEqual(failure('s: { "x y": 1, \'x y\': 2 }\n'), ['t.yaml:1:16: error: (document): YAML syntax: duplicated mapping key "x y" (each key may appear once in a mapping)']);
   assert.match(failure('a:\n\tb: 1\n')[0]!, /^t\.yaml:2:1: error: \(document\): YAML syntax: /);
   assert.deepEqual(failure(''), ['t.yaml:1:1: error: (document): the file is empty: expected a topology mapping (`lbgen init` writes an example)']);
   assert.deepEqual(failure('- a\n- b\n'), ['t.yaml:1:1: error: (document): the document must be a mapping of topology fields (got a list)']);
