@@ -81,7 +81,7 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
 /** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */
 function rateNote(perSecond: number, burst: number): string {
   const limit = perSecond + burst;
-  const head = `HAProxy has no token bucket: at most ${limit} requests per client address in any 1 s window (perSecond + burst, a sliding stick-table rate of the requests let through), 429 beyond`;
+  const head = `HAProxy has no token bucket: at most ${limit} request${limit === 1 ? '' : 's'} per client address in any 1 s window (perSecond + burst, a sliding stick-table rate of the requests let through), 429 beyond`;
   return burst > 0
     ? `${head}; a bucket refills at ${perSecond}/s after a burst, so a client here may keep up ${limit}/s rather than ${perSecond}/s`
     : `${head}; a bucket without burst spaces requests 1/${perSecond} s apart, here they may come all at once within the second`;
