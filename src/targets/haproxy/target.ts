@@ -2,7 +2,7 @@ import { error, type Diagnostic, warning } from '../../diagnostics.js';
 import type { Model } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
-import { headerLines } from '../header.js';
+import { gapNotes, headerLines } from '../header.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { metricsView, statsView, tableViews } from './admin.js';
 import { backendView } from './backend.js';
@@ -56,6 +56,7 @@ export const haproxy: Target<HaproxyView> = {
     return {
       view: {
         header: headerLines(model, `HAProxy >= ${model.haproxy.version.text}`),
+        gaps: gapNotes(decisions),
         global: globalView(model, frontend.normalizers.length > 0),
         defaults: defaultsView(model),
         frontend,

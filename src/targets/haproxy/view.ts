@@ -5,6 +5,8 @@
  */
 export type HaproxyView = {
   header: string[];
+  /** Where HAProxy does not do natively what the topology asks (also printed as warnings). */
+  gaps: string[];
   global: GlobalView;
   defaults: DefaultsView;
   frontend: FrontendView;

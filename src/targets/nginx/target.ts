@@ -1,7 +1,7 @@
 import type { Model, Pool, Route } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
-import { headerLines } from '../header.js';
+import { gapNotes, headerLines } from '../header.js';
 import { lastOf } from '../memo.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { type LocationView, locations } from './location.js';
@@ -9,6 +9,8 @@ import { upstreamView, type UpstreamView, type StickyMapView } from './upstream.
 
 /** Every leaf is already a legal nginx token (escaped by nginxArg) or a number. */
 export type NginxView = {
+  /** Where nginx does not do natively what the topology asks (also printed as warnings). */
+  gaps: string[];
   header: string[];
   workerConnections: number;
   accessLog: { format: string; jsonFormat: boolean; path: string };
@@ -67,6 +69,7 @@ export const nginx: Target<NginxView> = {
     return {
       view: {
         header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
+        gaps: gapNotes(decisions, new Set(upstreams.flatMap((u) => u.comments))),
         // Each proxied client connection also holds one to a backend.
         workerConnections: Math.max(1024, model.limits.maxConnections * 2),
         accessLog: {
@@ -132,7 +135,14 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
     decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
   }
   if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'allow ...; deny all; (403)', `${r.pointer}/allowFrom`));
-  if (r.websocket) decisions.push(decision('websocket', 'native', 'Upgrade passed with Connection: upgrade on this route only ($lbgen_websocket), HTTP/1.1, the tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
+  if (r.websocket) {
+    decisions.push(decision('websocket', 'native', 'Upgrade passed with Connection: upgrade on this route only ($lbgen_websocket), HTTP/1.1, the tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
+    // proxy_read_timeout takes no variable: one value serves the location's tunnels and plain requests.
+    const { server, tunnel } = r.pool.timeouts;
+    if (server !== tunnel) {
+      decisions.push(decision('timeouts', 'approximated', `nginx has one read timeout per location: on WebSocket route ${r.path}, plain requests also wait up to the tunnel timeout ${formatDuration(tunnel)}, not timeouts.server ${formatDuration(server)} (HAProxy keeps the two apart)`, `${r.pointer}/websocket`));
+    }
+  }
 }
 
 function listens(model: Model, port: number, suffix: string): string[] {
