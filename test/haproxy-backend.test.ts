@@ -71,6 +71,7 @@ test('binds: every address (dual stack) by default, else listen.address; IPv6 in
   assert.match(six, /^ {4}bind \[::1\]:8080$/m);
   assert.match(six, /^ {4}server v6b \[2001:db8::11\]:8080 weight 3$/m);
   assert.match(six, /acl route0_allowed src 2001:db8::\/32 ::1\/128/);
+  assert.match(render({ listen: { address: '::', http: 8080 } }).cfg, /^ {4}bind \[::\]:8080 v6only$/m, 'the IPv6 wildcard is IPv6 only, as nginx\'s [::]:8080');
 });
 
 test('decisions: native but for the rate limit and a defaulted bundle, each with a precise note', () => {

@@ -27,7 +27,10 @@ export function hostPort(address: string, ipv6: boolean, port: number): string {
 /** Where a listener binds: listen.address, or every IPv4 and IPv6 address through one dual-stack socket. */
 export function binds(model: Model, port: number, suffix = ''): string[] {
   const a = model.listen.address;
-  const base = a === null ? `:::${port} v4v6` : hostPort(a, model.listen.addressFamily === 6, port);
+  // The IPv6 wildcard takes IPv6 only, as nginx's `listen [::]:P` does (ipv6only=on); HAProxy would
+  // otherwise follow the system's bindv6only and take IPv4 too.
+  const v6any = a !== null && model.listen.addressFamily === 6 && /^[0:]+$/.test(a);
+  const base = a === null ? `:::${port} v4v6` : `${hostPort(a, model.listen.addressFamily === 6, port)}${v6any ? ' v6only' : ''}`;
   return [`${base}${suffix}`];
 }
 
