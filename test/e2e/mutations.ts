@@ -5,7 +5,7 @@
 import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
-import { allowFrom, forwardedHeaders, rateLimit, securityHeaders } from './checks-policy.js';
+import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers } from './checks-policy.js';
 import { leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
 
@@ -37,6 +37,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'allowFrom deny', mutate: edit(/^\s*deny all;\n/m, ''), check: allowFrom },
   { proxy: 'nginx', breaks: 'limit_req_status 429', mutate: edit(/^\s*limit_req_status 429;\n/m, ''), check: rateLimit },
   { proxy: 'nginx', breaks: 'add_header ... always', mutate: edit(/ always;/, ';'), check: securityHeaders },
+  { proxy: 'nginx', breaks: 'ssl_ciphers (nginx\'s defaults take ciphers without forward secrecy)', mutate: edit(/^\s*ssl_ciphers .*\n/m, ''), check: tlsCiphers },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
   { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\n\s*location = \S+ \{\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
   { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },

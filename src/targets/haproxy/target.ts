@@ -3,6 +3,7 @@ import type { Model } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
+import { TLS12_CIPHERS, TLS13_SUITES } from '../tls.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { metricsView, statsView, tableViews } from './admin.js';
 import { backendView } from './backend.js';
@@ -19,8 +20,6 @@ export type { HaproxyView } from './view.js';
 export const OLDEST_HAPROXY = '2.6';
 
 /** Mozilla's "intermediate" TLS 1.2 suites (ECDHE only: no DH parameters needed); TLS 1.3 suites are OpenSSL's. */
-const CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
-const CIPHERSUITES = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 
 /** Time allowed to send a complete request head: bounds slow-header (slowloris) clients. */
 const HTTP_REQUEST_TIMEOUT = 10_000;
@@ -76,7 +75,7 @@ function globalView(model: Model, experimental: boolean): GlobalView {
   return {
     maxconn: model.limits.maxConnections,
     experimental,
-    tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: CIPHERS, ciphersuites: CIPHERSUITES } : null,
+    tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: TLS12_CIPHERS, ciphersuites: TLS13_SUITES } : null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Model, Pool, Route } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
+import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { type LocationView, locations } from './location.js';
@@ -29,7 +30,7 @@ export type ServerView = {
   comment: string;
   listens: string[];
   serverName: string | null;
-  tls: { certificate: string; key: string; protocols: string; sessionCache: string } | null;
+  tls: { certificate: string; key: string; protocols: string; ciphers: string; sessionCache: string } | null;
   http2Directive: boolean;
   headers: { name: string; value: string }[];
   redirect: string | null;
@@ -104,7 +105,7 @@ function generalDecisions(model: Model): Decision[] {
     }
   }
   if (model.tls) {
-    out.push(decision('tls', 'native', `listen ... ssl, ssl_protocols ${model.tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3'} (nginx's default ciphers)`, '/tls'));
+    out.push(decision('tls', 'native', `listen ... ssl, ssl_protocols ${model.tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3'}; ssl_ciphers: ECDHE with AES-GCM or ChaCha20 for TLS 1.2, as HAProxy`, '/tls'));
     if (model.tls.http2) out.push(decision('http2', 'native', atLeast(model.nginx.version, '1.25.1') ? 'http2 on' : 'listen ... ssl http2', '/tls/http2'));
   }
   if (model.monitoring.metrics) {
@@ -201,6 +202,7 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
       certificate: nginxArg(tls.certificate),
       key: nginxArg(tls.key),
       protocols: tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3',
+      ciphers: TLS12_CIPHERS,
       sessionCache: `shared:${model.name}_tls:10m`,
     },
     http2Directive,
