@@ -19,7 +19,7 @@ export const DEFAULTS = {
   route: { websocket: false, burst: 0 },
   limits: { maxConnections: 4096, queueTimeout: '5s' },
   stats: { path: '/stats', refresh: '30s' },
-  metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32'] },
+  metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32', '::1/128'] },
   monitoring: { accessLog: 'json' },
   aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false },
   nginx: { version: '1.22' },
