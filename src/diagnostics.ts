@@ -94,18 +94,21 @@ export function sortedKeys(o: object): string[] {
 }
 
 /** Levenshtein distance, for "did you mean". */
+/** Edits between two words, a swap of two neighbouring letters counting as one ("paht" is 1 from "path"). */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Three rows of the optimal-string-alignment table: two back for the swap.
+  let before: number[] = [];
+  let last = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      let d = Math.min(last[j]! + 1, row[j - 1]! + 1, last[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
+    [before, last] = [last, row];
   }
-  return row[b.length]!;
+  return last[b.length]!;
 }
 
 /** The closest candidate within a third of the word's length (at least 1 edit, at most 3), or none. */

@@ -65,3 +65,10 @@ test('a "billion laughs" document is refused, not expanded', () => {
 test('dates and other YAML 1.1 types stay strings (core schema)', () => {
   assert.deepEqual(load('a: 2024-01-01\nb: yes\n', 't.yaml').data, { a: '2024-01-01', b: 'yes' });
 });
+
+test('"did you mean" counts a swap of two letters as one edit', () => {
+  const text = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000 }\npools:\n  p: { servers: [a] }\nroutes:\n  - { paht: /, pool: p, rateLimit: { perSecond: 1, brust: 2 } }\n';
+  const said = failure(text).join('\n');
+  assert.match(said, /routes\[0\]\.paht: .*\(did you mean "path"\?\)/);
+  assert.match(said, /routes\[0\]\.rateLimit\.brust: .*\(did you mean "burst"\?\)/);
+});
