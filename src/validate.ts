@@ -147,6 +147,8 @@ function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnosti
     case 'const':
       return error(at, `must be ${JSON.stringify(p.allowedValue)}${got}`);
     case 'type': {
+      // A string field with its own wording (a version: "quote it") says it for a number as well.
+      if (String(p.type) === 'string' && typeof value === 'number' && schema['x-expected']) return error(at, `must be ${schema['x-expected']}${got}`);
       const types = String(p.type).split(',').map((t) => TYPE_NAMES[t] ?? t);
       return error(at, `must be ${types.join(' or ')}${got}`);
     }

@@ -72,3 +72,8 @@ test('"did you mean" counts a swap of two letters as one edit', () => {
   assert.match(said, /routes\[0\]\.paht: .*\(did you mean "path"\?\)/);
   assert.match(said, /routes\[0\]\.rateLimit\.brust: .*\(did you mean "burst"\?\)/);
 });
+
+test('an unquoted version is told to be quoted', () => {
+  const text = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000 }\npools:\n  p: { servers: [a] }\nroutes:\n  - { path: /, pool: p }\nnginx: { version: 1.20 }\n';
+  assert.deepEqual(failure(text), ['t.yaml:9:19: error: nginx.version: must be a version string such as "1.22" (quote it: YAML reads 1.20 as the number 1.2) (got 1.2)']);
+});
