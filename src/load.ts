@@ -11,6 +11,13 @@ export type Loaded = {
   written(pointer: string): boolean;
 };
 
+/**
+ * YAML 1.2's core schema (no timestamps or other implicit types that would turn `1:00` into a
+ * number of minutes), plus merge keys: `app2: { <<: *app1, address: 10.0.0.2 }` repeats a server.
+ */
+// (@types/js-yaml does not declare js-yaml's `types`.)
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
+
 /** Far above any real topology (10,000 pools × 10 servers is 16 MB), far below what hurts. */
 export const MAX_BYTES = 64 * 1024 * 1024;
 
@@ -31,7 +38,7 @@ export function load(text: string, file: string): Loaded {
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
   try {
-    data = yaml.load(source, { filename: file, schema: yaml.CORE_SCHEMA, json: false });
+    data = yaml.load(source, { filename: file, schema: SCHEMA, json: false });
   } catch (e) {
     if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}${duplicateKey(source, e)}`);
     if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
@@ -151,7 +158,7 @@ function indexPositions(text: string): Map<string, Spot> {
   const stack: Node[] = [];
   let root: Node | undefined;
   yaml.load(text, {
-    schema: yaml.CORE_SCHEMA,
+    schema: SCHEMA,
     listener(event, state) {
       if (event === 'open') {
         stack.push({ start: skipBlank(text, state.position), kind: null, children: [], result: undefined });

@@ -77,3 +77,9 @@ test('an unquoted version is told to be quoted', () => {
   const text = 'version: 1\nname: x\nservers:\n  a: { address: 10.0.0.1, port: 3000 }\npools:\n  p: { servers: [a] }\nroutes:\n  - { path: /, pool: p }\nnginx: { version: 1.20 }\n';
   assert.deepEqual(failure(text), ['t.yaml:9:19: error: nginx.version: must be a version string such as "1.22" (quote it: YAML reads 1.20 as the number 1.2) (got 1.2)']);
 });
+
+test('merge keys repeat a mapping (<<: *anchor), the later fields winning', () => {
+  const l = load('servers:\n  a: &srv { address: 10.0.0.1, port: 3000, weight: 2 }\n  b: { <<: *srv, address: 10.0.0.2 }\n', 't.yaml');
+  assert.deepEqual((l.data as { servers: unknown }).servers, { a: { address: '10.0.0.1', port: 3000, weight: 2 }, b: { address: '10.0.0.2', port: 3000, weight: 2 } });
+  assert.deepEqual(l.locate('/servers/b/address'), { line: 3, column: 27 });
+});
