@@ -91,6 +91,11 @@ function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
 }
 
 export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
+  if (file === '-') {
+    // As `validate -` reads standard input, `init -` writes to standard output.
+    process.stdout.write(readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8'));
+    return 0;
+  }
   if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
   // The example's first lines point at the schema and name the file from the repository's root:
   // point them from where the new file is instead, so that an editor finds the schema there too.

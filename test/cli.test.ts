@@ -23,6 +23,9 @@ test('init writes the reference topology and refuses to overwrite without --forc
   assert.equal(again.code, 2);
   assert.match(again.stderr, /exists: use --force/);
   assert.equal(lbgen(['init', '--force'], { cwd: dir }).code, 0);
+  const piped = lbgen(['init', '-'], { cwd: dir });
+  assert.equal(piped.stdout, readFileSync(EXAMPLE, 'utf8'), 'init - writes to standard output');
+  assert.ok(!existsSync(join(dir, '-')));
 });
 
 test('validate: 0 for the example, warnings on stderr, nothing on stdout', () => {
