@@ -12,6 +12,7 @@ import type { TargetName } from './targets/target.js';
 import { topologySchema } from './validate.js';
 import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
 import { explainRows, explainTable } from './explain.js';
+import { unusedTemplates } from './render/handlebars.js';
 import { type Verification, verify } from './verify.js';
 
 type TargetFlags = { targets: string; strict?: boolean; templates?: string };
@@ -74,6 +75,8 @@ function options(file: string, flags: TargetFlags): Options {
   return { file, targets: parseTargets(flags.targets), ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}) };
 }
 
+const templateWarnings = (opts: Options): LocatedDiagnostic[] => (opts.templates ? unusedTemplates(opts.templates) : []);
+
 /** Under --strict a warning fails the run like an error, before anything is written. */
 function enforce(diagnostics: Parameters<typeof strictly>[0], strict: boolean | undefined): ReturnType<typeof strictly> {
   const list = strictly(diagnostics, strict === true);
@@ -128,7 +131,7 @@ export function render(file: string, flags: TargetFlags & { out: string; stdout?
   if (flags.stdout && flags.verify) throw new UsageError('--verify checks the written files: use it without --stdout');
   const text = readTopology(file);
   const result = withStrict(flags.strict, () => generate(text, opts));
-  const list = enforce(result.diagnostics, flags.strict);
+  const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
   if (flags.stdout) {
     report(list, { ...out, format: 'text' });
     process.stdout.write(result.files.map((f) => f.text).join(''));
@@ -174,7 +177,7 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
   const text = readTopology(file);
   const opts = options(file, flags);
   const result = withStrict(flags.strict, () => generate(text, opts));
-  const list = enforce(result.diagnostics, flags.strict);
+  const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
   const drift = findDrift(flags.out, result.files, ownedFiles(opts.targets));
   if (out.format === 'json') {
     report([...list, ...drift.map((d) => driftDiagnostic(d, flags.out))], out);

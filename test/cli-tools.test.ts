@@ -45,6 +45,21 @@ test('--templates: a user partial replaces the built-in one with the same view; 
   for (const f of ['haproxy.cfg', 'cloudformation-alb.yaml']) assert.equal(readFileSync(join(dir, 'own', f), 'utf8'), readFileSync(join(dir, 'built', f), 'utf8'), f);
 });
 
+test('--templates: a file or folder that replaces no built-in template is named, with the likely one', () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'tpl', 'ngnix'), { recursive: true });
+  mkdirSync(join(dir, 'tpl', 'nginx', 'partials'), { recursive: true });
+  writeFileSync(join(dir, 'tpl', 'nginx', 'partials', 'upstreams.hbs'), 'x\n');
+  const r = lbgen(['render', EXAMPLE, '-t', 'haproxy', '-o', join(dir, 'out'), '--templates', join(dir, 'tpl'), '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const said = (JSON.parse(r.stdout) as { file: string; path: string; suggestion?: string }[]).filter((d) => d.path === '(templates)');
+  assert.deepEqual(said.map((d) => [d.file.slice(dir.length), d.suggestion]), [
+    ['/tpl/nginx/partials/upstreams.hbs', 'did you mean "upstream.hbs"?'],
+    ['/tpl/ngnix', 'did you mean "nginx"?'],
+  ]);
+  assert.equal(lbgen(['render', EXAMPLE, '-t', 'haproxy', '-o', join(dir, 'out'), '--templates', join(dir, 'tpl'), '--strict', '--quiet']).code, 1, 'an error under --strict');
+});
+
 test('--templates: an error in a user template is reported at that template\'s file and line, nothing is written', () => {
   const dir = tempDir();
   const partials = join(dir, 'tpl', 'nginx', 'partials');

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { LbgenError } from '../diagnostics.js';
+import { LbgenError, type LocatedDiagnostic, didYouMean } from '../diagnostics.js';
 import { templatesDir } from '../paths.js';
 import { precompiled } from '../precompiled.js';
 import { BUILT_IN, OPTIONS, inlinePartials, prepare } from './environment.js';
@@ -108,4 +108,22 @@ function templateError(e: unknown, template: string): unknown {
   const lines = e.message.split('\n');
   const message = (parse ? `${lines[0]!} ${lines[lines.length - 1]!}` : lines[0]!).replace(/ - \d+:\d+$/, '').replace(/ in \[object Object\]/, '');
   return new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line, column, message: `template: ${message}` }]);
+}
+
+/**
+ * Files and folders of a --templates folder that replace no built-in template: a misspelt name
+ * (`ngnix/`, `upstreams.hbs`) would otherwise be ignored without a word.
+ */
+export function unusedTemplates(dir: string, rel = ''): LocatedDiagnostic[] {
+  const builtIn = existsSync(join(templatesDir, rel)) ? readdirSync(join(templatesDir, rel)) : [];
+  return readdirSync(join(dir, rel), { withFileTypes: true }).filter((e) => !e.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) => {
+    const name = rel ? `${rel}/${e.name}` : e.name;
+    if (builtIn.includes(e.name) && e.isDirectory() === statSync(join(templatesDir, name)).isDirectory()) return e.isDirectory() ? unusedTemplates(dir, name) : [];
+    const close = didYouMean(e.name, builtIn);
+    return [{
+      severity: 'warning', file: join(dir, name), line: 1, column: 1, path: '(templates)', pointer: '',
+      message: `replaces no built-in template, so it is not used (built-in here: ${builtIn.join(', ') || 'none'})`,
+      ...(close ? { suggestion: `did you mean "${close}"?` } : {}),
+    }];
+  });
 }
