@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type Reply, echoOf, request } from './client.js';
+import { type Reply, echoOf, handshake, request } from './client.js';
 import { idOf } from './expect.js';
 import { until } from './proc.js';
 import type { Stack } from './stack.js';
@@ -63,11 +63,14 @@ type LogEntry = Record<string, unknown>;
  * its client, path, status 200 and, as upstream, the address and port of the backend that
  * answered it; and every line of the access log is a JSON object, whatever happened before
  * (the HAProxy suite puts a server into maintenance and back first: see serverMaintenanceCycle).
+ * A refused TLS handshake comes first: HAProxy logs connection errors in a format of their own,
+ * which must be JSON too (nginx writes them to its error log, not the access log).
  */
 export async function jsonAccessLog(s: Stack): Promise<{ lines: number; checked: number }> {
   const mark = randomBytes(6).toString('hex');
   const from = '127.0.0.7';
   const expected = new Map<string, string>();
+  assert.match(await handshake(s.ports.https, 'AES128-SHA', from), /^refused: /, 'a handshake offering only a weak cipher');
   for (let i = 0; i < 6; i++) {
     const path = `${i % 2 ? ROUTES.rr : CAPACITY.route}?log=${mark}&i=${i}`;
     const id = idOf(await https(s, path, from), path);
@@ -89,6 +92,16 @@ export async function jsonAccessLog(s: Stack): Promise<{ lines: number; checked:
     assert.equal(e.method, 'GET', `method of ${path}`);
     assert.equal(e.status, 200, `status of ${path} (a JSON number)`);
     assert.equal(typeof e.bytes, 'number', `bytes of ${path} (a JSON number): ${JSON.stringify(e)}`);
+    // Both proxies write ISO 8601 (the offset as +00:00 or +0000), which Date.parse reads: within a minute of now.
+    assert.match(String(e.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:?\d\d$/, `time of ${path} in ISO 8601: ${JSON.stringify(e)}`);
+    assert.ok(Math.abs(Date.parse(String(e.time)) - Date.now()) < 60_000, `time of ${path} is now: ${JSON.stringify(e)}`);
+  }
+  if (s.proxy === 'haproxy') {
+    const errors = await until('the refused handshake in the log', 2000, async () => {
+      const found = s.accessLog().map(parse).filter((e): e is LogEntry => !(e instanceof Error) && 'error' in e && e.client === from);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.match(String(errors[0]!.error), /SSL handshake failure/, `the connection error is named: ${JSON.stringify(errors[0])}`);
   }
   // Last, the whole log: a consumer reading it as JSON lines must not meet anything else.
   const bad = entries.map((e, i) => [i, e] as const).filter(([, e]) => e instanceof Error);

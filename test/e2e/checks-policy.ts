@@ -3,8 +3,7 @@
  * over plain HTTP), forwarded headers.
  */
 import assert from 'node:assert/strict';
-import { connect as tlsConnect } from 'node:tls';
-import { countIds, echoOf, parallel, request, wsRoundTrip } from './client.js';
+import { countIds, echoOf, handshake, parallel, request, wsRoundTrip } from './client.js';
 import { assertNoHsts, assertSecurityHeaders, idOf } from './expect.js';
 import { sleep } from './proc.js';
 import type { Stack } from './stack.js';
@@ -88,19 +87,8 @@ export async function forwardedHeaders(s: Stack): Promise<void> {
   assert.equal(ws.hello.headers['x-forwarded-proto'], 'https', 'X-Forwarded-Proto on the WebSocket upgrade');
 }
 
-/** A TLS 1.2 handshake offering only `cipher`: the cipher agreed, or the error that ended it. */
-function handshake(s: Stack, cipher: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: s.ports.https, ciphers: cipher, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => {
-      resolve(socket.getCipher().name);
-      socket.destroy();
-    });
-    socket.on('error', (e) => resolve(`refused: ${e.message}`));
-  });
-}
-
 /** 8b: the same TLS 1.2 ciphers on both proxies: forward secrecy and AEAD only. */
 export async function tlsCiphers(s: Stack): Promise<void> {
-  assert.equal(await handshake(s, 'ECDHE-ECDSA-AES128-GCM-SHA256'), 'ECDHE-ECDSA-AES128-GCM-SHA256');
-  for (const weak of ['AES128-SHA', 'AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA']) assert.match(await handshake(s, weak), /^refused: /, `${weak} is not offered`);
+  assert.equal(await handshake(s.ports.https, 'ECDHE-ECDSA-AES128-GCM-SHA256'), 'ECDHE-ECDSA-AES128-GCM-SHA256');
+  for (const weak of ['AES128-SHA', 'AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA']) assert.match(await handshake(s.ports.https, weak), /^refused: /, `${weak} is not offered`);
 }

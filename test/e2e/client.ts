@@ -5,6 +5,8 @@
  */
 import { type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import type { Echo } from './backends.js';
 
@@ -99,6 +101,19 @@ export function wsHandshakeStatus(port: number, path: string, timeoutMs = 5000):
 }
 
 /** n answers of `one()` run in parallel. */
+/** A TLS 1.2 handshake from `from` offering only `cipher`: the cipher agreed, or the error that ended it. */
+export function handshake(port: number, cipher: string, from = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve) => {
+    // ConnectionOptions has no localAddress: the TCP connection is opened from `from` first.
+    const tcp = netConnect({ host: '127.0.0.1', port, localAddress: from });
+    const socket = tlsConnect({ socket: tcp, servername: 'e2e.lbgen.test', ciphers: cipher, maxVersion: 'TLSv1.2', rejectUnauthorized: false }, () => {
+      resolve(socket.getCipher().name);
+      socket.destroy();
+    });
+    socket.on('error', (e) => resolve(`refused: ${e.message}`));
+  });
+}
+
 export const parallel = <T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => one(i)));
 
 /** How many answers came from each backend id. */

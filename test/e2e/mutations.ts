@@ -66,6 +66,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'the stats login', mutate: both(edit(/^\s*stats auth .*\n/m, ''), edit(/stats admin if .*/, 'stats admin if TRUE')), check: statsNeedLogin },
   { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 unless metrics_allowed\n/m, ''), check: metricsEndpoint },
   { proxy: 'haproxy', breaks: 'the server address in the JSON access log', mutate: edit(/"upstream":"%si:%sp"/, '"upstream":"%fi:%fp"'), check: jsonAccessLog },
+  { proxy: 'haproxy', breaks: 'the JSON error-log-format (a refused handshake logged as text)', mutate: edit(/^\s*error-log-format .*\n/m, ''), check: jsonAccessLog },
   { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },
   { proxy: 'haproxy', breaks: 'timeout queue', mutate: edit(/^(\s*timeout queue) \S+$/m, '$1 3s'), check: connectionLimit },
 ];

@@ -27,8 +27,19 @@ const HTTP_REQUEST_TIMEOUT = 10_000;
 /** Connect timeout of the proxies that have no pool of their own (stats, metrics); pool backends set theirs. */
 const DEFAULT_CONNECT_TIMEOUT = 5_000;
 
+/**
+ * ISO 8601 in local time, when the line is written: what nginx's $time_iso8601 holds, so both
+ * proxies' lines parse alike (%tr, HAProxy's own "27/Nov/2026:03:55:54.258", would not).
+ */
+const LOG_TIME = '%[date,ltime(%Y-%m-%dT%H:%M:%S%z)]';
 /** One JSON object per request; the only client-controlled field (the URI) goes through json(). */
-const JSON_LOG = '{"time":"%tr","client":"%ci","method":"%HM","path":"%[capture.req.uri,json(utf8s)]","status":%ST,"bytes":%B,"backend":"%b","server":"%s","upstream":"%si:%sp","request_ms":%Ta,"upstream_ms":%Tr,"termination":"%ts"}';
+const JSON_LOG = '{"time":"' + LOG_TIME + '","client":"%ci","method":"%HM","path":"%[capture.req.uri,json(utf8s)]","status":%ST,"bytes":%B,"backend":"%b","server":"%s","upstream":"%si:%sp","request_ms":%Ta,"upstream_ms":%Tr,"termination":"%ts"}';
+/**
+ * Connection errors (a failed TLS handshake, a client that sent nothing valid) are logged with
+ * their own format, HAProxy's text one unless set: in JSON mode they must stay JSON lines too.
+ * fc_err_str names the error; ssl_fc_err_str the TLS reason ("-" when there is none).
+ */
+const JSON_ERROR_LOG = '{"time":"' + LOG_TIME + '","client":"%ci","frontend":"%f","error":"%[fc_err_str,json(utf8s)]","tls_error":"%[ssl_fc_err_str,json(utf8s)]","termination":"%ts"}';
 /** Apache's combined format; Referer and User-Agent are captured by the frontend in this order. */
 const COMBINED_LOG = '%ci - - [%trg] %{+Q}r %ST %B %{+Q}[capture.req.hdr(0)] %{+Q}[capture.req.hdr(1)]';
 
@@ -84,6 +95,8 @@ function defaultsView(model: Model): DefaultsView {
   const longest = Math.max(...model.pools.map((p) => p.timeouts.server));
   return {
     logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),
+    // The combined format leaves errors in HAProxy's own text form, as nginx leaves them to its error log.
+    errorLogFormat: model.monitoring.accessLog === 'json' ? haproxyArg(JSON_ERROR_LOG) : null,
     timeouts: [
       { name: 'connect', value: formatDuration(DEFAULT_CONNECT_TIMEOUT) },
       { name: 'client', value: formatDuration(longest) },

@@ -26,6 +26,8 @@ export type GlobalView = {
 
 export type DefaultsView = {
   logFormat: string;
+  /** `error-log-format`: set with the JSON access log only. */
+  errorLogFormat: string | null;
   timeouts: { name: string; value: string }[];
 };
 
