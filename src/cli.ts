@@ -27,7 +27,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
-  const targets = () => new Option('-t, --targets <list>', 'comma-separated: nginx,haproxy,cloudformation').default('nginx,haproxy,cloudformation');
+  // Repeatable: `-t nginx -t haproxy` means both, as `-t nginx,haproxy` does (not the last one only).
+  const targets = () => new Option('-t, --targets <list>', 'comma-separated, or repeated: nginx,haproxy,cloudformation (default: all three)')
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   program.command('init').argument('[file]', 'where to write the reference topology', 'topology.yaml')
     .description('write the reference topology (examples/verb-app.yaml)')
     .option('--force', 'overwrite an existing file')

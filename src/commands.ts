@@ -15,7 +15,8 @@ import { explainRows, explainTable } from './explain.js';
 import { unusedTemplates } from './render/handlebars.js';
 import { type Verification, verify } from './verify.js';
 
-type TargetFlags = { targets: string; strict?: boolean; templates?: string };
+/** `targets`: each -t given, in order (absent: all three). */
+type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string };
 
 export function readTopology(file: string): string {
   let size: number;
@@ -61,8 +62,9 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return lo;
 }
 
-export function parseTargets(list: string): TargetName[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+export function parseTargets(given: readonly string[] | undefined): TargetName[] {
+  if (given === undefined) return [...TARGET_NAMES];
+  const names = given.join(',').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(TARGET_NAMES as string[]).includes(n));
   if (unknown.length || names.length === 0) throw new UsageError(`unknown target ${unknown.map((n) => `"${n}"`).join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
   return TARGET_NAMES.filter((n) => names.includes(n));

@@ -76,6 +76,18 @@ test('render writes atomically; on an invalid topology nothing changes in the ou
   assert.deepEqual(readdirSync(out), ['nginx.conf'], 'no temporary file left behind');
 });
 
+test('-t repeated adds targets, as a comma list does; --stdout counts them all', () => {
+  for (const flags of [['-t', 'nginx', '-t', 'haproxy'], ['-t', 'nginx,haproxy'], ['-t', 'haproxy', '-t', 'nginx', '-t', 'nginx']]) {
+    const out = join(tempDir(), 'out');
+    const r = lbgen(['render', EXAMPLE, ...flags, '-o', out, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(out).sort(), ['haproxy.cfg', 'nginx.conf'], flags.join(' '));
+  }
+  assert.match(lbgen(['validate', EXAMPLE, '-t', 'nginx', '-t', 'cloudformation']).stderr, /valid for nginx, cloudformation /);
+  assert.equal(lbgen(['render', EXAMPLE, '-t', 'nginx', '-t', 'haproxy', '--stdout']).code, 2, '--stdout with two targets');
+  assert.equal(lbgen(['validate', EXAMPLE, '-t', 'nginx', '-t', 'apache']).code, 2);
+});
+
 test('render --stdout prints the one file and nothing else on stdout', () => {
   const r = lbgen(['render', EXAMPLE, '-t', 'nginx', '--stdout']);
   assert.equal(r.code, 0);
