@@ -70,7 +70,8 @@ test('binds: every address (dual stack) by default, else listen.address; IPv6 in
   const six = render(readCase('ipv6-backends')).cfg;
   assert.match(six, /^ {4}bind \[::1\]:8080$/m);
   assert.match(six, /^ {4}server v6b \[2001:db8::11\]:8080 weight 3$/m);
-  assert.match(six, /acl route0_allowed src 2001:db8::\/32 ::1\/128/);
+  assert.match(six, /acl route0_allowed6 src 2001:db8::\/32 ::1\/128/);
+  assert.match(six, /http-request deny deny_status 403 if route0 !route0_allowed6$/m, 'IPv6 networks only: no embedded-IPv4 clause');
   assert.match(render({ listen: { address: '::', http: 8080 } }).cfg, /^ {4}bind \[::\]:8080 v6only$/m, 'the IPv6 wildcard is IPv6 only, as nginx\'s [::]:8080');
 });
 

@@ -131,8 +131,11 @@ test('limits: maxconn, per-client connections, per-server maxconn with a queue t
 test('metrics: the Prometheus exporter behind an allow-list split into lines of at most 16', () => {
   const { cfg } = render(readCase('haproxy-admin'));
   const m = section(cfg, 'frontend ops.metrics');
-  const acls = m.filter((l) => l.startsWith('acl metrics_allowed src '));
-  assert.deepEqual(acls.map((l) => l.split(' ').length - 3), [16, 2]);
+  const acls = m.filter((l) => l.startsWith('acl metrics_allowed'));
+  assert.deepEqual(acls.map((l) => [l.split(' ')[1], l.split(' ').length - 3]), [['metrics_allowed6', 1], ['metrics_allowed4', 16], ['metrics_allowed4', 1]]);
   assert.ok(m.includes('http-request use-service prometheus-exporter if { path /metrics }'));
-  assert.ok(m.indexOf('http-request deny deny_status 403 unless metrics_allowed') < m.indexOf('http-request use-service prometheus-exporter if { path /metrics }'));
+  // An IPv4 network must not admit the 6to4 and IPv4-compatible addresses that embed it (e2e check 6b).
+  const deny = 'http-request deny deny_status 403 if !metrics_allowed6 !metrics_allowed4 || !metrics_allowed6 { src 2002::/16 ::/96 }';
+  assert.ok(m.includes(deny), m.join('\n'));
+  assert.ok(m.indexOf(deny) < m.indexOf('http-request use-service prometheus-exporter if { path /metrics }'));
 });

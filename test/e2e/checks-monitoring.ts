@@ -70,11 +70,14 @@ export async function jsonAccessLog(s: Stack): Promise<{ lines: number; checked:
   const mark = randomBytes(6).toString('hex');
   const from = '127.0.0.7';
   const expected = new Map<string, string>();
+  const bodies = new Map<string, number>();
   assert.match(await handshake(s.ports.https, 'AES128-SHA', from), /^refused: /, 'a handshake offering only a weak cipher');
   for (let i = 0; i < 6; i++) {
     const path = `${i % 2 ? ROUTES.rr : CAPACITY.route}?log=${mark}&i=${i}`;
-    const id = idOf(await https(s, path, from), path);
+    const reply = await https(s, path, from);
+    const id = idOf(reply, path);
     expected.set(path, `127.0.0.1:${s.backend(id).port}`);
+    bodies.set(path, Buffer.byteLength(reply.body));
   }
   // A proxy writes the line when it has finished the request, which may be just after the client has the answer.
   const entries = await until(`access log lines for the ${expected.size} requests`, 2000, async () => {
@@ -92,6 +95,8 @@ export async function jsonAccessLog(s: Stack): Promise<{ lines: number; checked:
     assert.equal(e.method, 'GET', `method of ${path}`);
     assert.equal(e.status, 200, `status of ${path} (a JSON number)`);
     assert.equal(typeof e.bytes, 'number', `bytes of ${path} (a JSON number): ${JSON.stringify(e)}`);
+    // Both count what went to the client, headers included (nginx's $bytes_sent, HAProxy's %B).
+    assert.ok((e.bytes as number) > bodies.get(path)! + 50, `bytes of ${path} include the headers (body ${bodies.get(path)} bytes): ${JSON.stringify(e)}`);
     // Both proxies write ISO 8601 (the offset as +00:00 or +0000), which Date.parse reads: within a minute of now.
     assert.match(String(e.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:?\d\d$/, `time of ${path} in ISO 8601: ${JSON.stringify(e)}`);
     assert.ok(Math.abs(Date.parse(String(e.time)) - Date.now()) < 60_000, `time of ${path} is now: ${JSON.stringify(e)}`);

@@ -40,6 +40,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'ssl_ciphers (nginx\'s defaults take ciphers without forward secrecy)', mutate: edit(/^\s*ssl_ciphers .*\n/m, ''), check: tlsCiphers },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
   { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\n\s*location = \S+ \{\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
+  { proxy: 'nginx', breaks: 'the headers in the JSON access log\'s bytes', mutate: edit(/"bytes":\$bytes_sent/, '"bytes":$body_bytes_sent'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'server max_conns', mutate: edit(/ max_conns=\d+/, ''), check: connectionLimit },
 ];
@@ -64,7 +65,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'http-after-response (headers on HAProxy\'s own answers)', mutate: edit(/http-after-response set-header/, 'http-response set-header'), check: securityHeaders },
   { proxy: 'haproxy', breaks: 'X-Forwarded-Proto', mutate: edit(/^\s*http-request set-header X-Forwarded-Proto https .*\n/m, ''), check: forwardedHeaders },
   { proxy: 'haproxy', breaks: 'the stats login', mutate: both(edit(/^\s*stats auth .*\n/m, ''), edit(/stats admin if .*/, 'stats admin if TRUE')), check: statsNeedLogin },
-  { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 unless metrics_allowed\n/m, ''), check: metricsEndpoint },
+  { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 if !metrics_allowed.*\n/m, ''), check: metricsEndpoint },
   { proxy: 'haproxy', breaks: 'the server address in the JSON access log', mutate: edit(/"upstream":"%si:%sp"/, '"upstream":"%fi:%fp"'), check: jsonAccessLog },
   { proxy: 'haproxy', breaks: 'the JSON error-log-format (a refused handshake logged as text)', mutate: edit(/^\s*error-log-format .*\n/m, ''), check: jsonAccessLog },
   { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },

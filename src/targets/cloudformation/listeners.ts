@@ -10,6 +10,13 @@ import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
 const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
 
 /**
+ * AWS's restricted ("-Res-") policies accept, for TLS 1.2, only ECDHE key exchange with AES-GCM:
+ * what nginx and HAProxy offer (src/targets/tls.ts), minus CHACHA20.
+ */
+const RESTRICTED = /^ELBSecurityPolicy-TLS13-1-2-Res-/;
+const RESTRICTED_POLICY = 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06';
+
+/**
  * The lowest TLS version an ELB security policy accepts, read from its name ("Security policies for
  * your Application Load Balancer": ...-TLS13-1-2-..., ...-TLS-1-1-..., ...-FS-1-2-...; the older
  * 2015-05, 2016-08 and FS-2018-06 accept TLS 1.0); null for a name that says nothing lbgen knows.
@@ -78,7 +85,13 @@ function httpsListener(ctx: Ctx, routing: Routing): ListenerView | null {
   if (!m.tls || m.listen.https === null) return null;
   const sslPolicy = m.aws.sslPolicy ?? SSL_POLICIES[m.tls.minVersion];
   if (m.aws.sslPolicy !== null) checkPolicy(ctx, m.aws.sslPolicy, m.tls.minVersion);
-  ctx.decisions.push(decision('tls', 'native', `HTTPS listener, SslPolicy ${sslPolicy}, certificate ${m.tls.certificateArn ? 'from tls.certificateArn' : 'from the CertificateArn parameter'}`, m.tls.pointer));
+  const listener = `HTTPS listener, SslPolicy ${sslPolicy}, certificate ${m.tls.certificateArn ? 'from tls.certificateArn' : 'from the CertificateArn parameter'}`;
+  if (policyMinVersion(sslPolicy) !== 'TLSv1.3' && !RESTRICTED.test(sslPolicy)) {
+    // nginx and HAProxy offer TLS_1_2_CIPHERS only; AWS's non-restricted policies add CBC and RSA key exchange.
+    ctx.decisions.push(decision('tls', 'approximated', `ALB SslPolicy ${sslPolicy} also accepts TLS 1.2 ciphers without forward secrecy or AEAD (AES128-GCM-SHA256, ECDHE-RSA-AES128-SHA256, ...), which nginx and HAProxy refuse: set aws.sslPolicy: ${RESTRICTED_POLICY} (ECDHE with AES-GCM only)`, m.aws.sslPolicy !== null ? '/aws/sslPolicy' : m.tls.pointer));
+  } else {
+    ctx.decisions.push(decision('tls', 'native', listener, m.tls.pointer));
+  }
   ctx.decisions.push(decision('http2', 'native', `load balancer attribute routing.http2.enabled ${m.tls.http2}`, `${m.tls.pointer}/http2`));
   const attributes = securityHeaders(ctx);
   return {

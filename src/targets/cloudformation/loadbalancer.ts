@@ -57,6 +57,14 @@ function idleTimeout(ctx: Ctx): number {
   for (const p of m.pools.filter((x) => routed.has(x) && toSeconds(x.timeouts.server) > seconds)) {
     ctx.diagnostics.push(warning(`${p.pointer}/timeouts/server`, `ALB closes a connection idle for ${seconds} s: a server of pool "${p.id}" that takes longer than that to answer (timeouts.server ${formatDuration(p.timeouts.server)}) is cut off there, where nginx and HAProxy wait (raise aws.idleTimeout)`));
   }
+  // Shorter server timeouts have no ALB equivalent either: its only response timeout is the idle one.
+  const waiting = m.pools.filter((x) => routed.has(x) && toSeconds(x.timeouts.server) < seconds);
+  if (waiting.length) {
+    const first = waiting[0]!;
+    const quoted = waiting.slice(0, 3).map((p) => `"${p.id}"`);
+    const names = waiting.length === 1 ? `pool ${quoted[0]}` : `pools ${quoted.join(', ')}${waiting.length > 3 ? ` and ${waiting.length - 3} more` : ''}`;
+    ctx.decisions.push(decision('timeouts', 'approximated', `ALB has no per-pool response timeout: a slow answer from ${names} waits up to the idle timeout ${seconds} s, where nginx and HAProxy give up after the pool's timeouts.server (${formatDuration(first.timeouts.server)} for "${first.id}") and answer 504; timeouts.connect is AWS's own too`, `${first.pointer}/timeouts/server`));
+  }
   for (const r of m.routes.filter((x) => x.websocket)) {
     ctx.decisions.push(decision('websocket', 'native', `ALB forwards WebSocket upgrades on its HTTP/HTTPS listeners; an idle connection closes after idle_timeout.timeout_seconds ${seconds}`, `${r.pointer}/websocket`));
   }

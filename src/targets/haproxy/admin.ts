@@ -2,7 +2,7 @@ import type { Model } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { RenderError, haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { binds, cidrChunks, metricsName, perClientTable, rateTable, statsName } from './names.js';
+import { allowList, binds, metricsName, perClientTable, rateTable, statsName } from './names.js';
 import type { MetricsView, StatsView, TableView } from './view.js';
 
 /** Entries per table: one per client address seen recently. */
@@ -32,7 +32,7 @@ export function metricsView(model: Model, decisions: Decision[]): MetricsView | 
   const m = model.monitoring.metrics;
   if (!m) return null;
   decisions.push(decision('metrics', 'native', `Prometheus exporter (http-request use-service prometheus-exporter) on port ${m.port} at ${m.path}, only from ${m.allowFrom.map((c) => c.text).join(', ')}`, m.pointer));
-  return { name: metricsName(model), binds: binds(model, m.port), allowFrom: cidrChunks(m.allowFrom), path: haproxyArg(m.path) };
+  return { name: metricsName(model), binds: binds(model, m.port), allowFrom: allowList(m.allowFrom, 'metrics_allowed', ''), path: haproxyArg(m.path) };
 }
 
 /** Stick tables live in backends of their own: a proxy holds at most one, and each limit needs its own counts. */

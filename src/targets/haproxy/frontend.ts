@@ -1,7 +1,7 @@
 import type { Model, Route } from '../../model/model.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { backendName, binds, cidrChunks, frontendName, perClientTable, rateTable } from './names.js';
+import { allowList, backendName, binds, frontendName, perClientTable, rateTable } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
 /**
@@ -72,7 +72,7 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
     comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
     index: r.index,
     paths: r.path === '/' ? ['var(txn.lbgen_path) -m beg /'] : [`var(txn.lbgen_path) -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path) -m beg ${haproxyArg(`${r.path}/`)}`],
-    allowFrom: r.allowFrom ? cidrChunks(r.allowFrom) : null,
+    allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.index}_allowed`, `route${r.index}`) : null,
     rate: rl ? { table: rateTable(model, r), limit } : null,
     backend: backendName(model, r.pool),
   };

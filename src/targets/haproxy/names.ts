@@ -42,6 +42,27 @@ export function cidrChunks(list: readonly Cidr[], size = 16): string[] {
 }
 
 /**
+ * Where HAProxy finds an IPv4 address inside an IPv6 one when it matches an IPv6 client against an
+ * IPv4 network: 6to4 (2002::/16) and IPv4-compatible (::/96) addresses. IPv4-mapped ones
+ * (::ffff:0:0/96) are IPv4 clients on a dual-stack socket and must match; these two must not (a
+ * client at 2002:a01:203::1 would pass `src 10.0.0.0/8`, where nginx refuses it).
+ */
+const EMBEDDED_IPV4 = '{ src 2002::/16 ::/96 }';
+
+/**
+ * An allow-list as ACL lines (`<name>6 src ...`, `<name>4 src ...`) and the condition that
+ * refuses everyone else, `when` (a route's ACL, or '' for a whole frontend) being true:
+ * allowed = an IPv6 network matches, or an IPv4 one does for a client that is not of those forms.
+ */
+export function allowList(list: readonly Cidr[], name: string, when: string): { acls: string[]; denyIf: string } {
+  const v6 = cidrChunks(list.filter((c) => c.family === 6)).map((c) => `${name}6 src ${c}`);
+  const v4 = cidrChunks(list.filter((c) => c.family === 4)).map((c) => `${name}4 src ${c}`);
+  const prefix = [when, ...(v6.length ? [`!${name}6`] : [])].filter(Boolean).join(' ');
+  const denyIf = v4.length ? `${prefix} !${name}4 || ${prefix} ${EMBEDDED_IPV4}`.trim() : prefix;
+  return { acls: [...v6, ...v4], denyIf };
+}
+
+/**
  * A word placed inside a sample fetch's parentheses (`req.cook(NAME)`) or inside `${...}`: quoting
  * cannot make ',' or ')' inert there, so anything but these characters is refused (the schema's
  * patterns already exclude them; this is the second guard).

@@ -55,7 +55,8 @@ export type FrontendRouteView = {
   /** ACL criteria for the route's path: exact path and everything under it. */
   paths: string[];
   /** CIDR lists, chunked so that no line has too many arguments (HAProxy reads at most 64 per line). */
-  allowFrom: string[] | null;
+  /** ACL lines and the condition that answers 403 (see allowList). */
+  allowFrom: AllowView | null;
   rate: { table: string; limit: number } | null;
   backend: string;
 };
@@ -92,4 +93,6 @@ export type StatsView = {
   refresh: string;
 };
 
-export type MetricsView = { name: string; binds: string[]; allowFrom: string[]; path: string };
+export type AllowView = { acls: string[]; denyIf: string };
+
+export type MetricsView = { name: string; binds: string[]; allowFrom: AllowView; path: string };
