@@ -140,3 +140,27 @@ test('headers ALB cannot add are warnings at the field', () => {
     assert.ok(warnings.some((w) => w.path === `securityHeaders.${field}` && /ALB cannot add/.test(w.message)), field);
   }
 });
+
+test('drift the ALB cannot close is said: TLS 1.2 ciphers of a non-restricted policy, one response timeout, IPv6 allow-lists on an IPv4 balancer', () => {
+  const tls = renderAlb(base({ tls: TLS })).warnings.filter((w) => w.path === 'tls');
+  assert.equal(tls.length, 1);
+  assert.match(tls[0]!.message, /ELBSecurityPolicy-TLS13-1-2-2021-06 also accepts TLS 1\.2 ciphers without forward secrecy.*ELBSecurityPolicy-TLS13-1-2-Res-2021-06/);
+  for (const sslPolicy of ['ELBSecurityPolicy-TLS13-1-2-Res-2021-06', 'ELBSecurityPolicy-TLS13-1-3-2021-06']) {
+    const minVersion = sslPolicy.includes('1-3') ? 'TLSv1.3' : 'TLSv1.2';
+    const w = renderAlb(base({ tls: { ...TLS, minVersion }, aws: { sslPolicy } })).warnings;
+    assert.deepEqual(w.filter((x) => x.path === 'tls' || x.path === 'aws.sslPolicy'), [], sslPolicy);
+  }
+  const slow = renderAlb(base({ pools: { web: { servers: ['s1', 's2'], healthCheck: { path: '/health' }, timeouts: { server: '20s' } } } })).warnings;
+  assert.ok(slow.some((w) => w.path === 'pools.web.timeouts.server' && /no per-pool response timeout: a slow answer from pool "web" waits up to the idle timeout 60 s/.test(w.message)), JSON.stringify(slow));
+  const v6 = renderAlb(base({ routes: [{ path: '/', pool: 'web', allowFrom: ['10.0.0.0/8', '2001:db8::/32'] }] })).warnings;
+  assert.ok(v6.some((w) => w.path === 'routes[0].allowFrom' && /IPv4 clients only.*2001:db8::\/32 in routes\[0\] can never match/.test(w.message)), JSON.stringify(v6));
+  const v6targets = renderAlb(base({ servers: { s1: { address: '2001:db8::1', port: 3000 }, s2: { address: '2001:db8::2', port: 3000 } }, routes: [{ path: '/', pool: 'web', allowFrom: ['2001:db8::/32'] }], aws: { targetType: 'ip' } })).warnings;
+  assert.ok(!v6targets.some((w) => /IPv4 clients only/.test(w.message)), 'a dualstack balancer sees IPv6 clients');
+});
+
+test('the 5xx alarm counts the load balancer\'s own 5xx too (HAProxy\'s rule counts its 503 and 504)', () => {
+  const t = parseTemplate(renderAlb(base({ monitoring: { alerts: { errorRatePercent: 5 } } })).text);
+  const m = t.Resources.AlarmErrorRate!.Properties.Metrics as { Id: string; MetricStat?: { Metric: { MetricName: string } }; Expression?: string }[];
+  assert.deepEqual(m.filter((x) => x.MetricStat).map((x) => x.MetricStat!.Metric.MetricName), ['HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', 'RequestCount']);
+  assert.match(m.find((x) => x.Id === 'rate')!.Expression!, /FILL\(errors, 0\) \+ FILL\(lberrors, 0\)/);
+});

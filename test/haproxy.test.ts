@@ -87,6 +87,14 @@ test('a route matches its path and what is under it, longest first, each rule sc
   assert.ok(!render({}).cfg.includes('deny_status 404'), 'a "/" route catches everything');
 });
 
+test('a route with both a rate limit and allowFrom: 429 is decided before 403, as nginx and the ALB decide', () => {
+  const { cfg } = render({ routes: [{ path: '/', pool: 'web', allowFrom: ['10.0.0.0/8'], rateLimit: { perSecond: 5, burst: 5 } }] });
+  const fe = section(cfg, 'frontend app');
+  const at = (re: RegExp) => fe.findIndex((l) => re.test(l));
+  assert.ok(at(/deny_status 429/) >= 0 && at(/deny_status 403/) >= 0, fe.join('\n'));
+  assert.ok(at(/track-sc1/) < at(/deny_status 429/) && at(/deny_status 429/) < at(/deny_status 403/), fe.join('\n'));
+});
+
 test('redirect: scheme for 80 → 443, else a Location with the HTTPS port and without the Host\'s port', () => {
   assert.match(render({ tls: TLS }).cfg, /http-request redirect scheme https code 301 unless \{ ssl_fc \}/);
   const odd = render({ tls: TLS, listen: { http: 8080, https: 8443 } }).cfg;

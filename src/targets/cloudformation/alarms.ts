@@ -31,10 +31,18 @@ export function alarmsView(ctx: Ctx, targetGroups: readonly TargetGroupView[]): 
   if (a.errorRatePercent !== null) {
     alarms.push({
       logicalId: 'AlarmErrorRate',
-      description: yamlScalar(`${ctx.model.name}: more than ${a.errorRatePercent}% of requests answered 5xx by the targets`),
+      description: yamlScalar(`${ctx.model.name}: more than ${a.errorRatePercent}% of requests answered 5xx by the targets or by the load balancer`),
       threshold: a.errorRatePercent,
       comparison: 'GreaterThanThreshold',
-      metrics: [stat('errors', 'HTTPCode_Target_5XX_Count', 'Sum'), stat('requests', 'RequestCount', 'Sum'), math('rate', '100 * FILL(errors, 0) / requests', '5xx share of requests (%)')],
+      // The load balancer's own 5xx (no healthy target, a target that timed out) count as HAProxy's
+      // 503 and 504 do in its rule. RequestCount leaves out requests refused before a target was
+      // chosen, so they are added below the line too: the share stays within 0-100.
+      metrics: [
+        stat('errors', 'HTTPCode_Target_5XX_Count', 'Sum'),
+        stat('lberrors', 'HTTPCode_ELB_5XX_Count', 'Sum'),
+        stat('requests', 'RequestCount', 'Sum'),
+        math('rate', 'IF(FILL(requests, 0) + FILL(lberrors, 0) > 0, 100 * (FILL(errors, 0) + FILL(lberrors, 0)) / (FILL(requests, 0) + FILL(lberrors, 0)), 0)', '5xx share of requests (%)'),
+      ],
     });
   }
   if (a.responseTime !== null) {

@@ -88,6 +88,16 @@ export function logPolicyResource(ctx: Ctx): string {
   return yamlScalar(`arn:\${AWS::Partition}:s3:::\${AccessLogsBucket}/${prefix ? `${prefix}/` : ''}AWSLogs/\${AWS::AccountId}/*`);
 }
 
+/** An IPv4-only load balancer never sees an IPv6 client: IPv6 networks in an allowFrom cannot match there. */
+export function ipv4OnlyWarnings(ctx: Ctx): void {
+  for (const r of ctx.model.routes) {
+    const v6 = (r.allowFrom ?? []).filter((c) => c.family === 6);
+    if (v6.length) {
+      ctx.diagnostics.push(warning(`${r.pointer}/allowFrom`, `the ALB takes IPv4 clients only (IpAddressType ipv4, as no server is IPv6): ${v6.map((c) => c.text).join(', ')} in routes[${r.index}] can never match there`));
+    }
+  }
+}
+
 /** Open on each listener's port, to IPv6 too when the load balancer is dualstack. */
 export function ingressView(ctx: Ctx, dualstack: boolean): IngressView[] {
   const m = ctx.model;
