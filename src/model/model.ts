@@ -161,6 +161,8 @@ export type Model = {
     readonly metrics: { readonly pointer: string; readonly port: number; readonly path: string; readonly allowFrom: readonly Cidr[] } | null;
     /** @default "json" */
     readonly accessLog: 'json' | 'combined';
+    /** Written in the topology: a target that cannot honour it warns only then. */
+    readonly accessLogGiven: boolean;
     readonly alerts: {
       readonly pointer: string;
       readonly errorRatePercent: number | null;

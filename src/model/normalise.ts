@@ -88,6 +88,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
           }
         : null,
       accessLog: m?.accessLog ?? DEFAULTS.monitoring.accessLog,
+      accessLogGiven: m?.accessLog !== undefined,
       alerts: m?.alerts
         ? {
             pointer: '/monitoring/alerts',

@@ -74,7 +74,13 @@ function idleTimeout(ctx: Ctx): number {
 /** An existing bucket is used as it is; a created one is referenced (the template makes it and its policy). */
 function accessLogAttributes(ctx: Ctx): AttributeView[] {
   const a = ctx.model.aws.accessLogs;
-  if (!a) return [];
+  // monitoring.accessLog chooses the proxies' format; the ALB writes AWS's own, and only to S3 when asked.
+  if (!a) {
+    const given = ctx.model.monitoring.accessLogGiven;
+    ctx.decisions.push(decision('accessLog', given ? 'unsupported' : 'native', `ALB writes no access log unless aws.accessLogs names an S3 bucket (or create: true); then in AWS's own format, not ${ctx.model.monitoring.accessLog}`, given ? '/monitoring/accessLog' : '/monitoring'));
+    return [];
+  }
+  ctx.decisions.push(decision('accessLog', 'native', `access_logs.s3.* attributes: AWS's own log format (not ${ctx.model.monitoring.accessLog}) to S3`, a.pointer));
   if (a.prefix !== null && /AWSLogs/.test(a.prefix)) {
     ctx.diagnostics.push(error(`${a.pointer}/prefix`, 'ALB access-log prefixes must not contain "AWSLogs" (AWS adds AWSLogs/<account> after the prefix itself)'));
   }

@@ -46,7 +46,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
     }
     method = 'hash $remote_addr consistent';
   } else if (s?.by === 'cookie' && s.setBy === 'application') {
-    note(decision('stickyAppCookie', 'native', `hash on the application's cookie ${s.cookie} (consistent), the client address when absent`, s.pointer));
+    note(decision('stickyAppCookie', 'native', `hash on the application's cookie ${s.cookie} (consistent), the client address when absent; a client stays as long as it sends the cookie (sticky.ttl, which bounds HAProxy's and the ALB's memory of it, has no part here)`, s.pointer));
     if (pool.balance === 'least-connections') {
       note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: cookie stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
     }
@@ -54,7 +54,9 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   } else if (s?.by === 'cookie') {
     if (atLeast(model.nginx.version, STICKY_COOKIE_SINCE)) {
       note(decision('stickyCookie', 'native', `sticky cookie ${s.cookie} (nginx >= ${STICKY_COOKIE_SINCE})`, s.pointer));
-      sticky = `sticky cookie ${nginxArg(s.cookie)} expires=${formatDuration(s.ttl)} path=/ httponly${model.tls ? ' secure' : ''}`;
+      // Secure only when every proxied request arrived over HTTPS (as HAProxy's): else plain-HTTP clients never send it back.
+      const secure = model.tls !== null && model.listen.redirectToHttps ? ' secure' : '';
+      sticky = `sticky cookie ${nginxArg(s.cookie)} expires=${formatDuration(s.ttl)} path=/ httponly${secure}`;
     } else {
       note(decision('stickyCookie', 'approximated', `nginx ${model.nginx.version.text} has no sticky cookie (open source from ${STICKY_COOKIE_SINCE}): clients are kept on a server by a consistent hash of cookie ${s.cookie} when present, else of the client address; set nginx.version: "${STICKY_COOKIE_SINCE}" to issue the cookie`, s.pointer));
       if (pool.balance === 'least-connections') {
