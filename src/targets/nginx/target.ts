@@ -98,7 +98,7 @@ export const nginx: Target<NginxView> = {
 function generalDecisions(model: Model): Decision[] {
   const out = [decision('routing', 'native', 'location = /p plus location /p/ per route: longest prefix wins, /p never matches /px', '/routes')];
   const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
-  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts connections with a request in progress; 429 beyond`, '/limits'));
+  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts requests in progress (each HTTP/2 stream apart), where HAProxy counts open TCP connections; 429 beyond (HAProxy queues over maxconn and closes a client's extra connection)`, '/limits'));
   for (const [field, n] of [['maxConnections', total], ['connectionsPerClient', perClient]] as const) {
     if (n !== null && n > LIMIT_CONN_MAX) {
       out.push(decision('connectionLimits', 'unsupported', `nginx's limit_conn counts at most ${LIMIT_CONN_MAX}: limits.${field} ${n} is left to worker_connections (${field === 'maxConnections' ? 'per worker process' : 'not per client'}) instead`, `/limits/${field}`));
