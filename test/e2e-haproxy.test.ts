@@ -9,6 +9,7 @@ import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers } f
 import { healthCheckRotation, killWhileTrafficFlows } from './e2e/checks-health.js';
 import { serverMaintenanceCycle, statsNeedLogin } from './e2e/checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
+import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgrades, securityHeaderReplacesApplications, spoofedForwardingDropped } from './e2e/checks-edge.js';
 import { type Stack, startStack } from './e2e/stack.js';
 import { CAPACITY } from './e2e/topology.js';
 import { requireTool } from './helpers/validators.js';
@@ -47,6 +48,11 @@ describe('e2e haproxy', { skip: missing ?? false }, () => {
     const r = await connectionLimit(s);
     t.diagnostic(`${r.status} after ${r.waitedMs} ms`);
   });
+  test('14 client-made X-Forwarded-For, X-Forwarded-Host and Forwarded never reach a backend as sent', { timeout }, () => spoofedForwardingDropped(s));
+  test('15 an h2c upgrade on the WebSocket route goes on as a plain request', { timeout }, () => onlyWebSocketUpgrades(s));
+  test('16 application 500s take no server out of rotation', { timeout }, () => applicationErrorsKeepServers(s));
+  test('17 the topology\'s security header replaces the application\'s own', { timeout }, () => securityHeaderReplacesApplications(s));
+  test('18 a 6 KB response header and a 2 MB body pass', { timeout }, () => largeHeadersAndBodies(s));
   test('5 health check: /health 503 leaves rotation within interval x fall, back after rise', { timeout }, async (t) => {
     const { downMs, upMs } = await healthCheckRotation(s);
     t.diagnostic(`left rotation after ${downMs} ms, back after ${upMs} ms`);

@@ -9,6 +9,7 @@ import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobin
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers } from './e2e/checks-policy.js';
 import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
+import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgrades, securityHeaderReplacesApplications, spoofedForwardingDropped } from './e2e/checks-edge.js';
 import { type Stack, startStack } from './e2e/stack.js';
 import { childrenOf } from './e2e/workers.js';
 import { requireTool } from './helpers/validators.js';
@@ -49,6 +50,11 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
     const r = await connectionLimit(s);
     t.diagnostic(`${r.status} after ${r.waitedMs} ms`);
   });
+  test('14 client-made X-Forwarded-For, X-Forwarded-Host and Forwarded never reach a backend as sent', { timeout }, () => spoofedForwardingDropped(s));
+  test('15 an h2c upgrade on the WebSocket route goes on as a plain request', { timeout }, () => onlyWebSocketUpgrades(s));
+  test('16 application 500s take no server out of rotation', { timeout }, () => applicationErrorsKeepServers(s));
+  test('17 the topology\'s security header replaces the application\'s own', { timeout }, () => securityHeaderReplacesApplications(s));
+  test('18 a 6 KB response header and a 2 MB body pass', { timeout }, () => largeHeadersAndBodies(s));
   test('5 documented gap: nginx open source keeps a backend whose /health is 503 in rotation', { timeout }, () => nginxHealthGap(s));
   test('5 failover: killing a backend under traffic fails no request', { timeout }, async (t) => {
     const r = await killWhileTrafficFlows(s);

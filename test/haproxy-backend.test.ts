@@ -50,10 +50,10 @@ test('balance and stickiness: cookie insert with a value per server, app cookie 
 test('health checks: active with exact status or range, passive everywhere (a TCP check returns the server)', () => {
   const range = backend(render(readCase('expect-range')).cfg, 'ranges_main');
   for (const l of ['option httpchk', 'http-check send meth GET uri /ready', 'http-check expect status 200-399', 'timeout check 1s']) assert.ok(range.includes(l), l);
-  assert.ok(range.includes('default-server check inter 2s rise 2 fall 3 observe layer7 error-limit 3 on-error mark-down'));
+  assert.ok(range.includes('default-server check inter 2s rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down'));
   const passive = backend(pool({ passive: { maxFails: 5, failTimeout: '20s' } }), 'app_web');
   assert.ok(!passive.includes('option httpchk'));
-  assert.ok(passive.includes('default-server check inter 2s downinter 20s rise 1 observe layer7 error-limit 5 on-error mark-down'));
+  assert.ok(passive.includes('default-server check inter 2s downinter 20s rise 1 observe layer4 error-limit 5 on-error mark-down'));
 });
 
 test('timeouts: pool connect/server, tunnel only where WebSocket routes go; weights and backups', () => {
@@ -66,7 +66,9 @@ test('timeouts: pool connect/server, tunnel only where WebSocket routes go; weig
 });
 
 test('binds: every address (dual stack) by default, else listen.address; IPv6 in brackets', () => {
-  assert.match(render({ tls: TLS }).cfg, /^ {4}bind :::80 v4v6$/m);
+  const dual = render({ tls: TLS }).cfg;
+  assert.match(dual, /^ {4}bind 0\.0\.0\.0:80\n {4}bind :::80 v6only$/m, 'one socket per family: IPv4 clients keep their plain address');
+  assert.doesNotMatch(dual, /v4v6/);
   const six = render(readCase('ipv6-backends')).cfg;
   assert.match(six, /^ {4}bind \[::1\]:8080$/m);
   assert.match(six, /^ {4}server v6b \[2001:db8::11\]:8080 weight 3$/m);

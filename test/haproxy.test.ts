@@ -57,7 +57,8 @@ test('reference: every HAProxy fix of seed-bugs.md', () => {
   assert.match(cfg, /http-request deny deny_status 403 if route2 !route2_allowed/);
   assert.match(cfg, /^ {4}http-request set-header X-Forwarded-Proto https if \{ ssl_fc \}$/m);
   assert.match(cfg, /^ {4}ssl-default-bind-options ssl-min-ver TLSv1\.2 no-tls-tickets$/m);
-  assert.match(cfg, /bind :::443 v4v6 ssl crt \/etc\/haproxy\/certs\/verb-app\.pem alpn h2,http\/1\.1/);
+  assert.match(cfg, /bind 0\.0\.0\.0:443 ssl crt \/etc\/haproxy\/certs\/verb-app\.pem alpn h2,http\/1\.1/);
+  assert.match(cfg, /bind :::443 v6only ssl crt \/etc\/haproxy\/certs\/verb-app\.pem alpn h2,http\/1\.1/);
 });
 
 test('every TLS 1.2 cipher name is one OpenSSL knows (haproxy -c accepts a list if one name is real)', (t) => {

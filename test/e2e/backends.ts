@@ -2,7 +2,8 @@
  * Small backends on 127.0.0.1, HTTP and WebSocket on one port. Each answers with its own id and
  * what it received, so a check can see through the proxy: which server answered, which headers the
  * proxy added. `/health` answers the status set by setHealth(); `?hold=MS` delays the answer, to
- * park a request on whichever server the proxy chose.
+ * park a request on whichever server the proxy chose; `?status=N` answers N; `?frame=V` sends its
+ * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
@@ -77,11 +78,13 @@ export class Backend {
     const hold = Number(url.searchParams.get('hold') ?? 0);
     this.inFlight.set(url.pathname, (this.inFlight.get(url.pathname) ?? 0) + 1);
     const done = () => this.inFlight.set(url.pathname, this.inFlight.get(url.pathname)! - 1);
-    setTimeout(() => {
+    // The body is read to its end first (a 2 MB upload must not meet an answer halfway).
+    req.resume();
+    req.on('end', () => setTimeout(() => {
       done();
       const body: Echo = { id: this.id, path: req.url ?? '', headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-      if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    }, hold);
+      if (!res.destroyed) res.writeHead(Number(url.searchParams.get('status') ?? 200), { 'content-type': 'application/json', ...extraHeaders(url) }).end(JSON.stringify(body));
+    }, hold));
   }
 
   /** Every message comes back as {id, echo}; the upgrade request's headers are sent first. */
@@ -92,6 +95,15 @@ export class Backend {
       ws.on('message', (data) => ws.send(JSON.stringify({ id: this.id, echo: data.toString() })));
     });
   }
+}
+
+function extraHeaders(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  const frame = url.searchParams.get('frame');
+  if (frame) out['x-frame-options'] = frame;
+  const cookie = Number(url.searchParams.get('cookie') ?? 0);
+  if (cookie > 0) out['set-cookie'] = `big=${'x'.repeat(cookie)}`;
+  return out;
 }
 
 export async function startBackends(ids: readonly string[]): Promise<Backend[]> {

@@ -2,6 +2,7 @@
  * Proof that the checks can fail: each mutation breaks one mechanism in a copy of the rendered
  * configuration (never in the templates), and the check that covers it must then fail.
  */
+import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgrades, securityHeaderReplacesApplications, spoofedForwardingDropped } from './checks-edge.js';
 import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
@@ -40,6 +41,10 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'ssl_ciphers (nginx\'s defaults take ciphers without forward secrecy)', mutate: edit(/^\s*ssl_ciphers .*\n/m, ''), check: tlsCiphers },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
   { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\n\s*location = \S+ \{\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
+  { proxy: 'nginx', breaks: 'X-Forwarded-For replaced, not appended to', mutate: edit(/X-Forwarded-For \$remote_addr/, 'X-Forwarded-For $proxy_add_x_forwarded_for'), check: spoofedForwardingDropped },
+  { proxy: 'nginx', breaks: 'Upgrade restricted to websocket', mutate: edit(/\(\?<protocol>websocket\)/, '(?<protocol>.+)'), check: onlyWebSocketUpgrades },
+  { proxy: 'nginx', breaks: 'proxy_hide_header (the application\'s copy of a security header)', mutate: edit(/^\s*proxy_hide_header .*\n/m, ''), check: securityHeaderReplacesApplications },
+  { proxy: 'nginx', breaks: 'client_max_body_size 0 and the 16k proxy buffers', mutate: edit(/^\s*(client_max_body_size|proxy_buffer_size|proxy_buffers|proxy_busy_buffers_size) .*\n/m, ''), check: largeHeadersAndBodies },
   { proxy: 'nginx', breaks: 'the headers in the JSON access log\'s bytes', mutate: edit(/"bytes":\$bytes_sent/, '"bytes":$body_bytes_sent'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'server max_conns', mutate: edit(/ max_conns=\d+/, ''), check: connectionLimit },
@@ -68,6 +73,9 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 if !metrics_allowed.*\n/m, ''), check: metricsEndpoint },
   { proxy: 'haproxy', breaks: 'the server address in the JSON access log', mutate: edit(/"upstream":"%si:%sp"/, '"upstream":"%fi:%fp"'), check: jsonAccessLog },
   { proxy: 'haproxy', breaks: 'the JSON error-log-format (a refused handshake logged as text)', mutate: edit(/^\s*error-log-format .*\n/m, ''), check: jsonAccessLog },
+  { proxy: 'haproxy', breaks: 'the client\'s X-Forwarded-For removed', mutate: edit(/^\s*http-request del-header X-Forwarded-For\n/m, ''), check: spoofedForwardingDropped },
+  { proxy: 'haproxy', breaks: 'Upgrade restricted to websocket', mutate: edit(/ \{ req\.hdr\(upgrade\) -i websocket \}/, ''), check: onlyWebSocketUpgrades },
+  { proxy: 'haproxy', breaks: 'observe layer4 (layer7 counts 500s)', mutate: edit(/observe layer4/, 'observe layer7'), check: applicationErrorsKeepServers },
   { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },
   { proxy: 'haproxy', breaks: 'timeout queue', mutate: edit(/^(\s*timeout queue) \S+$/m, '$1 3s'), check: connectionLimit },
 ];

@@ -62,7 +62,7 @@ function expectStatus(s: { min: number; max: number }): string {
 const passiveNote = (pool: Pool): string => passiveText(pool.passive.maxFails, pool.passive.failTimeout, pool.healthCheck !== null);
 const passiveText = lastOf((maxFails: number, failTimeout: number, checked: boolean): string => {
   const back = checked ? 'the health check brings it back' : `a TCP check every ${formatDuration(failTimeout)} brings it back`;
-  return `observe layer7 error-limit ${maxFails} on-error mark-down: ${maxFails} consecutive failed requests (errors, timeouts, 5xx) take a server out; ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
+  return `observe layer4 error-limit ${maxFails} on-error mark-down: ${maxFails} consecutive connection failures take a server out (5xx answers do not, as with nginx's max_fails: with layer7, a few requests to a URL that answers 500 emptied the pool); ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
 });
 
 /** The timeouts a backend sets (tunnel only for a WebSocket pool). */
@@ -87,9 +87,9 @@ function defaultServer(pool: Pool): string {
   return hc ? checkedServer(hc.interval, hc.rise, hc.fall, pool.passive.maxFails) : uncheckedServer(pool.passive.failTimeout, pool.passive.maxFails);
 }
 const checkedServer = lastOf((interval: number, rise: number, fall: number, maxFails: number) =>
-  `check inter ${formatDuration(interval)} rise ${rise} fall ${fall} observe layer7 error-limit ${maxFails} on-error mark-down`);
+  `check inter ${formatDuration(interval)} rise ${rise} fall ${fall} observe layer4 error-limit ${maxFails} on-error mark-down`);
 const uncheckedServer = lastOf((failTimeout: number, maxFails: number) =>
-  `check inter 2s downinter ${formatDuration(failTimeout)} rise 1 observe layer7 error-limit ${maxFails} on-error mark-down`);
+  `check inter 2s downinter ${formatDuration(failTimeout)} rise 1 observe layer4 error-limit ${maxFails} on-error mark-down`);
 
 function serverParams(m: Server, cookie: boolean): string {
   if (!cookie && m.weight === 1 && m.maxConnections === null && !m.backup) return '';

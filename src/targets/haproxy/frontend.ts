@@ -89,10 +89,11 @@ function rateNote(perSecond: number, burst: number): string {
 
 /**
  * HAProxy tunnels any request that asks for an upgrade; nginx only where a location passes the
- * Upgrade header on. So that a route without `websocket: true` carries no upgrade on either, the
- * header is removed there and the backend answers a plain request.
+ * Upgrade header on. So that only `websocket: true` routes carry one, and only to WebSocket (an
+ * h2c upgrade would open a tunnel past allowFrom and rate limits), the header is removed
+ * everywhere else and the backend answers a plain request.
  */
 function noUpgrade(model: Model): string {
   const ws = model.routes.filter((r) => r.websocket).map((r) => r.index);
-  return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} }`;
+  return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} } { req.hdr(upgrade) -i websocket }`;
 }

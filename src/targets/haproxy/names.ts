@@ -30,8 +30,10 @@ export function binds(model: Model, port: number, suffix = ''): string[] {
   // The IPv6 wildcard takes IPv6 only, as nginx's `listen [::]:P` does (ipv6only=on); HAProxy would
   // otherwise follow the system's bindv6only and take IPv4 too.
   const v6any = a !== null && model.listen.addressFamily === 6 && /^[0:]+$/.test(a);
-  const base = a === null ? `:::${port} v4v6` : `${hostPort(a, model.listen.addressFamily === 6, port)}${v6any ? ' v6only' : ''}`;
-  return [`${base}${suffix}`];
+  // Every address: one socket per family, as nginx's `listen P` + `listen [::]:P`. A single v4v6
+  // socket would show IPv4 clients as ::ffff:a.b.c.d in X-Forwarded-For and the logs.
+  if (a === null) return [`0.0.0.0:${port}${suffix}`, `:::${port} v6only${suffix}`];
+  return [`${hostPort(a, model.listen.addressFamily === 6, port)}${v6any ? ' v6only' : ''}${suffix}`];
 }
 
 /** HAProxy reads at most 64 words per line: long CIDR lists go on several `acl` lines, which OR together. */

@@ -14,6 +14,7 @@ export type NginxView = {
   gaps: string[];
   header: string[];
   workerConnections: number;
+  fileLimit: number;
   accessLog: { format: string; jsonFormat: boolean; path: string };
   rateZones: { name: string; rate: string; comment: string }[];
   connectionZones: { key: string; name: string }[];
@@ -62,17 +63,20 @@ export const nginx: Target<NginxView> = {
     );
     model.routes.forEach((r) => routeDecisions(r, decisions));
     decisions.push(...generalDecisions(model));
-    if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', 'add_header ... always at server level (no location adds its own, so none loses them)', '/securityHeaders'));
+    if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
     // With TLS but no redirect, both servers proxy every route: one list serves both.
     const routed = locations(model);
     const https = model.tls ? httpsServer(model, routed) : null;
     const http = plainServer(model, routed);
+    // Each proxied client connection also holds one to a backend.
+    const workerConnections = Math.max(1024, model.limits.maxConnections * 2);
     return {
       view: {
         header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
         gaps: gapNotes(decisions, new Set(upstreams.flatMap((u) => u.comments))),
-        // Each proxied client connection also holds one to a backend.
-        workerConnections: Math.max(1024, model.limits.maxConnections * 2),
+        workerConnections,
+        // A descriptor per connection plus room for logs, listeners and the shared memory zones.
+        fileLimit: workerConnections + 64,
         accessLog: {
           format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
           jsonFormat: model.monitoring.accessLog === 'json',

@@ -77,10 +77,8 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   const hc = pool.healthCheck;
   const passive = passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
   if (hc) note(decision('activeHealthCheck', 'approximated', `nginx open source has no active health checks; rendered as passive ${passive}`, hc.pointer));
-  // HAProxy's observe layer7 also counts 5xx answers; nginx counts them only with http_5xx in
-  // proxy_next_upstream, which would also resend them to another server. Said when asked for.
-  const counts = `nginx's passive check (${passive}) counts connection errors and timeouts as failures, not 5xx answers, which HAProxy's counts too`;
-  note(decision('passiveHealthCheck', pool.passive.given ? 'approximated' : 'native', counts, pool.passive.given ? `${pool.pointer}/passive` : pool.pointer));
+  // 5xx answers do not count, here or on HAProxy (observe layer4): an application error must not empty a pool.
+  note(decision('passiveHealthCheck', 'native', `${passive}: connection errors and timeouts count, 5xx answers do not`, pool.pointer));
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
