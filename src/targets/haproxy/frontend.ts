@@ -55,7 +55,8 @@ function redirect(model: Model, decisions: Decision[]): string | null {
   if (!model.listen.redirectToHttps) return null;
   const https = model.listen.https!;
   decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}`, '/listen'));
-  if (model.listen.http === 80 && https === 443) return 'scheme https code 301 unless { ssl_fc }';
+  // Never `redirect scheme https`: it keeps the Host's port, so "Host: example.com:80" was sent to
+  // https://example.com:80/. nginx's $host drops the port; so does the regsub.
   const port = https === 443 ? '' : `:${https}`;
   return `location ${haproxyArg(`https://%[req.hdr(host),regsub(:[0-9]+$,)]${port}%[pathq]`)} code 301 unless { ssl_fc }`;
 }
