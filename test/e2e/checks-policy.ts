@@ -16,11 +16,18 @@ export async function allowFrom(s: Stack): Promise<void> {
   for (const from of ALLOWED) {
     for (const path of [ROUTES.private, `${ROUTES.private}/x?y=1`]) idOf(await https(s, path, from), `${path} from allowed ${from}`);
   }
+  const behind = ROUTES.private.slice(1);
   for (const from of ['127.0.0.3', '127.1.2.3']) {
     // Encoded forms of the same path (a backend may decode %2F) meet the same allow-list.
     for (const path of [ROUTES.private, `${ROUTES.private}/x?y=1`, `${ROUTES.private}%2F`, `${ROUTES.private}%2Fx`, '/%70rivate' /* %70 is p */]) {
       const r = await https(s, path, from);
       assert.equal(r.status, 403, `${path} from ${from} (not in allowFrom): ${r.status} ${r.body.slice(0, 100)}`);
+    }
+    // A dot segment that only decoding reveals must not lead into the route under another prefix
+    // (nginx resolves it after decoding and refuses with 403; HAProxy cannot resolve it: 400).
+    for (const path of [`${ROUTES.rr}%2F..%2F${behind}`, `${ROUTES.rr}%2F..%2F${behind}%2Fx`, `${ROUTES.rr}/%2E%2E%2F${behind}`]) {
+      const r = await https(s, path, from);
+      assert.ok(r.status === 403 || r.status === 400, `${path} from ${from} (not in allowFrom): ${r.status} ${r.body.slice(0, 100)}`);
     }
   }
   // A path prefix is not a string prefix: /privatex is another route, open to everyone.
