@@ -49,7 +49,7 @@ test('balance and stickiness: cookie insert with a value per server, app cookie 
 
 test('health checks: active with exact status or range, passive everywhere (a TCP check returns the server)', () => {
   const range = backend(render(readCase('expect-range')).cfg, 'ranges_main');
-  for (const l of ['option httpchk', 'http-check send meth GET uri /ready', 'http-check expect status 200-399', 'timeout check 1s']) assert.ok(range.includes(l), l);
+  for (const l of ['option httpchk', 'http-check send meth GET uri /ready ver HTTP/1.1 hdr Host 10.4.0.1', 'http-check expect status 200-399', 'timeout check 1s']) assert.ok(range.includes(l), l);
   assert.ok(range.includes('default-server check inter 2s rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down'));
   const passive = backend(pool({ passive: { maxFails: 5, failTimeout: '20s' } }), 'app_web');
   assert.ok(!passive.includes('option httpchk'));

@@ -17,6 +17,9 @@ const KEEP_ALIVE_MS = 15_000;
 export class Backend {
   port = 0;
   health = 200;
+  /** The HTTP version and Host of the last /health request: what an application that checks Host sees. */
+  lastHealthCheck: { version: string; host: string | undefined } | null = null;
+  healthChecks = 0;
   /** Requests being answered now (held ones included), by path. */
   readonly inFlight = new Map<string, number>();
   /** Every request received, in order: path only. */
@@ -72,6 +75,8 @@ export class Backend {
     const url = new URL(req.url ?? '/', 'http://backend');
     this.seen.push(url.pathname);
     if (url.pathname === '/health') {
+      this.lastHealthCheck = { version: req.httpVersion, host: req.headers.host };
+      this.healthChecks++;
       res.writeHead(this.health, { 'content-type': 'text/plain' }).end(`${this.id} ${this.health}\n`);
       return;
     }

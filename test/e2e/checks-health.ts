@@ -8,7 +8,7 @@ import { type Reply, countIds, parallel, request } from './client.js';
 import { idOf } from './expect.js';
 import { sleep, until } from './proc.js';
 import type { Stack } from './stack.js';
-import { HEALTH, ROUTES } from './topology.js';
+import { DOMAIN, HEALTH, ROUTES } from './topology.js';
 
 /** Scheduling slack on a 2-core machine, on top of what the health-check settings allow. */
 const MARGIN_MS = 1000;
@@ -93,6 +93,10 @@ export const UP_WITHIN_MS = HEALTH.intervalMs * HEALTH.rise + MARGIN_MS;
 /** 5b (HAProxy): /health 503 takes b2 out within interval × fall + margin; 200 brings it back after rise checks. */
 export async function healthCheckRotation(s: Stack): Promise<{ downMs: number; upMs: number }> {
   const b2 = s.backend('b2');
+  // An application that checks Host (and HTTP/1.1 requires one) must be able to answer the check.
+  // A proxy starts its servers barely up: the count of failures to fall is full only after rise + fall good checks.
+  await until(`${HEALTH.rise + HEALTH.fall} health checks on b2`, 5000, async () => (b2.healthChecks >= HEALTH.rise + HEALTH.fall ? true : undefined), 50);
+  assert.deepEqual(b2.lastHealthCheck, { version: '1.1', host: DOMAIN }, 'the health check is HTTP/1.1 with the first domain as Host');
   b2.health = 503;
   const downMs = await settles(s, Date.now(), DOWN_WITHIN_MS + 2000, (ids) => !ids.includes('b2'));
   assert.ok(downMs <= DOWN_WITHIN_MS, `b2 left rotation after ${downMs} ms; interval × fall + margin = ${DOWN_WITHIN_MS} ms`);
@@ -113,6 +117,8 @@ export async function healthCheckRotation(s: Stack): Promise<{ downMs: number; u
 export async function nginxHealthGap(s: Stack): Promise<void> {
   assert.match(s.config, /no active health checks/, 'the rendered nginx.conf states the gap in a comment');
   const b2 = s.backend('b2');
+  // nginx sends no health check at all.
+  assert.equal(b2.healthChecks, 0, 'no request to /health came from nginx');
   b2.health = 503;
   try {
     await sleep(DOWN_WITHIN_MS);

@@ -62,6 +62,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   // HAProxy retries by itself a request cut on a reused server connection (it cannot tell it from an
   // idle close): only the cut requests that went on new connections fail, so this may take several kills.
   { proxy: 'haproxy', breaks: 'retry-on empty-response (requests cut by a dying server)', mutate: edit(/^\s*retry-on .*\n/m, ''), check: killWhileTrafficFlows, tries: 5 },
+  { proxy: 'haproxy', breaks: 'the health check\'s HTTP/1.1 and Host', mutate: edit(/ ver HTTP\/1\.1 hdr Host \S+/, ''), check: healthCheckRotation },
   { proxy: 'haproxy', breaks: 'the HTTP health check', mutate: edit(/^\s*option httpchk\n(\s*http-check .*\n)*/m, ''), check: healthCheckRotation },
   { proxy: 'haproxy', breaks: 'Upgrade removed outside WebSocket routes', mutate: edit(/^\s*http-request del-header Upgrade.*\n/m, ''), check: webSocketEchoes },
   { proxy: 'haproxy', breaks: 'routing on the decoded path', mutate: edit(/var\(txn\.lbgen_path\) -m (str|beg)/, 'path -m $1'), check: allowFrom },

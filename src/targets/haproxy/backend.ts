@@ -40,7 +40,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
     hashConsistent: pool.balance === 'source-ip-hash',
     ...sticky,
     check: check
-      ? { path: haproxyArg(check.path), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
+      ? { path: haproxyArg(check.path), host: checkHost(model, pool), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
       : null,
     serverClose: pool.keepalive === 0,
     timeouts: timeouts(pool),
@@ -52,6 +52,16 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
       params: serverParams(m, sticky.cookie !== null),
     })),
   };
+}
+
+/**
+ * The Host of a health check. HAProxy 2.6 sends HTTP/1.0 without one unless told, which an
+ * application that checks Host (Django's ALLOWED_HOSTS, say) answers 400: every server would fail.
+ * The first of `domains`, else the first server's address (what the ALB sends is the target's).
+ */
+function checkHost(model: Model, pool: Pool): string {
+  const first = pool.members[0]!;
+  return haproxyArg(model.domains[0] ?? (first.family === 'ipv6' ? `[${first.address}]` : first.address));
 }
 
 /** `status 200`, or `status 200-399`: HAProxy's `status` takes ranges, so a range keeps its exact bounds. */

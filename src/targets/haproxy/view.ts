@@ -69,7 +69,7 @@ export type BackendView = {
   cookie: string | null;
   stickTable: string | null;
   stickRules: string[];
-  check: { path: string; expect: string; timeout: string } | null;
+  check: { path: string; host: string; expect: string; timeout: string } | null;
   serverClose: boolean;
   timeouts: { name: string; value: string }[];
   defaultServer: string;
