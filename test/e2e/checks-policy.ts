@@ -88,6 +88,7 @@ export async function forwardedHeaders(s: Stack): Promise<void> {
     const e = echoOf(await https(s, path, from));
     assert.equal(e.headers['x-forwarded-for'], from, `X-Forwarded-For on ${path}`);
     assert.equal(e.headers['x-forwarded-proto'], 'https', `X-Forwarded-Proto on ${path}`);
+    assert.equal(e.headers.host, `127.0.0.1:${s.ports.https}`, `the client's Host, port included, on ${path}`);
   }
   const ws = await wsRoundTrip(s.ports.https, ROUTES.ws, 'x', '127.0.0.8');
   assert.equal(ws.hello.headers['x-forwarded-for'], '127.0.0.8', 'X-Forwarded-For on the WebSocket upgrade');

@@ -41,6 +41,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'ssl_ciphers (nginx\'s defaults take ciphers without forward secrecy)', mutate: edit(/^\s*ssl_ciphers .*\n/m, ''), check: tlsCiphers },
   { proxy: 'nginx', breaks: 'X-Forwarded-Proto', mutate: edit(/X-Forwarded-Proto \$scheme/, 'X-Forwarded-Proto http'), check: forwardedHeaders },
   { proxy: 'nginx', breaks: 'the metrics endpoint\'s deny', mutate: edit(/deny all;(\n\n\s*location = \S+ \{\n\s*stub_status;)/, '$1'), check: metricsEndpoint },
+  { proxy: 'nginx', breaks: 'the client\'s Host as sent', mutate: edit(/proxy_set_header Host \$http_host/, 'proxy_set_header Host $host'), check: forwardedHeaders },
   { proxy: 'nginx', breaks: 'X-Forwarded-For replaced, not appended to', mutate: edit(/X-Forwarded-For \$remote_addr/, 'X-Forwarded-For $proxy_add_x_forwarded_for'), check: spoofedForwardingDropped },
   { proxy: 'nginx', breaks: 'Upgrade restricted to websocket', mutate: edit(/\(\?<protocol>websocket\)/, '(?<protocol>.+)'), check: onlyWebSocketUpgrades },
   { proxy: 'nginx', breaks: 'proxy_hide_header (the application\'s copy of a security header)', mutate: edit(/^\s*proxy_hide_header .*\n/m, ''), check: securityHeaderReplacesApplications },
