@@ -49,7 +49,7 @@ test('reference: redirect, TLS policy, certificate parameter, security headers, 
   const lb = t.Resources.LoadBalancer!.Properties;
   assert.equal(lb.Name, 'verb-app');
   assert.deepEqual(attributesOf(t.Resources.LoadBalancer!, 'LoadBalancerAttributes'), {
-    'idle_timeout.timeout_seconds': '3600', 'routing.http2.enabled': 'true', 'access_logs.s3.enabled': 'true', 'access_logs.s3.bucket': 'verb-app-alb-logs',
+    'idle_timeout.timeout_seconds': '3600', 'routing.http2.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true', 'access_logs.s3.enabled': 'true', 'access_logs.s3.bucket': 'verb-app-alb-logs',
   });
   assert.equal(ofType(t, 'AWS::S3::Bucket').length, 0, 'an existing bucket is used as it is');
   assert.deepEqual(t.Outputs.LoadBalancerDnsName.Value, { 'Fn::GetAtt': ['LoadBalancer', 'DNSName'] });
@@ -152,8 +152,11 @@ test('drift the ALB cannot close is said: TLS 1.2 ciphers of a non-restricted po
   }
   const slow = renderAlb(base({ pools: { web: { servers: ['s1', 's2'], healthCheck: { path: '/health' }, timeouts: { server: '20s' } } } })).warnings;
   assert.ok(slow.some((w) => w.path === 'pools.web.timeouts.server' && /no per-pool response timeout: a slow answer from pool "web" waits up to the idle timeout 60 s/.test(w.message)), JSON.stringify(slow));
-  const v6 = renderAlb(base({ routes: [{ path: '/', pool: 'web', allowFrom: ['10.0.0.0/8', '2001:db8::/32'] }] })).warnings;
+  const v6 = renderAlb(base({ routes: [{ path: '/', pool: 'web', allowFrom: ['10.0.0.0/8', '2001:db8::/32'] }], aws: { scheme: 'internal' } })).warnings;
   assert.ok(v6.some((w) => w.path === 'routes[0].allowFrom' && /IPv4 clients only.*2001:db8::\/32 in routes\[0\] can never match/.test(w.message)), JSON.stringify(v6));
+  const open = renderAlb(base({ routes: [{ path: '/', pool: 'web', allowFrom: ['10.0.0.0/8', '2001:db8::/32'] }] }));
+  assert.equal(parseTemplate(open.text).Resources.LoadBalancer!.Properties.IpAddressType, 'dualstack', 'an internet-facing balancer takes the IPv6 clients its allow-lists name');
+  assert.ok(!open.warnings.some((w) => /IPv4 clients only/.test(w.message)));
   const v6targets = renderAlb(base({ servers: { s1: { address: '2001:db8::1', port: 3000 }, s2: { address: '2001:db8::2', port: 3000 } }, routes: [{ path: '/', pool: 'web', allowFrom: ['2001:db8::/32'] }], aws: { targetType: 'ip' } })).warnings;
   assert.ok(!v6targets.some((w) => /IPv4 clients only/.test(w.message)), 'a dualstack balancer sees IPv6 clients');
 });

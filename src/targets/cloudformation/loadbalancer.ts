@@ -22,6 +22,9 @@ export function loadBalancerView(ctx: Ctx, dualstack: boolean): LoadBalancerView
   const attributes: AttributeView[] = [
     attribute('idle_timeout.timeout_seconds', idleTimeout(ctx)),
     attribute('routing.http2.enabled', m.tls?.http2 ?? false),
+    // Header names that are not valid HTTP tokens are dropped, as nginx (ignore_invalid_headers) and
+    // HAProxy (which refuses the request) never pass them on; the ALB passes them by default.
+    attribute('routing.http.drop_invalid_header_fields.enabled', true),
     ...accessLogAttributes(ctx),
   ];
   return {
@@ -94,13 +97,25 @@ export function logPolicyResource(ctx: Ctx): string {
   return yamlScalar(`arn:\${AWS::Partition}:s3:::\${AccessLogsBucket}/${prefix ? `${prefix}/` : ''}AWSLogs/\${AWS::AccountId}/*`);
 }
 
-/** An IPv4-only load balancer never sees an IPv6 client: IPv6 networks in an allowFrom cannot match there. */
+const ipv6Allowed = (ctx: Ctx) => ctx.model.routes.filter((r) => (r.allowFrom ?? []).some((c) => c.family === 6));
+
+/**
+ * IPv6 networks in an allowFrom need IPv6 clients: an internet-facing load balancer is made
+ * dualstack for them (nginx and HAProxy listen on IPv6 too), else those routes would refuse
+ * everyone they allow. Its subnets then need IPv6 CIDR blocks.
+ */
+export function ipv6Clients(ctx: Ctx): boolean {
+  const routes = ipv6Allowed(ctx);
+  if (routes.length === 0 || ctx.model.aws.scheme === 'internal') return false;
+  ctx.decisions.push(decision('allowFrom', 'native', `IpAddressType dualstack, for the IPv6 networks of ${routes.map((r) => `routes[${r.index}]`).join(', ')} (the subnets need IPv6 CIDR blocks)`, `${routes[0]!.pointer}/allowFrom`));
+  return true;
+}
+
+/** An IPv4-only (internal) load balancer never sees an IPv6 client: IPv6 networks in an allowFrom cannot match there. */
 export function ipv4OnlyWarnings(ctx: Ctx): void {
-  for (const r of ctx.model.routes) {
-    const v6 = (r.allowFrom ?? []).filter((c) => c.family === 6);
-    if (v6.length) {
-      ctx.diagnostics.push(warning(`${r.pointer}/allowFrom`, `the ALB takes IPv4 clients only (IpAddressType ipv4, as no server is IPv6): ${v6.map((c) => c.text).join(', ')} in routes[${r.index}] can never match there`));
-    }
+  for (const r of ipv6Allowed(ctx)) {
+    const v6 = r.allowFrom!.filter((c) => c.family === 6);
+    ctx.diagnostics.push(warning(`${r.pointer}/allowFrom`, `the ALB takes IPv4 clients only (an internal load balancer is ipv4): ${v6.map((c) => c.text).join(', ')} in routes[${r.index}] can never match there`));
   }
 }
 

@@ -47,7 +47,11 @@ function stickiness(ctx: Ctx, pool: Pool, note: (d: Decision) => void): Attribut
   } else if (s.by === 'source-ip') {
     note(decision('stickySourceIp', 'approximated', `ALB has no source-IP stickiness (source_ip is NLB-only): pool "${pool.id}" keeps a client on its target with the load balancer's cookie instead (lb_cookie, ${seconds} s); clients without cookies are not kept`, s.pointer));
   } else {
-    note(decision('stickyCookie', 'native', `lb_cookie stickiness, ${seconds} s (AWS names the cookie AWSALB itself)`, s.pointer));
+    // The name is AWS's own: a name other than lbgen's default was chosen for a reason (an application or CDN reads it), so say so.
+    const named = s.cookie !== DEFAULTS.sticky.cookie;
+    note(decision('stickyCookie', named ? 'approximated' : 'native', named
+      ? `ALB names its stickiness cookie AWSALB (and AWSALBCORS) itself: pool "${pool.id}" is kept by lb_cookie, ${seconds} s, not by a cookie named "${s.cookie}" as on nginx and HAProxy`
+      : `lb_cookie stickiness, ${seconds} s (AWS names the cookie AWSALB itself)`, named ? `${s.pointer}/cookie` : s.pointer));
   }
   return [
     attribute('stickiness.enabled', true),

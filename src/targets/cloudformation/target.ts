@@ -5,7 +5,7 @@ import { isError } from '../../diagnostics.js';
 import { type Target, decision } from '../target.js';
 import { ALB_RANGES as R, clampSeconds } from './clamp.js';
 import { listenersView } from './listeners.js';
-import { ingressView, ipv4OnlyWarnings, loadBalancerView, logPolicyResource } from './loadbalancer.js';
+import { ingressView, ipv4OnlyWarnings, ipv6Clients, loadBalancerView, logPolicyResource } from './loadbalancer.js';
 import { targetGroupLogicalIds, targetGroupNames } from './names.js';
 import { checkQuotas } from './quotas.js';
 import { routing } from './rules.js';
@@ -32,7 +32,7 @@ export const cloudformation: Target<CfnView> = {
     const delay = clampSeconds(ctx, model.aws.deregistrationDelay, R.deregistrationDelay, '/aws/deregistrationDelay');
     const built = pools.map((p) => targetGroupView(ctx, p, { name: names.get(p.id)!, logicalId: ids.get(p.id)!, delay }));
     const targetGroups = built.map((b) => b.view);
-    const dualstack = built.some((b) => b.ipv6);
+    const dualstack = built.some((b) => b.ipv6) || ipv6Clients(ctx);
     if (!dualstack) ipv4OnlyWarnings(ctx);
     const { listeners, rules } = listenersView(ctx, routing(ctx, ids));
     const waf = wafView(ctx);
