@@ -18,7 +18,12 @@ import { type Verification, verify } from './verify.js';
 /** `targets`: each -t given, in order (absent: all three). */
 type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string };
 
+/** `-` names standard input (a generated topology piped in); diagnostics call it <stdin>. */
+const STDIN = '-';
+const label = (file: string) => (file === STDIN ? '<stdin>' : file);
+
 export function readTopology(file: string): string {
+  if (file === STDIN) return decode(readStdin(), label(file));
   let size: number;
   try {
     const st = statSync(file);
@@ -37,6 +42,23 @@ export function readTopology(file: string): string {
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  return decode(bytes, file);
+}
+
+function readStdin(): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(0);
+  } catch (e) {
+    throw new UsageError(`cannot read standard input: ${(e as Error).message}`);
+  }
+  if (bytes.length > MAX_BYTES) {
+    throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file: label(STDIN), line: 1, column: 1, message: `the input is ${bytes.length} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
+  }
+  return bytes;
+}
+
+function decode(bytes: Buffer, file: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -74,7 +96,7 @@ function options(file: string, flags: TargetFlags): Options {
   if (flags.templates !== undefined && !(existsSync(flags.templates) && statSync(flags.templates).isDirectory())) {
     throw new UsageError(`--templates ${flags.templates} is not a folder`);
   }
-  return { file, targets: parseTargets(flags.targets), ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}) };
+  return { file: label(file), targets: parseTargets(flags.targets), ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}) };
 }
 
 const templateWarnings = (opts: Options): LocatedDiagnostic[] => (opts.templates ? unusedTemplates(opts.templates) : []);
@@ -135,8 +157,11 @@ export function render(file: string, flags: TargetFlags & { out: string; stdout?
   const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
   if (flags.stdout) {
-    report(list, { ...out, format: 'text' });
-    process.stdout.write(result.files.map((f) => f.text).join(''));
+    // stdout is the target's own file alone (not prometheus-rules.yaml, which `> nginx.conf` would
+    // append to it); diagnostics, JSON ones included, go to stderr.
+    report(list, out, process.stderr);
+    const own = new Set(TARGETS[opts.targets[0]!].files.map((f) => f.path));
+    process.stdout.write(result.files.filter((f) => own.has(f.path)).map((f) => f.text).join(''));
     return 0;
   }
   writeFiles(flags.out, result.files, ownedFiles(opts.targets));

@@ -12,10 +12,13 @@ export function painter(color: boolean): ChalkInstance {
   return new Chalk({ level: color ? 1 : 0 });
 }
 
-/** Text diagnostics on stderr; with --format json, one JSON array on stdout and nothing else there. */
-export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions): void {
+/**
+ * Text diagnostics on stderr; with --format json, one JSON array on stdout and nothing else there
+ * (on `jsonTo` instead when stdout carries something else: render --stdout).
+ */
+export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions, jsonTo: NodeJS.WritableStream = process.stdout): void {
   if (out.format === 'json') {
-    process.stdout.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
+    jsonTo.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
     return;
   }
   const c = painter(out.color);

@@ -29,7 +29,7 @@ export type Topology = {
   pools: Record<string, PoolInput>;
   routes: RouteInput[];
   limits?: { maxConnections?: number; connectionsPerClient?: number; queueTimeout?: DurationInput };
-  stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string };
+  stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string; allowFrom?: string[] };
   monitoring?: {
     metrics?: { port: number; path?: string; allowFrom?: string[] };
     accessLog?: 'json' | 'combined';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './diagnostics.js';
 import type { RenderedFile } from './targets/target.js';
@@ -25,34 +25,73 @@ function ensureDir(dir: string): void {
 /**
  * All or nothing: every file is first written under a temporary name in the same folder, then each
  * is renamed over its final name. A failure before the renames removes the temporaries and leaves
- * the folder as it was.
+ * the folder as it was; so does a rename that fails (a folder or an immutable file in the way):
+ * the files already replaced get their old content back from a hard link kept until the end. An
+ * interrupt (Ctrl-C, SIGTERM) on the way removes the temporaries too.
  */
 export function writeFiles(dir: string, files: readonly RenderedFile[], owned: readonly string[] = []): void {
   ensureDir(dir);
-  const temps: [string, string][] = [];
-  try {
-    for (const f of files) {
-      const final = target(dir, f);
-      const temp = join(dir, `.lbgen-tmp-${process.pid}-${f.path}`);
-      temps.push([temp, final]);
-      writeFileSync(temp, f.text, { mode: 0o644 });
-    }
-  } catch (e) {
-    for (const [temp] of temps) rmSync(temp, { force: true });
-    throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+  for (const f of files) {
+    const final = target(dir, f);
+    if (existsSync(final) && !statSync(final).isFile()) throw new UsageError(`cannot write ${final}: it exists and is not a file`);
   }
-  // A rename in the folder the temporaries were just written to should not fail; if one does,
-  // the temporaries not yet renamed go too, so no stray file stays behind.
-  let renamed = 0;
+  const temps: [string, string][] = files.map((f) => [join(dir, `.lbgen-tmp-${process.pid}-${f.path}`), target(dir, f)]);
+  const backups: [string, string][] = [];
+  const cleanup = () => {
+    for (const [temp] of temps) rmSync(temp, { force: true });
+    for (const [backup] of backups) rmSync(backup, { force: true });
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
-    for (const [temp, final] of temps) {
-      renameSync(temp, final);
-      renamed++;
+    try {
+      files.forEach((f, i) => writeFileSync(temps[i]![0], f.text, { mode: 0o644 }));
+      for (const [, final] of temps) {
+        if (!existsSync(final)) continue;
+        const backup = join(dir, `.lbgen-old-${process.pid}-${basename(final)}`);
+        keepCopy(final, backup);
+        backups.push([backup, final]);
+      }
+    } catch (e) {
+      throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+    }
+    const renamed: string[] = [];
+    try {
+      for (const [temp, final] of temps) {
+        renameSync(temp, final);
+        renamed.push(final);
+      }
+    } catch (e) {
+      rollBack(renamed, backups);
+      throw new UsageError(`cannot write ${temps[renamed.length]![1]}: ${(e as Error).message} (the folder is as it was)`);
     }
   } finally {
-    for (const [temp] of temps.slice(renamed)) rmSync(temp, { force: true });
+    cleanup();
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
   removeStale(dir, files, owned);
+}
+
+/** A hard link costs nothing; a file system without them gets a copy. */
+function keepCopy(file: string, backup: string): void {
+  try {
+    linkSync(file, backup);
+  } catch {
+    copyFileSync(file, backup);
+  }
+}
+
+/** Undo the renames done: an old file comes back from its hard link, a new one goes. */
+function rollBack(renamed: readonly string[], backups: readonly [string, string][]): void {
+  const old = new Map(backups.map(([backup, final]) => [final, backup]));
+  for (const final of renamed) {
+    const backup = old.get(final);
+    if (backup) renameSync(backup, final);
+    else rmSync(final, { force: true });
+  }
 }
 
 /**
@@ -80,11 +119,20 @@ export function findDrift(dir: string, files: readonly RenderedFile[], owned: re
   const rendered = new Set(files.map((f) => f.path));
   const changed = files.flatMap((f): Drift[] => {
     if (!present.has(f.path)) return [{ path: f.path, kind: 'missing', expected: f.text, actual: '' }];
-    const actual = readFileSync(target(dir, f), 'utf8');
+    const actual = readChecked(target(dir, f));
     return actual === f.text ? [] : [{ path: f.path, kind: 'changed', expected: f.text, actual }];
   });
   const extra = owned.filter((p) => present.has(p) && !rendered.has(p)).map((p): Drift => ({ path: p, kind: 'extra', expected: '', actual: '' }));
   return [...changed, ...extra];
+}
+
+/** A checked file that cannot be read (a folder in its place, no permission) is a usage error, not a bug. */
+function readChecked(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** The first line (1-based) where two texts differ. */

@@ -133,14 +133,15 @@ test('--verify: a validator that is not installed is named, not silently skipped
 
 test('an unexpected failure is one line and exit 70; the stack only with --debug; nothing is left behind', () => {
   const dir = tempDir();
-  // A fault no code path expects: renaming the written file throws a plain Error.
+  // A fault no code path expects: removing a file throws a plain Error (after the renames, when
+  // the writer clears what is left of its temporaries).
   const fault = join(dir, 'fault.cjs');
-  writeFileSync(fault, "require('node:fs').renameSync = () => { throw new Error('injected fault'); };\n");
+  writeFileSync(fault, "require('node:fs').rmSync = () => { throw new Error('injected fault'); };\n");
   const run = (...flags: string[]) => spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', 'nginx', '-o', join(dir, 'out'), '--quiet', ...flags], { encoding: 'utf8' });
   const plain = run();
   assert.equal(plain.status, 70);
   assert.equal(plain.stderr, 'lbgen: internal error: injected fault (a bug: please report it; --debug shows the stack)\n');
-  assert.deepEqual(readdirSync(join(dir, 'out')), [], 'no temporary file left behind');
+  assert.deepEqual(readdirSync(join(dir, 'out')), ['nginx.conf'], 'the renamed file, no temporary left behind');
   const debug = run('--debug');
   assert.equal(debug.status, 70);
   assert.match(debug.stderr, /^Error: injected fault\n\s+at /);

@@ -37,7 +37,7 @@ describe('e2e haproxy', { skip: missing ?? false }, () => {
   test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
   test('8 TLS 1.2: the same ciphers as the other proxy, forward secrecy and AEAD only', { timeout }, () => tlsCiphers(s));
   test('9 backends get X-Forwarded-For, X-Forwarded-Proto: https and the client\'s Host', { timeout }, () => forwardedHeaders(s));
-  test('10 stats page: 401 without the login, no anonymous state change', { timeout }, () => statsNeedLogin(s));
+  test('10 stats page: 401 without the login, 403 outside stats.allowFrom, no anonymous state change', { timeout }, () => statsNeedLogin(s));
   test('11 metrics: Prometheus exporter answers allowed addresses, another loopback address 403', { timeout }, () => metricsEndpoint(s));
   test('12 JSON access log on stdout: every line parses (after a server state change), each request names the backend that answered', { timeout }, async (t) => {
     await serverMaintenanceCycle(s, `e2e_${CAPACITY.pool}`, CAPACITY.id);

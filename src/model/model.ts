@@ -156,6 +156,8 @@ export type Model = {
     readonly refresh: Millis;
     readonly user: string;
     readonly passwordEnv: string;
+    /** null: every address (behind the login). */
+    readonly allowFrom: readonly Cidr[] | null;
   } | null;
   readonly monitoring: {
     readonly metrics: { readonly pointer: string; readonly port: number; readonly path: string; readonly allowFrom: readonly Cidr[] } | null;

@@ -76,6 +76,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
           refresh: parseDuration(t.stats.refresh ?? DEFAULTS.stats.refresh),
           user: t.stats.user,
           passwordEnv: t.stats.passwordEnv,
+          allowFrom: t.stats.allowFrom ? cidrs(t.stats.allowFrom, '/stats/allowFrom') : null,
         }
       : null,
     monitoring: {

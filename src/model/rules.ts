@@ -216,6 +216,7 @@ const addressesValid: Rule = (t) => {
   };
   t.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['routes', i, 'allowFrom']), r.allowFrom));
   cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
+  cidrs('/stats/allowFrom', t.stats?.allowFrom);
   return out;
 };
 

@@ -12,11 +12,11 @@ type ServerRow = { backend: string; server: string; status: string };
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function stats(s: Stack, o: { path?: string; auth?: string; method?: string; body?: string } = {}): Promise<Reply> {
+function stats(s: Stack, o: { path?: string; auth?: string; method?: string; body?: string; from?: string } = {}): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (o.auth) headers.authorization = o.auth;
   if (o.body) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return request({ port: s.ports.stats, path: o.path ?? STATS.path, tls: false, headers, ...(o.method ? { method: o.method } : {}), ...(o.body ? { body: o.body } : {}) });
+  return request({ port: s.ports.stats, path: o.path ?? STATS.path, tls: false, headers, ...(o.method ? { method: o.method } : {}), ...(o.body ? { body: o.body } : {}), ...(o.from ? { from: o.from } : {}) });
 }
 
 /** Server rows of the CSV export, read with the login. */
@@ -40,6 +40,9 @@ export async function statsNeedLogin(s: Stack): Promise<void> {
   }
   const page = await stats(s, { auth: basic(STATS.user, s.statsPassword) });
   assert.equal(page.status, 200, 'the stats page opens with the login from the environment');
+  // stats.allowFrom: the login is not enough from another address.
+  const elsewhere = await stats(s, { auth: basic(STATS.user, s.statsPassword), from: '127.0.0.3' });
+  assert.equal(elsewhere.status, 403, `the stats page from 127.0.0.3 (not in stats.allowFrom), with the login: ${elsewhere.status}`);
   const rows = await servers(s);
   const target = rows.find((r) => r.status.startsWith('UP'));
   assert.ok(target, `a server that is UP: ${JSON.stringify(rows)}`);

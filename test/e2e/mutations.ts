@@ -72,6 +72,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'deny_status 429', mutate: edit(/deny_status 429/, 'deny_status 403'), check: rateLimit },
   { proxy: 'haproxy', breaks: 'http-after-response (headers on HAProxy\'s own answers)', mutate: edit(/http-after-response set-header/, 'http-response set-header'), check: securityHeaders },
   { proxy: 'haproxy', breaks: 'X-Forwarded-Proto', mutate: edit(/^\s*http-request set-header X-Forwarded-Proto https .*\n/m, ''), check: forwardedHeaders },
+  { proxy: 'haproxy', breaks: 'the stats page\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 if !stats_allowed.*\n/m, ''), check: statsNeedLogin },
   { proxy: 'haproxy', breaks: 'the stats login', mutate: both(edit(/^\s*stats auth .*\n/m, ''), edit(/stats admin if .*/, 'stats admin if TRUE')), check: statsNeedLogin },
   { proxy: 'haproxy', breaks: 'the metrics endpoint\'s allowFrom', mutate: edit(/^\s*http-request deny deny_status 403 if !metrics_allowed.*\n/m, ''), check: metricsEndpoint },
   { proxy: 'haproxy', breaks: 'the server address in the JSON access log', mutate: edit(/"upstream":"%si:%sp"/, '"upstream":"%fi:%fp"'), check: jsonAccessLog },

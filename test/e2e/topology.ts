@@ -13,7 +13,7 @@ export const HEALTH = { intervalMs: 500, rise: 2, fall: 3 } as const;
 export const RATE = { perSecond: 2, burst: 4 } as const;
 /** Clients allowed on /private; any other loopback address must get 403. */
 export const ALLOWED = ['127.0.0.1', '127.0.0.2'] as const;
-export const STATS = { user: 'admin', passwordEnv: 'LBGEN_E2E_STATS_PASSWORD', path: '/stats' } as const;
+export const STATS = { user: 'admin', passwordEnv: 'LBGEN_E2E_STATS_PASSWORD', path: '/stats', allowed: ['127.0.0.1'] } as const;
 export const DOMAIN = 'e2e.lbgen.test';
 /** The members of the balanced pools. */
 export const BACKEND_IDS = ['b1', 'b2', 'b3'] as const;
@@ -68,7 +68,7 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       { path: ROUTES.lc, pool: 'lc' },
     ],
     limits: { queueTimeout: `${CAPACITY.queueTimeoutMs}ms` },
-    stats: { port: ports.stats, path: STATS.path, refresh: '5s', user: STATS.user, passwordEnv: STATS.passwordEnv },
+    stats: { port: ports.stats, path: STATS.path, refresh: '5s', user: STATS.user, passwordEnv: STATS.passwordEnv, allowFrom: STATS.allowed.map((a) => `${a}/32`) },
     monitoring: {
       metrics: { port: ports.metrics, path: METRICS.path, allowFrom: METRICS.allowed.map((a) => `${a}/32`) },
       accessLog: 'json',

@@ -10,9 +10,10 @@ export const EXAMPLE = join(packageRoot, 'examples', 'verb-app.yaml');
 export type Run = { code: number | null; stdout: string; stderr: string };
 
 /** Run bin/lbgen.js as a user would, in `cwd`, without a terminal. */
-export function lbgen(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
+export function lbgen(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? packageRoot,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...opts.env },
     // A hang is a failure, not a stuck suite.

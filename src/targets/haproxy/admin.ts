@@ -13,7 +13,8 @@ export function statsView(model: Model, decisions: Decision[]): StatsView | null
   if (!s) return null;
   // The name goes inside "${...}" and ".if defined(...)", where nothing can be quoted.
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.passwordEnv)) throw new RenderError(`haproxy cannot read the environment variable ${JSON.stringify(s.passwordEnv)}`);
-  decisions.push(decision('stats', 'native', `listen on port ${s.port} behind Basic auth (user ${s.user}, password from $${s.passwordEnv} at start-up; HAProxy refuses to start when it is unset, and an empty one closes the page); admin actions only for that login`, s.pointer));
+  const from = s.allowFrom ? `, only from ${s.allowFrom.map((c) => c.text).join(', ')}` : '';
+  decisions.push(decision('stats', 'native', `listen on port ${s.port} behind Basic auth (user ${s.user}, password from $${s.passwordEnv} at start-up; HAProxy refuses to start when it is unset, and an empty one closes the page)${from}; admin actions only for that login`, s.pointer));
   const name = statsName(model);
   return {
     name,
@@ -25,6 +26,7 @@ export function statsView(model: Model, decisions: Decision[]): StatsView | null
     binds: binds(model, s.port),
     uri: haproxyArg(s.path),
     refresh: formatDuration(s.refresh),
+    allowFrom: s.allowFrom ? allowList(s.allowFrom, 'stats_allowed', '') : null,
   };
 }
 

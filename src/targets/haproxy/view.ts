@@ -81,6 +81,7 @@ export type TableView = { name: string; comment: string; definition: string };
 
 export type StatsView = {
   name: string;
+  allowFrom: AllowView | null;
   userlist: string;
   passwordEnv: string;
   user: string;
