@@ -208,6 +208,8 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
   const drift = findDrift(flags.out, result.files, ownedFiles(opts.targets));
   if (out.format === 'json') {
     report([...list, ...drift.map((d) => driftDiagnostic(d, flags.out))], out);
+    // stdout holds the JSON array alone: the diff a reviewer reads goes to stderr.
+    for (const d of drift.filter((x) => x.kind === 'changed')) process.stderr.write(patch(join(flags.out, d.path), d));
     return drift.length ? 1 : 0;
   }
   report(list, out);
@@ -216,13 +218,15 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
     const where = join(flags.out, d.path);
     if (d.kind === 'missing') process.stderr.write(`${c.red('missing')}: ${where} (render would write it)\n`);
     else if (d.kind === 'extra') process.stderr.write(`${c.red('extra')}: ${where} (render would no longer write it)\n`);
-    else process.stdout.write(createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 }));
+    else process.stdout.write(patch(where, d));
   }
   if (!out.quiet) {
     process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${file}\n` : `${flags.out}: up to date with ${file}\n`);
   }
   return drift.length ? 1 : 0;
 }
+
+const patch = (where: string, d: Drift) => createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 });
 
 /** Every file name the targets can write, so that a stale one left in the folder counts as drift. */
 function ownedFiles(targets: readonly TargetName[]): string[] {

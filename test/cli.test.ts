@@ -194,6 +194,12 @@ test('check: 0 when the folder is up to date, 1 with a diff when it drifted, a l
   assert.equal(drift.code, 1);
   assert.match(drift.stdout, /^-\s+ip_hash;$/m);
   assert.match(drift.stdout, /^\+\s+least_conn;$/m);
+  // With --format json, stdout is the JSON array alone and the diff goes to stderr.
+  const json = lbgen(['check', EXAMPLE, '-t', 'nginx', '-o', out, '--format', 'json']);
+  assert.equal(json.code, 1);
+  const found = JSON.parse(json.stdout) as { message: string }[];
+  assert.ok(found.some((d) => d.message === 'differs from what render would write'), json.stdout);
+  assert.match(json.stderr, /^\+\s+least_conn;$/m);
   const empty = join(dir, 'empty');
   const missing = lbgen(['check', EXAMPLE, '-t', 'nginx', '-o', empty]);
   assert.equal(missing.code, 1);
