@@ -59,6 +59,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
     csp: fc.option(cspText, { nil: undefined }),
     hsts: fc.option(fc.integer({ min: 0, max: 63072000 }), { nil: undefined }),
     stats: fc.boolean(),
+    statsAllow: fc.option(fc.uniqueArray(cidr, { minLength: 1, maxLength: 20 }), { nil: undefined }),
     perClient: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
     total: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
     idle: fc.option(duration(1, DAYS_24), { nil: undefined }),
@@ -108,7 +109,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       pools,
       routes,
       limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}) },
-      ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD' } } : {}),
+      ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD', ...(g.statsAllow ? { allowFrom: g.statsAllow } : {}) } } : {}),
       aws: {
         waf: g.waf,
         ...(g.idle !== undefined ? { idleTimeout: g.idle } : {}),
