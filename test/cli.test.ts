@@ -224,6 +224,25 @@ test('render removes an lbgen output it no longer writes (alerts gone), so check
   assert.equal(readFileSync(join(out, 'prometheus-rules.yaml'), 'utf8'), 'groups: []  # mine\n', 'not lbgen\'s: kept');
 });
 
+test('the bundled CLI (precompiled templates) writes exactly the goldens of every valid case', async () => {
+  const { caseNames, casesDir } = await import('./helpers/cases.js');
+  const valid = caseNames().filter((n) => !n.startsWith('invalid-'));
+  assert.ok(valid.length >= 10, `${valid.length} valid cases`);
+  const targetOf: Record<string, string> = { 'nginx.conf': 'nginx', 'haproxy.cfg': 'haproxy', 'cloudformation-alb.yaml': 'cloudformation' };
+  for (const name of valid) {
+    const expected = join(casesDir, name, 'expected');
+    const configs = readdirSync(expected).filter((f) => !f.endsWith('.txt')).sort();
+    // The targets that render for this case (a case may be refused by one target: alb-refused).
+    const targets = configs.flatMap((f) => targetOf[f] ?? []);
+    assert.ok(targets.length > 0, `${name} renders for some target`);
+    const out = join(tempDir(), 'out');
+    const r = lbgen(['render', 'topology.yaml', '-t', targets.join(','), '-o', out, '--quiet'], { cwd: join(casesDir, name) });
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.deepEqual(readdirSync(out).sort(), configs, `${name}: the bundle writes the files the goldens hold`);
+    for (const file of configs) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(join(expected, file), 'utf8'), `${name}/${file} from the bundle`);
+  }
+});
+
 test('the bundled CLI (precompiled validator) reports exactly the goldens of every invalid case', async () => {
   const { caseNames, casesDir } = await import('./helpers/cases.js');
   for (const name of caseNames().filter((n) => n.startsWith('invalid-'))) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
-import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers } from './e2e/checks-policy.js';
+import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './e2e/checks-policy.js';
 import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
 import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgrades, securityHeaderReplacesApplications, spoofedForwardingDropped } from './e2e/checks-edge.js';
@@ -40,6 +40,7 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
   test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', { timeout }, () => rateLimit(s));
   test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));
   test('8 TLS 1.2: the same ciphers as the other proxy, forward secrecy and AEAD only', { timeout }, () => tlsCiphers(s));
+  test('8 TLS: TLS 1.1 refused, 1.2 and 1.3 accepted, HTTP/2 offered by ALPN', { timeout }, () => tlsProtocols(s));
   test('9 backends get X-Forwarded-For, X-Forwarded-Proto: https and the client\'s Host', { timeout }, () => forwardedHeaders(s));
   test('11 metrics: stub_status answers allowed addresses, another loopback address 403', { timeout }, () => metricsEndpoint(s));
   test('12 JSON access log: every line parses, each request names the backend that answered', { timeout }, async (t) => {

@@ -14,6 +14,9 @@ for (const name of caseNames()) {
   test(`golden: ${name}`, () => {
     const expectedDir = join(casesDir, name, 'expected');
     const out = renderCase(name);
+    // A valid case that turned invalid would lose its config goldens and its validator runs on an
+    // update: the name says which it must be.
+    assert.equal(out.invalid, name.startsWith('invalid-'), `case ${name} is ${out.invalid ? 'invalid' : 'valid'}: only invalid-* cases may be`);
     const produced = new Map<string, string>();
     if (out.common.length) produced.set('diagnostics.txt', diagnosticsText(out.common));
     for (const [target, r] of out.perTarget) {

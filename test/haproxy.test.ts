@@ -83,7 +83,9 @@ test('a route matches its path and what is under it, longest first, each rule sc
   assert.ok(fe.indexOf('http-request set-var(txn.lbgen_path) path,url_dec') < fe.findIndex((l) => l.startsWith('acl route')), 'the decoded path is set before the route ACLs');
   const order = fe.filter((l) => l.startsWith('http-request set-var(txn.lbgen_route)')).map((l) => /int\((\d)\)/.exec(l)![1]);
   assert.deepEqual(order, ['1', '2', '0'], '/api/v1/admin, then /api/v1, then /api');
-  for (const l of fe.filter((x) => /track-sc1|sc-inc-gpc0|deny_status (403|429)/.test(x))) assert.match(l, / if route\d/, l);
+  const scoped = fe.filter((x) => /track-sc1|sc-inc-gpc0|deny_status (403|429)/.test(x));
+  assert.ok(scoped.length >= 4, `the case's rate limits and allow-lists are there: ${scoped.join(' | ')}`);
+  for (const l of scoped) assert.match(l, / if route\d/, l);
   assert.ok(fe.includes('http-request deny deny_status 404 unless routed'), 'no "/" route: 404');
   assert.ok(!render({}).cfg.includes('deny_status 404'), 'a "/" route catches everything');
 });

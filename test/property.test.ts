@@ -64,6 +64,7 @@ test(`property: ${CASES} random topologies pass cfn-lint (one batched run)`, (t)
     return f;
   });
   const out = spawnSync('cfn-lint', ['--format', 'parseable', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.ok(!out.error && (out.status === 0 || out.stdout.trim() !== ''), `cfn-lint did not run cleanly (exit ${out.status}): ${out.error?.message ?? out.stderr}`);
   const findings = out.stdout.trim();
   const first = /case-(\d+)\.yaml/.exec(findings);
   assert.equal(findings, '', first ? `--- topology of case ${first[1]} ---\n${rendered[Number(first[1])]!.yaml}` : out.stderr);

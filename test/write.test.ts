@@ -1,29 +1,32 @@
 /**
  * The writer's all-or-nothing promise when a rename fails half-way: the files already replaced get
- * their old content back. A rename is made to fail with an immutable file (chattr +i, root on a
- * file system that has the attribute); elsewhere the test is skipped, saying why.
+ * their old content back, and nothing new or temporary stays. The second rename is made to fail by
+ * a preloaded fault (as an immutable file or a full disk would), through the bundled CLI.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError } from '../src/diagnostics.js';
-import { writeFiles } from '../src/write.js';
+import { BIN, EXAMPLE, tempDir } from './helpers/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lbgen-write-'));
-writeFileSync(join(dir, 'a.conf'), 'old a\n');
-writeFileSync(join(dir, 'b.conf'), 'old b\n');
-const locked = spawnSync('chattr', ['+i', join(dir, 'b.conf')]).status === 0;
-
-test('a rename that fails after another succeeded: every file as it was, no temporary left', { skip: locked ? false : 'chattr +i is not available here' }, () => {
-  try {
-    assert.throws(() => writeFiles(dir, [{ path: 'a.conf', text: 'new a\n' }, { path: 'b.conf', text: 'new b\n' }, { path: 'c.conf', text: 'new c\n' }]), (e: unknown) => e instanceof UsageError && /b\.conf.*the folder is as it was/.test(e.message));
-    assert.equal(readFileSync(join(dir, 'a.conf'), 'utf8'), 'old a\n', 'a.conf back to its old content');
-    assert.equal(readFileSync(join(dir, 'b.conf'), 'utf8'), 'old b\n');
-    assert.deepEqual(readdirSync(dir).sort(), ['a.conf', 'b.conf'], 'no new file, no temporary, no backup');
-  } finally {
-    spawnSync('chattr', ['-i', join(dir, 'b.conf')]);
-  }
+test('a rename that fails after another succeeded: exit 2, every file as it was, no temporary or backup left', () => {
+  const dir = tempDir();
+  const fault = join(dir, 'fault.cjs');
+  writeFileSync(fault, [
+    "const fs = require('node:fs');",
+    'const rename = fs.renameSync;',
+    'let calls = 0;',
+    "fs.renameSync = (a, b) => { if (++calls === 2) { const e = new Error('EPERM: operation not permitted (injected)'); e.code = 'EPERM'; throw e; } return rename(a, b); };",
+  ].join('\n'));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  writeFileSync(join(out, 'nginx.conf'), 'old nginx\n');
+  writeFileSync(join(out, 'haproxy.cfg'), 'old haproxy\n');
+  const r = spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', 'nginx,haproxy,cloudformation', '-o', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /cannot write .*haproxy\.cfg: EPERM.*\(the folder is as it was\)/);
+  assert.equal(readFileSync(join(out, 'nginx.conf'), 'utf8'), 'old nginx\n', 'nginx.conf, renamed first, has its old content back');
+  assert.equal(readFileSync(join(out, 'haproxy.cfg'), 'utf8'), 'old haproxy\n');
+  assert.deepEqual(readdirSync(out).sort(), ['haproxy.cfg', 'nginx.conf'], 'no new file (cloudformation-alb.yaml), no temporary, no backup');
 });

@@ -3,7 +3,7 @@
  * over plain HTTP), forwarded headers.
  */
 import assert from 'node:assert/strict';
-import { countIds, echoOf, handshake, parallel, request, wsRoundTrip } from './client.js';
+import { countIds, echoOf, handshake, parallel, request, tlsHello, wsRoundTrip } from './client.js';
 import { assertNoHsts, assertSecurityHeaders, idOf } from './expect.js';
 import { sleep } from './proc.js';
 import type { Stack } from './stack.js';
@@ -99,4 +99,19 @@ export async function forwardedHeaders(s: Stack): Promise<void> {
 export async function tlsCiphers(s: Stack): Promise<void> {
   assert.equal(await handshake(s.ports.https, 'ECDHE-ECDSA-AES128-GCM-SHA256'), 'ECDHE-ECDSA-AES128-GCM-SHA256');
   for (const weak of ['AES128-SHA', 'AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA']) assert.match(await handshake(s.ports.https, weak), /^refused: /, `${weak} is not offered`);
+}
+
+/**
+ * 8c: tls.minVersion TLSv1.2 is the floor (a client limited to TLS 1.1, able to speak it, is
+ * refused), TLS 1.2 and 1.3 are accepted, and tls.http2 offers h2 by ALPN.
+ */
+export async function tlsProtocols(s: Stack): Promise<void> {
+  const old = await tlsHello(s.ports.https, { min: 'TLSv1.1', max: 'TLSv1.1' });
+  assert.ok('refused' in old, `a TLS 1.1 client is refused: ${JSON.stringify(old)}`);
+  for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
+    const ok = await tlsHello(s.ports.https, { min: v, max: v });
+    assert.ok(!('refused' in ok) && ok.protocol === v, `${v} accepted: ${JSON.stringify(ok)}`);
+  }
+  const h2 = await tlsHello(s.ports.https, { min: 'TLSv1.2', max: 'TLSv1.3', alpn: ['h2', 'http/1.1'] });
+  assert.ok(!('refused' in h2) && h2.alpn === 'h2', `HTTP/2 offered by ALPN: ${JSON.stringify(h2)}`);
 }

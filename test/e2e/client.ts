@@ -114,6 +114,22 @@ export function handshake(port: number, cipher: string, from = '127.0.0.1'): Pro
   });
 }
 
+export type Hello = { protocol: string | null; alpn: string | false | null } | { refused: string };
+
+/**
+ * A TLS handshake with the versions and ALPN protocols given; the client's security level is 0 so
+ * that it can speak TLS 1.0/1.1 at all (a refusal must come from the proxy, not from this client).
+ */
+export function tlsHello(port: number, o: { min: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; max: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'; alpn?: string[] }): Promise<Hello> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'e2e.lbgen.test', minVersion: o.min, maxVersion: o.max, ciphers: 'DEFAULT@SECLEVEL=0', rejectUnauthorized: false, ...(o.alpn ? { ALPNProtocols: o.alpn } : {}) }, () => {
+      resolve({ protocol: socket.getProtocol(), alpn: socket.alpnProtocol ?? null });
+      socket.destroy();
+    });
+    socket.on('error', (e) => resolve({ refused: e.message }));
+  });
+}
+
 export const parallel = <T>(n: number, one: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => one(i)));
 
 /** How many answers came from each backend id. */

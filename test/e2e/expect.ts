@@ -3,11 +3,21 @@ import assert from 'node:assert/strict';
 import type { Model } from '../../src/model/model.js';
 import { type Reply, echoOf } from './client.js';
 
+/**
+ * The headers the e2e topology's securityHeaders ask for, written out here rather than read from
+ * lbgen's model, so that a wrong value in the model is caught too.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 /** Every security header of the topology, with its exact value, on an HTTPS answer. */
-export function assertSecurityHeaders(r: Reply, model: Model, what: string): void {
-  assert.ok(model.securityHeaders.length > 0, 'the e2e topology sets security headers');
-  for (const h of model.securityHeaders) {
-    assert.equal(r.headers[h.name.toLowerCase()], h.value, `${h.name} on ${what} (status ${r.status})`);
+export function assertSecurityHeaders(r: Reply, _model: Model, what: string): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+    assert.equal(r.headers[name], value, `${name} on ${what} (status ${r.status})`);
   }
 }
 

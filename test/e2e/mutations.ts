@@ -6,7 +6,7 @@ import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgra
 import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
-import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers } from './checks-policy.js';
+import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './checks-policy.js';
 import { leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
 
@@ -28,6 +28,9 @@ export function edit(pattern: RegExp, replacement: string): (config: string) => 
   };
 }
 
+/** Several edits as one mutation (one mechanism that takes more than one line to break). */
+const both = (...edits: ((c: string) => string)[]) => (config: string) => edits.reduce((c, e) => e(c), config);
+
 export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'redirect keeps the HTTPS port', mutate: edit(/\$host:\d+\$request_uri/, '$host$request_uri'), check: redirectsToHttps },
   { proxy: 'nginx', breaks: 'least_conn shared zone (per-worker counting)', mutate: edit(/^\s*zone e2e_lc .*\n/m, ''), check: leastConnPrefersIdle, tries: 3 },
@@ -46,13 +49,14 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'Upgrade restricted to websocket', mutate: edit(/\(\?<protocol>websocket\)/, '(?<protocol>.+)'), check: onlyWebSocketUpgrades },
   { proxy: 'nginx', breaks: 'proxy_hide_header (the application\'s copy of a security header)', mutate: edit(/^\s*proxy_hide_header .*\n/m, ''), check: securityHeaderReplacesApplications },
   { proxy: 'nginx', breaks: 'client_max_body_size 0 and the 16k proxy buffers', mutate: edit(/^\s*(client_max_body_size|proxy_buffer_size|proxy_buffers|proxy_busy_buffers_size) .*\n/m, ''), check: largeHeadersAndBodies },
+  { proxy: 'nginx', breaks: 'the TLS 1.2 floor (TLS 1.1 and a CBC cipher it can use)', mutate: both(edit(/ssl_protocols TLSv1\.2/, 'ssl_protocols TLSv1.1 TLSv1.2'), edit(/^(\s*ssl_ciphers [^;]+);/m, '$1:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0;')), check: tlsProtocols },
+  { proxy: 'nginx', breaks: 'http2 on the TLS listener', mutate: edit(/ ssl http2;/, ' ssl;'), check: tlsProtocols },
   { proxy: 'nginx', breaks: 'the headers in the JSON access log\'s bytes', mutate: edit(/"bytes":\$bytes_sent/, '"bytes":$body_bytes_sent'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'the upstream address in the JSON access log', mutate: edit(/"upstream":"\$upstream_addr"/, '"upstream":"$server_addr"'), check: jsonAccessLog },
   { proxy: 'nginx', breaks: 'server max_conns', mutate: edit(/ max_conns=\d+/, ''), check: connectionLimit },
 ];
 
 /** Several edits in a row. */
-const both = (...edits: ((c: string) => string)[]) => (config: string) => edits.reduce((c, e) => e(c), config);
 
 export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'redirect keeps the HTTPS port', mutate: edit(/\)\]:\d+%\[pathq\]/, ')]%[pathq]'), check: redirectsToHttps },
@@ -80,6 +84,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'the client\'s X-Forwarded-For removed', mutate: edit(/^\s*http-request del-header X-Forwarded-For\n/m, ''), check: spoofedForwardingDropped },
   { proxy: 'haproxy', breaks: 'Upgrade restricted to websocket', mutate: edit(/ \{ req\.hdr\(upgrade\) -i websocket \}/, ''), check: onlyWebSocketUpgrades },
   { proxy: 'haproxy', breaks: 'observe layer4 (layer7 counts 500s)', mutate: edit(/observe layer4/, 'observe layer7'), check: applicationErrorsKeepServers },
+  { proxy: 'haproxy', breaks: 'the TLS 1.2 floor (TLS 1.1 and a CBC cipher it can use)', mutate: both(edit(/ssl-min-ver TLSv1\.2/, 'ssl-min-ver TLSv1.1'), edit(/^(\s*ssl-default-bind-ciphers \S+)$/m, '$1:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0')), check: tlsProtocols },
+  { proxy: 'haproxy', breaks: 'ALPN h2', mutate: edit(/ alpn h2,http\/1\.1/, ''), check: tlsProtocols },
   { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },
   { proxy: 'haproxy', breaks: 'timeout queue', mutate: edit(/^(\s*timeout queue) \S+$/m, '$1 3s'), check: connectionLimit },
 ];
