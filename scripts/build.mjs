@@ -1,10 +1,10 @@
 // Build the one-file CLI bundle (dist/lbgen.js) with its validator and templates precompiled:
-// the JSON Schema becomes ajv standalone code, every template a Handlebars precompiled spec,
+// the JSON Schema becomes ajv standalone code, every built-in template plain JavaScript,
 // so a run compiles nothing at start-up. Generated into build/ (not committed), on every build.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { dirname, join, basename } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
@@ -26,33 +26,21 @@ ajv.addSchema(schema);
 ajv.addSchema(shellSchema(schema));
 writeFileSync(join(out, 'validator.cjs'), standalone(ajv, parts(schema)));
 
-// 2. Handlebars precompiled templates and partials, with the options, #each and partial inlining
-//    of src/render/environment.ts (compiled by tsc, which npm run build runs first).
+// 2. The built-in templates as plain JavaScript (src/render/compile.ts, compiled by tsc, which npm
+//    run build runs first), read by Handlebars' own parser; a template outside what it compiles fails the build.
 const Handlebars = require('handlebars');
-const { BUILT_IN: options, inlinePartials } = await import(join(root, 'dist', 'src', 'render', 'environment.js'));
+const { compileBuiltIn } = await import(join(root, 'dist', 'src', 'render', 'builtin.js'));
 const templatesDir = join(root, 'templates');
 const lines = [
-  "import Handlebars from 'handlebars/runtime.js';",
-  `import { prepare } from ${JSON.stringify(join(root, 'src', 'render', 'environment.ts'))};`,
+  `import { runtime } from ${JSON.stringify(join(root, 'src', 'render', 'runtime.ts'))};`,
   'export const templates = {};',
 ];
 for (const target of readdirSync(templatesDir).sort()) {
-  lines.push('{ const env = prepare(Handlebars.create());');
-  const partials = join(templatesDir, target, 'partials');
-  const sources = new Map();
-  for (const f of existsSync(partials) ? readdirSync(partials).sort() : []) {
-    if (f.endsWith('.hbs')) sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
-  }
-  for (const [name, source] of sources) {
-    const spec = Handlebars.precompile(inlinePartials(source, sources, [name]), { ...options });
-    lines.push(`  env.registerPartial(${JSON.stringify(name)}, env.template(${spec}));`);
-  }
   for (const f of readdirSync(join(templatesDir, target)).sort()) {
     if (!f.endsWith('.hbs')) continue;
-    const spec = Handlebars.precompile(inlinePartials(readFileSync(join(templatesDir, target, f), 'utf8'), sources), { ...options });
-    lines.push(`  templates[${JSON.stringify(`${target}/${f}`)}] = env.template(${spec});`);
+    const code = compileBuiltIn(templatesDir, target, f, (source) => Handlebars.parse(source));
+    lines.push(`templates[${JSON.stringify(`${target}/${f}`)}] = (function (rt) {\n${code}})(runtime);`);
   }
-  lines.push('}');
 }
 writeFileSync(join(out, 'templates.mjs'), `${lines.join('\n')}\n`);
 

@@ -4,46 +4,50 @@ import { createRequire } from 'node:module';
 import { LbgenError, type LocatedDiagnostic, didYouMean } from '../diagnostics.js';
 import { templatesDir } from '../paths.js';
 import { precompiled } from '../precompiled.js';
-import { BUILT_IN, OPTIONS, inlinePartials, prepare } from './environment.js';
+import { compileBuiltIn } from './builtin.js';
+import { OPTIONS, prepare } from './environment.js';
+import { type Runtime, runtime } from './runtime.js';
 
 type HandlebarsApi = typeof import('handlebars');
 
-/** The full Handlebars compiler, loaded only when templates are compiled at run time (tests, --templates). */
+/** The full Handlebars compiler, loaded only for a user's --templates and, unbundled (tests), to parse the built-in ones. */
 let compiler: HandlebarsApi | undefined;
 const handlebars = (): HandlebarsApi => (compiler ??= createRequire(import.meta.url)('handlebars') as HandlebarsApi);
 
 type Template = (view: unknown) => string;
 
 /**
- * One isolated Handlebars environment per target and template folders (see environment.ts for
- * the options and the #each). Partials are templates/<target>/partials/*.hbs, named by file name.
+ * A user's --templates folder: one isolated Handlebars environment per target, its partials
+ * (<folder>/<target>/partials/*.hbs, named by file name) over the built-in ones.
  */
-type Environment = { env: HandlebarsApi; sources: Map<string, string> };
-const environments = new Map<string, Environment>();
+const environments = new Map<string, HandlebarsApi>();
 const compiled = new Map<string, Template>();
 
-function environment(target: string, dirs: readonly string[]): Environment {
+function environment(target: string, dirs: readonly string[]): HandlebarsApi {
   const key = `${target}\u0000${dirs.join('\u0000')}`;
   let found = environments.get(key);
   if (found) return found;
   const env = prepare(handlebars().create());
-  const sources = new Map<string, string>();
   const files = new Map<string, string>();
   for (const dir of dirs) {
     const partials = join(dir, target, 'partials');
     if (!existsSync(partials)) continue;
-    for (const f of readdirSync(partials).sort()) {
-      if (!f.endsWith('.hbs')) continue;
-      sources.set(basename(f, '.hbs'), readFileSync(join(partials, f), 'utf8'));
-      files.set(basename(f, '.hbs'), join(partials, f));
-    }
+    for (const f of readdirSync(partials).sort()) if (f.endsWith('.hbs')) files.set(basename(f, '.hbs'), join(partials, f));
   }
-  for (const [name, source] of sources) {
-    if (dirs.length > 1) env.registerPartial(name, atFile(env.compile(source, OPTIONS) as Template, files.get(name)!));
-    else env.registerPartial(name, env.compile(inlinePartials(source, sources, [name]), BUILT_IN));
-  }
-  environments.set(key, (found = { env, sources }));
+  for (const [name, file] of files) env.registerPartial(name, atFile(env.compile(readFileSync(file, 'utf8'), OPTIONS) as Template, file));
+  environments.set(key, (found = env));
   return found;
+}
+
+/** A built-in template: compiled into the bundle, or (unbundled) by the same compiler on first use. */
+function builtIn(target: string, template: string): Template {
+  const key = `${target}/${template}`;
+  const ready = precompiled?.templates[key] ?? compiled.get(key);
+  if (ready) return ready;
+  const code = compileBuiltIn(templatesDir, target, template, (source) => handlebars().parse(source));
+  const fn = (new Function('rt', code) as (rt: Runtime) => Template)(runtime);
+  compiled.set(key, fn);
+  return fn;
 }
 
 /**
@@ -51,19 +55,21 @@ function environment(target: string, dirs: readonly string[]): Environment {
  * a file there (same relative name) replaces the built-in one; built-ins fill the rest.
  */
 export function renderTemplate(target: string, template: string, view: unknown, overrides?: string): string {
-  const ready = overrides ? undefined : precompiled?.templates[`${target}/${template}`];
-  if (ready) return ready(view);
-  const dirs = overrides ? [templatesDir, overrides] : [templatesDir];
+  if (!overrides) {
+    try {
+      return builtIn(target, template)(view);
+    } catch (e) {
+      throw templateError(e, join(templatesDir, target, template));
+    }
+  }
+  const dirs = [templatesDir, overrides];
   const key = `${dirs.join('\u0000')}\u0000${target}/${template}`;
-  const own = overrides ? join(overrides, target, template) : undefined;
-  const file = own && existsSync(own) ? own : join(templatesDir, target, template);
+  const own = join(overrides, target, template);
+  const file = existsSync(own) ? own : join(templatesDir, target, template);
   try {
     let fn = compiled.get(key);
     if (!fn) {
-      const { env, sources } = environment(target, dirs);
-      const source = readFileSync(file, 'utf8');
-      // The same inlining as the bundle's precompiled templates (scripts/build.mjs), so tests render what the CLI does.
-      fn = (overrides ? env.compile(source, OPTIONS) : env.compile(inlinePartials(source, sources), BUILT_IN)) as Template;
+      fn = environment(target, dirs).compile(readFileSync(file, 'utf8'), OPTIONS) as Template;
       compiled.set(key, fn);
     }
     return fn(view);
