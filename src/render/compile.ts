@@ -37,6 +37,15 @@ const CHUNK = 16 * 1024;
 
 export class UnsupportedTemplate extends Error {}
 
+/**
+ * Whether a property of this name may be inherited by a view's values (plain objects, arrays,
+ * strings, numbers, booleans; a function's own `name` and `length` are its own). Any other name is
+ * found on the value itself or nowhere, so a plain read is exactly Handlebars' own-property lookup,
+ * without the call.
+ */
+const PROTOTYPES = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype];
+const mayBeInherited = (name: string): boolean => PROTOTYPES.some((p) => name in p);
+
 /** The variables that hold, at one place of a template function, the contexts (innermost first), @root and the loop's data. */
 type Scope = {
   readonly contexts: readonly string[];
@@ -74,7 +83,9 @@ export function compileTemplate(name: string, source: string, partials: Readonly
     }
     return parts.reduce((expr, part, i) => {
       const key = JSON.stringify(part);
-      return strict && i === parts.length - 1 ? `st(${expr}, ${key}, ${p.loc.start.line}, ${p.loc.start.column})` : `lk(${expr}, ${key})`;
+      const own = !mayBeInherited(part);
+      if (strict && i === parts.length - 1) return `${own ? 'so' : 'st'}(${expr}, ${key}, ${p.loc.start.line}, ${p.loc.start.column})`;
+      return own ? `${expr}[${key}]` : `lk(${expr}, ${key})`;
     }, base);
   };
 
@@ -176,5 +187,5 @@ ${program(s.inverse, scope)}}
   };
 
   const main = templateFunction('template', parse(source) as Program, 'c0');
-  return `'use strict';\nconst { lk, st, empty, items, indent } = rt;\n${functions.join('')}${main}return template;\n`;
+  return `'use strict';\nconst { lk, st, so, empty, items, indent } = rt;\n${functions.join('')}${main}return template;\n`;
 }

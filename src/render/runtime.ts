@@ -17,6 +17,14 @@ export function st(parent: unknown, name: string, line: number, column: number):
   return lk(parent, name);
 }
 
+/** st for a name no built-in prototype has (see compile.ts): found on the value itself, or missing. */
+export function so(parent: unknown, name: string, line: number, column: number): unknown {
+  if (!parent) throw new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+  const value = (parent as Record<string, unknown>)[name];
+  if (value === undefined && !(name in (parent as object))) throw new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+  return value;
+}
+
 /** Handlebars' isEmpty: what #with and #if treat as absent (#if also treats 0 so). */
 export function empty(value: unknown): boolean {
   return (!value && value !== 0) || (Array.isArray(value) && value.length === 0);
@@ -41,5 +49,5 @@ export function indent(text: string, by: string): string {
   return lines.join('\n');
 }
 
-export const runtime = { lk, st, empty, items, indent };
+export const runtime = { lk, st, so, empty, items, indent };
 export type Runtime = typeof runtime;
