@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from 'diff';
 import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
-import { analyse, generate, type Options } from './pipeline.js';
+import { analyse, generate, type Options, renderFiles } from './pipeline.js';
 import { type OutputOptions, painter, report, strictly } from './report.js';
 import { TARGETS, TARGET_NAMES } from './targets/index.js';
 import { PROMETHEUS_RULES_FILE } from './targets/prometheus.js';
@@ -149,31 +149,33 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
   return 0;
 }
 
-export function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): number {
+export async function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): Promise<number> {
   const opts = options(file, flags);
   if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
   if (flags.stdout && flags.verify) throw new UsageError('--verify checks the written files: use it without --stdout');
   const text = readTopology(file);
-  const result = withStrict(flags.strict, () => generate(text, opts));
-  const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
+  const analysis = withStrict(flags.strict, () => analyse(text, opts));
+  // Every diagnostic is known before anything renders (a template error aside): --strict stops here.
+  const list = enforce([...analysis.diagnostics, ...templateWarnings(opts)], flags.strict);
   if (flags.stdout) {
+    const files = [...renderFiles(analysis, opts)];
     // stdout is the target's own file alone (not prometheus-rules.yaml, which `> nginx.conf` would
     // append to it); diagnostics, JSON ones included, go to stderr.
     report(list, out, process.stderr);
     const own = new Set(TARGETS[opts.targets[0]!].files.map((f) => f.path));
-    process.stdout.write(result.files.filter((f) => own.has(f.path)).map((f) => f.text).join(''));
+    process.stdout.write(files.filter((f) => own.has(f.path)).map((f) => f.text).join(''));
     return 0;
   }
-  writeFiles(flags.out, result.files, ownedFiles(opts.targets));
+  const files = await writeFiles(flags.out, renderFiles(analysis, opts), ownedFiles(opts.targets));
   if (out.format === 'json') {
     // One JSON array on stdout: the validators' verdicts join the diagnostics.
-    const verified = flags.verify ? verify(result.files, flags.out) : [];
+    const verified = flags.verify ? verify(files, flags.out) : [];
     report([...list, ...verified.flatMap(verificationDiagnostics)], out);
     return verified.some((r) => r.status === 'failed') ? 1 : 0;
   }
   report(list, out);
-  if (!out.quiet) process.stderr.write(`wrote ${result.files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
-  return flags.verify ? reportVerification(verify(result.files, flags.out), out) : 0;
+  if (!out.quiet) process.stderr.write(`wrote ${files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
+  return flags.verify ? reportVerification(verify(files, flags.out), out) : 0;
 }
 
 /** A validator's findings as diagnostics at the written file (the line where the finding names one). */

@@ -26,7 +26,7 @@ export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
   readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
   readonly model: Model;
-  /** Each target's view; generate() takes each out once rendered, so only one is alive at a time. */
+  /** Each target's view; renderFiles() takes each out once rendered, so only one is alive at a time. */
   readonly built: Map<TargetName, Built<unknown>>;
   readonly decisions: readonly TargetDecisions[];
   readonly diagnostics: readonly LocatedDiagnostic[];
@@ -72,16 +72,22 @@ export function analyse(text: string, opts: Options): Analysis {
 /** analyse, then render each target's files from its templates. */
 export function generate(text: string, opts: Options): Result {
   const analysis = analyse(text, opts);
-  const files: RenderedFile[] = [];
+  return { files: [...renderFiles(analysis, opts)], diagnostics: analysis.diagnostics };
+}
+
+/**
+ * Each file of the analysed targets, rendered when it is asked for: the writer starts writing one
+ * file while the next one renders.
+ */
+export function* renderFiles(analysis: Analysis, opts: Options): Generator<RenderedFile> {
   for (const name of opts.targets) {
     const view = analysis.built.get(name)!.view;
     analysis.built.delete(name);
-    for (const f of TARGETS[name].files) files.push({ path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) });
+    for (const f of TARGETS[name].files) yield { path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) };
   }
   // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
   const rules = prometheusView(analysis.model, opts.targets);
-  if (rules) files.push({ path: PROMETHEUS_RULES_FILE, text: finish(renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates)) });
-  return { files, diagnostics: analysis.diagnostics };
+  if (rules) yield { path: PROMETHEUS_RULES_FILE, text: finish(renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates)) };
 }
 
 /** LF only (a user's template may have CRLF), exactly one trailing newline; no regex on the tail: it costs 70 ms on a 10,000-pool config. */

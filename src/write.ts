@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, write } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './diagnostics.js';
 import type { RenderedFile } from './targets/target.js';
@@ -9,36 +10,58 @@ function target(dir: string, file: RenderedFile): string {
   return join(dir, file.path);
 }
 
-function ensureDir(dir: string): void {
+/** Make the folder and any missing parent; returns the folders made, outermost first. */
+function ensureDir(dir: string): string[] {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
   try {
     // Each missing level made on its own: Node's mkdirSync(recursive) loops forever where mkdir
     // answers ENOENT under an existing parent (e.g. in /proc).
     const missing: string[] = [];
     for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
-    for (const d of missing.reverse()) mkdirSync(d);
+    missing.reverse();
+    for (const d of missing) mkdirSync(d);
+    return missing;
   } catch (e) {
     throw new UsageError(`cannot create output folder ${dir}: ${(e as Error).message}`);
   }
 }
 
+/** One temporary being written by a thread of libuv's pool. */
+type Pending = { readonly temp: string; readonly final: string; readonly fd: number; readonly done: Promise<void> };
+
+/** Write the whole buffer at its offsets (a write may take less than it is given). */
+function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  return new Promise((done, fail) => {
+    const from = (offset: number): void => {
+      if (offset >= bytes.length) return done();
+      write(fd, bytes, offset, bytes.length - offset, offset, (e, n) => {
+        if (e) fail(e);
+        else if (n === 0) fail(new Error('the write made no progress'));
+        else from(offset + n);
+      });
+    };
+    from(0);
+  });
+}
+
 /**
  * All or nothing: every file is first written under a temporary name in the same folder, then each
- * is renamed over its final name. A failure before the renames removes the temporaries and leaves
- * the folder as it was; so does a rename that fails (a folder or an immutable file in the way):
- * the files already replaced get their old content back from a hard link kept until the end. An
- * interrupt (Ctrl-C, SIGTERM) on the way removes the temporaries too.
+ * is renamed over its final name. A failure before the renames (rendering included) removes the
+ * temporaries and leaves the folder as it was (a folder made for the output goes too); so does a
+ * rename that fails (a folder or an immutable file in the way): the files already replaced get
+ * their old content back from a hard link kept until the end. An interrupt (Ctrl-C, SIGTERM) on
+ * the way removes the temporaries too.
+ *
+ * `files` may render each file when it is asked for (pipeline.ts renderFiles): a file's bytes go
+ * to the kernel on another thread while the next file renders. Returns the files written.
  */
-export function writeFiles(dir: string, files: readonly RenderedFile[], owned: readonly string[] = []): void {
-  ensureDir(dir);
-  for (const f of files) {
-    const final = target(dir, f);
-    if (existsSync(final) && !statSync(final).isFile()) throw new UsageError(`cannot write ${final}: it exists and is not a file`);
-  }
-  const temps: [string, string][] = files.map((f) => [join(dir, `.lbgen-tmp-${process.pid}-${f.path}`), target(dir, f)]);
+export async function writeFiles(dir: string, files: Iterable<RenderedFile>, owned: readonly string[] = []): Promise<RenderedFile[]> {
+  const written: RenderedFile[] = [];
+  const pending: Pending[] = [];
   const backups: [string, string][] = [];
+  let made: string[] = [];
   const cleanup = () => {
-    for (const [temp] of temps) rmSync(temp, { force: true });
+    for (const p of pending) rmSync(p.temp, { force: true });
     for (const [backup] of backups) rmSync(backup, { force: true });
   };
   const interrupted = (signal: NodeJS.Signals) => {
@@ -46,33 +69,70 @@ export function writeFiles(dir: string, files: readonly RenderedFile[], owned: r
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  let committed = false;
   try {
+    for (const f of files) {
+      if (written.length === 0) made = ensureDir(dir);
+      const final = target(dir, f);
+      if (existsSync(final) && !statSync(final).isFile()) throw new UsageError(`cannot write ${final}: it exists and is not a file`);
+      const temp = join(dir, `.lbgen-tmp-${process.pid}-${f.path}`);
+      let fd: number;
+      try {
+        fd = openSync(temp, 'w', 0o644);
+      } catch (e) {
+        throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+      }
+      pending.push({ temp, final, fd, done: writeAll(fd, Buffer.from(f.text)) });
+      written.push(f);
+    }
+    if (written.length === 0) made = ensureDir(dir);
+    const failed = (await Promise.allSettled(pending.map((p) => p.done))).find((r) => r.status === 'rejected');
+    if (failed) throw new UsageError(`cannot write to ${dir}: ${(failed.reason as Error).message}`);
     try {
-      files.forEach((f, i) => writeFileSync(temps[i]![0], f.text, { mode: 0o644 }));
-      for (const [, final] of temps) {
-        if (!existsSync(final)) continue;
-        const backup = join(dir, `.lbgen-old-${process.pid}-${basename(final)}`);
-        keepCopy(final, backup);
-        backups.push([backup, final]);
+      for (const p of pending) {
+        if (!existsSync(p.final)) continue;
+        const backup = join(dir, `.lbgen-old-${process.pid}-${basename(p.final)}`);
+        keepCopy(p.final, backup);
+        backups.push([backup, p.final]);
       }
     } catch (e) {
       throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
     }
     const renamed: string[] = [];
     try {
-      for (const [temp, final] of temps) {
-        renameSync(temp, final);
-        renamed.push(final);
+      for (const p of pending) {
+        renameSync(p.temp, p.final);
+        renamed.push(p.final);
       }
     } catch (e) {
       rollBack(renamed, backups);
-      throw new UsageError(`cannot write ${temps[renamed.length]![1]}: ${(e as Error).message} (the folder is as it was)`);
+      throw new UsageError(`cannot write ${pending[renamed.length]!.final}: ${(e as Error).message} (the folder is as it was)`);
     }
+    committed = true;
   } finally {
-    cleanup();
+    // No descriptor is closed while a write on it may still run: its number could be reused.
+    await Promise.allSettled(pending.map((p) => p.done));
+    for (const p of pending) closeSync(p.fd);
+    for (const p of pending) rmSync(p.temp, { force: true });
+    if (!committed) {
+      for (const [backup] of backups) rmSync(backup, { force: true });
+      for (const d of [...made].reverse()) rmdirQuietly(d);
+    }
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
-  removeStale(dir, files, owned);
+  // The old contents, kept for a rollback, go in parallel: freeing a large file's blocks takes time.
+  await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
+  removeStale(dir, written, owned);
+  return written;
+}
+
+/** A folder made for an output that was not written: removed when still empty. */
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (something else wrote there meanwhile) or already gone: left as it is.
+  }
 }
 
 /** A hard link costs nothing; a file system without them gets a copy. */

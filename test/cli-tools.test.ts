@@ -81,6 +81,23 @@ test('--templates: an error in a user template is reported at that template\'s f
   assert.deepEqual(readdirSync(dir).sort(), ['tpl']);
 });
 
+test('--templates: an error in the second file, after the first was rendered and is being written: no file changes, no temporary stays, no folder is made', () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'tpl', 'haproxy'), { recursive: true });
+  writeFileSync(join(dir, 'tpl', 'haproxy', 'haproxy.cfg.hbs'), 'global\n{{nope}}\n');
+  const fresh = join(dir, 'new', 'deeper', 'out');
+  const r = lbgen(['render', EXAMPLE, '-t', 'nginx,haproxy', '-o', fresh, '--templates', join(dir, 'tpl')]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /haproxy\.cfg\.hbs:2:3: error: \(template\): template: "nope" not defined/);
+  assert.deepEqual(readdirSync(dir).sort(), ['tpl'], 'the folders made for the output are gone');
+  const existing = join(dir, 'out');
+  mkdirSync(existing);
+  writeFileSync(join(existing, 'nginx.conf'), 'old nginx\n');
+  assert.equal(lbgen(['render', EXAMPLE, '-t', 'nginx,haproxy', '-o', existing, '--templates', join(dir, 'tpl')]).code, 1);
+  assert.deepEqual(readdirSync(existing), ['nginx.conf'], 'no temporary left');
+  assert.equal(readFileSync(join(existing, 'nginx.conf'), 'utf8'), 'old nginx\n');
+});
+
 test('--verify: the installed validators accept the written files', { skip: requireTool('nginx') ?? requireTool('haproxy') ?? requireTool('cfn-lint') ?? false }, () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'ok.yaml'), LOCAL);
