@@ -29,18 +29,29 @@ function ensureDir(dir: string): string[] {
 /** One temporary being written by a thread of libuv's pool. */
 type Pending = { readonly temp: string; readonly final: string; readonly fd: number; readonly done: Promise<void> };
 
-/** Write the whole buffer at its offsets (a write may take less than it is given). */
-function writeAll(fd: number, bytes: Buffer): Promise<void> {
+/**
+ * Write the whole text, from offset 0. The string goes to the kernel as it is: a Buffer made of it
+ * here counts as V8's external memory, and 22 MB of it made V8 finish a full collection while the
+ * writes were waiting (40-60 ms on the 10,000-pool topology).
+ */
+function writeAll(fd: number, text: string): Promise<void> {
   return new Promise((done, fail) => {
-    const from = (offset: number): void => {
-      if (offset >= bytes.length) return done();
-      write(fd, bytes, offset, bytes.length - offset, offset, (e, n) => {
-        if (e) fail(e);
-        else if (n === 0) fail(new Error('the write made no progress'));
-        else from(offset + n);
-      });
-    };
-    from(0);
+    write(fd, text, 0, 'utf8', (e, written) => {
+      if (e) return fail(e);
+      const bytes = Buffer.byteLength(text);
+      if (written === bytes) return done();
+      // A short write (rare for a regular file): the rest, from its bytes.
+      writeRest(fd, Buffer.from(text), written, done, fail);
+    });
+  });
+}
+
+function writeRest(fd: number, bytes: Buffer, offset: number, done: () => void, fail: (e: Error) => void): void {
+  if (offset >= bytes.length) return done();
+  write(fd, bytes, offset, bytes.length - offset, offset, (e, n) => {
+    if (e) fail(e);
+    else if (n === 0) fail(new Error('the write made no progress'));
+    else writeRest(fd, bytes, offset + n, done, fail);
   });
 }
 
@@ -82,7 +93,7 @@ export async function writeFiles(dir: string, files: Iterable<RenderedFile>, own
       } catch (e) {
         throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
       }
-      pending.push({ temp, final, fd, done: writeAll(fd, Buffer.from(f.text)) });
+      pending.push({ temp, final, fd, done: writeAll(fd, f.text) });
       written.push(f);
     }
     if (written.length === 0) made = ensureDir(dir);
