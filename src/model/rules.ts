@@ -26,9 +26,11 @@ const samePath = (route: number, earlier: number, path: string) =>
 
 const routeToMissingPool: Rule = (t) => {
   const out: Diagnostic[] = [];
-  t.routes.forEach((r, i) => {
-    if (!Object.hasOwn(t.pools, r.pool)) out.push(missingPool(t, i, r.pool));
-  });
+  const pools = idsOf(t.pools).place;
+  for (let i = 0; i < t.routes.length; i++) {
+    const pool = t.routes[i]!.pool;
+    if (!pools.has(pool)) out.push(missingPool(t, i, pool));
+  }
   return out;
 };
 
@@ -251,16 +253,22 @@ const listenerConsistency: Rule = (t) => {
 };
 
 const unused: Rule = (t) => {
-  const usedPools = new Set<string>();
-  for (const r of t.routes) usedPools.add(r.pool);
+  const pools = idsOf(t.pools);
+  const usedPools = new Uint8Array(pools.ids.length);
+  for (const r of t.routes) {
+    const place = pools.place.get(r.pool);
+    if (place !== undefined) usedPools[place] = 1;
+  }
   const { ids } = idsOf(t.servers);
   const usedServers = new Uint8Array(ids.length);
   for (const places of membersOf(t)) for (const place of places) if (place >= 0) usedServers[place] = 1;
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(t.pools)) if (!usedPools.has(id)) out.push(warning(ptr(['pools', id]), `pool "${id}" is not used by any route`, { atKey: true }));
-  ids.forEach((id, i) => {
-    if (!usedServers[i]) out.push(warning(ptr(['servers', id]), `server "${id}" is not in any pool`, { atKey: true }));
-  });
+  for (let i = 0; i < pools.ids.length; i++) {
+    if (!usedPools[i]) out.push(warning(ptr(['pools', pools.ids[i]!]), `pool "${pools.ids[i]!}" is not used by any route`, { atKey: true }));
+  }
+  for (let i = 0; i < ids.length; i++) {
+    if (!usedServers[i]) out.push(warning(ptr(['servers', ids[i]!]), `server "${ids[i]!}" is not in any pool`, { atKey: true }));
+  }
   return out;
 };
 
