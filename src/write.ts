@@ -35,10 +35,12 @@ type Pending = { readonly temp: string; readonly final: string; readonly fd: num
  * writes were waiting (40-60 ms on the 10,000-pool topology).
  */
 function writeAll(fd: number, text: string): Promise<void> {
+  const bytes = Buffer.byteLength(text);
+  // As many bytes as characters: ASCII only, whose UTF-8 is its Latin-1 (a copy, not an encoding).
+  const encoding = bytes === text.length ? 'latin1' : 'utf8';
   return new Promise((done, fail) => {
-    write(fd, text, 0, 'utf8', (e, written) => {
+    write(fd, text, 0, encoding, (e, written) => {
       if (e) return fail(e);
-      const bytes = Buffer.byteLength(text);
       if (written === bytes) return done();
       // A short write (rare for a regular file): the rest, from its bytes.
       writeRest(fd, Buffer.from(text), written, done, fail);

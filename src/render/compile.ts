@@ -84,7 +84,9 @@ export function compileTemplate(name: string, source: string, partials: Readonly
     return parts.reduce((expr, part, i) => {
       const key = JSON.stringify(part);
       const own = !mayBeInherited(part);
-      if (strict && i === parts.length - 1) return `${own ? 'so' : 'st'}(${expr}, ${key}, ${p.loc.start.line}, ${p.loc.start.column})`;
+      const place = `${p.loc.start.line}, ${p.loc.start.column}`;
+      // A plain read first; only a missing value goes through the strict check (which fails when the field is absent).
+      if (strict && i === parts.length - 1) return own ? `((w = ${expr}) != null && (v = w[${key}]) !== undefined ? v : so(w, ${key}, ${place}))` : `st(${expr}, ${key}, ${place})`;
       return own ? `${expr}[${key}]` : `lk(${expr}, ${key})`;
     }, base);
   };
@@ -183,7 +185,7 @@ ${program(s.inverse, scope)}}
 
   const templateFunction = (fn: string, ast: Program, root: string): string => {
     const body = program(ast, { contexts: ['c0'], root });
-    return `function ${fn}(c0${root === 'c0' ? '' : `, ${root}`}) {\nlet o = '';\nconst parts = [];\nlet v;\n${body}if (parts.length === 0) return o;\nparts.push(o);\nreturn parts.join('');\n}\n`;
+    return `function ${fn}(c0${root === 'c0' ? '' : `, ${root}`}) {\nlet o = '';\nconst parts = [];\nlet v;\nlet w;\n${body}if (parts.length === 0) return o;\nparts.push(o);\nreturn parts.join('');\n}\n`;
   };
 
   const main = templateFunction('template', parse(source) as Program, 'c0');
