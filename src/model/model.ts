@@ -1,9 +1,11 @@
 /**
  * The normalised topology every target renders from: defaults filled in (from DEFAULTS only),
  * references resolved to objects, durations in milliseconds, maps turned into arrays sorted by id,
- * routes in match order. Each element keeps the JSON Pointer it came from, so a target can put a
- * warning on the user's own line.
+ * routes in match order. Each element keeps the JSON Pointer it came from (a server's is made when
+ * needed, by serverPointer), so a target can put a warning on the user's own line.
  */
+import { segmentsToPointer } from '../diagnostics.js';
+
 export type Millis = number;
 
 export type Version = { readonly text: string; readonly parts: readonly [number, number, number] };
@@ -15,9 +17,9 @@ export type Cidr = {
   readonly pointer: string;
 };
 
+/** No pointer of its own: a large topology has 100,000 servers and almost never a word to say about one (serverPointer). */
 export type Server = {
   readonly id: string;
-  readonly pointer: string;
   readonly address: string;
   readonly family: 'ipv4' | 'ipv6' | 'hostname';
   readonly port: number;
@@ -194,3 +196,6 @@ export type Model = {
   /** @default "2.6" */
   readonly haproxy: { readonly version: Version };
 };
+
+/** Where a server is written, made only when something is said about it. */
+export const serverPointer = (s: Server): string => segmentsToPointer(['servers', s.id]);

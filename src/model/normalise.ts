@@ -124,7 +124,6 @@ export function normalise(t: Topology, sourceFile: string): Model {
 function server(id: string, s: ServerInput): Server {
   return {
     id,
-    pointer: ptr(['servers', id]),
     address: s.address,
     family: addressFamily(s.address),
     port: s.port,

@@ -1,4 +1,4 @@
-import type { Model, Pool } from '../../model/model.js';
+import { type Model, type Pool, serverPointer } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
 import { isError } from '../../diagnostics.js';
@@ -74,6 +74,6 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   }
   const used = new Set(pools.flatMap((p) => p.members.map((s) => s.id)));
   for (const s of m.servers.filter((x) => used.has(x.id) && x.maxConnections !== null)) {
-    ctx.decisions.push(decision('serverMaxConnections', 'unsupported', `ALB cannot cap connections per target: server "${s.id}" may get more than its maxConnections ${s.maxConnections}`, `${s.pointer}/maxConnections`));
+    ctx.decisions.push(decision('serverMaxConnections', 'unsupported', `ALB cannot cap connections per target: server "${s.id}" may get more than its maxConnections ${s.maxConnections}`, `${serverPointer(s)}/maxConnections`));
   }
 }

@@ -1,5 +1,5 @@
 import { error, warning } from '../../diagnostics.js';
-import type { Pool, Server } from '../../model/model.js';
+import { type Pool, type Server, serverPointer } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { yamlScalar } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -73,7 +73,7 @@ function memberDecisions(pool: Pool, note: (d: Decision) => void): void {
 
 /** ip targets are registered by address: each must be one ALB accepts, and one family per target group. */
 function ipFamily(ctx: Ctx, pool: Pool): 'ipv4' | 'ipv6' {
-  const bad = (m: Server, why: string) => ctx.diagnostics.push(error(`${m.pointer}/address`, `aws.targetType ip registers servers by IP address: ${why}`));
+  const bad = (m: Server, why: string) => ctx.diagnostics.push(error(`${serverPointer(m)}/address`, `aws.targetType ip registers servers by IP address: ${why}`));
   for (const m of pool.members) {
     if (m.family === 'hostname') bad(m, `"${m.address}" is a host name (use targetType instance, or the server's IP address)`);
     else if (m.family === 'ipv4' && !isPrivateIpv4(m.address)) bad(m, `ALB accepts only private IPv4 targets (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10), not ${m.address}`);

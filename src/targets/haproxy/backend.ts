@@ -1,4 +1,4 @@
-import type { Model, Pool, Server } from '../../model/model.js';
+import { type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -29,7 +29,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
   if (pool.members.some((m) => m.weight !== 1)) note(decision('weights', 'native', 'server ... weight N', `${pool.pointer}/servers`));
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
-      note(decision('serverMaxConnections', 'native', `server maxconn ${m.maxConnections}; beyond it requests queue for ${formatDuration(model.limits.queueTimeout)} (timeout queue), then 503`, `${m.pointer}/maxConnections`));
+      note(decision('serverMaxConnections', 'native', `server maxconn ${m.maxConnections}; beyond it requests queue for ${formatDuration(model.limits.queueTimeout)} (timeout queue), then 503`, `${serverPointer(m)}/maxConnections`));
     }
   }
   return {

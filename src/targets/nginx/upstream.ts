@@ -1,4 +1,4 @@
-import type { Model, Pool, Server } from '../../model/model.js';
+import { type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { lastOf } from '../memo.js';
@@ -82,7 +82,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
-      note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502`, `${m.pointer}/maxConnections`));
+      note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502`, `${serverPointer(m)}/maxConnections`));
     }
     if (m.backup && hashed) continue;
     servers.push({ host: m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address), port: m.port, params: serverParams(m, passive) });
