@@ -72,7 +72,7 @@ for (const pools of [1000, 10000]) {
   const file = join(work, `scale-${pools}.yaml`);
   writeFileSync(file, bigTopology(pools));
   const args = [bin, 'render', file, '-t', 'nginx,haproxy', '-o', join(work, `scale-out-${pools}`), '--quiet'];
-  const [yamlOnly, full] = alternate([loadScript, file], args, pools > 1000 ? 3 : 5);
+  const [yamlOnly, full] = alternate([loadScript, file], args, pools > 1000 ? 7 : 9);
   scale[pools] = full;
   const [memYaml, memFull] = [peakMiB([loadScript, file]), peakMiB(args)];
   const size = (readFileSync(file).length / 2 ** 20).toFixed(1);

@@ -33,8 +33,8 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   let method: string | null = pool.balance === 'least-connections' ? 'least_conn' : pool.balance === 'source-ip-hash' ? 'hash $remote_addr consistent' : null;
   let sticky: string | null = null;
   const s = pool.sticky;
-  const hashVariable = `$lbgen_sticky_${index}`;
   const cookieHash = (cookie: string) => {
+    const hashVariable = `$lbgen_sticky_${index}`;
     // A cookie name with '-' cannot be read as $cookie_NAME: read it from the Cookie header instead.
     maps.push({ variable: hashVariable, regex: nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`), comment: `pool ${pool.id}: cookie ${cookie}, else the client address` });
     return `hash ${hashVariable} consistent`;
@@ -76,9 +76,9 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   }
   const hc = pool.healthCheck;
   const passive = passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
-  if (hc) note(decision('activeHealthCheck', 'approximated', `nginx open source has no active health checks; rendered as passive ${passive}`, hc.pointer));
+  if (hc) note(decision('activeHealthCheck', 'approximated', noActiveCheck(passive), hc.pointer));
   // 5xx answers do not count, here or on HAProxy (observe layer4): an application error must not empty a pool.
-  note(decision('passiveHealthCheck', 'native', `${passive}: connection errors and timeouts count, 5xx answers do not`, pool.pointer));
+  note(decision('passiveHealthCheck', 'native', passiveNote(passive), pool.pointer));
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
@@ -100,6 +100,9 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
     keepaliveTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
   };
 }
+
+const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
+const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not`);
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
