@@ -5,7 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
-import { analyse, generate, type Options, renderFiles } from './pipeline.js';
+import { analyse, generate, type Options, renderFiles, streamFiles } from './pipeline.js';
 import { type OutputOptions, painter, report, strictly } from './report.js';
 import { TARGETS, TARGET_NAMES } from './targets/index.js';
 import { PROMETHEUS_RULES_FILE } from './targets/prometheus.js';
@@ -165,16 +165,16 @@ export async function render(file: string, flags: TargetFlags & { out: string; s
     process.stdout.write(files.filter((f) => own.has(f.path)).map((f) => f.text).join(''));
     return 0;
   }
-  const files = await writeFiles(flags.out, renderFiles(analysis, opts), ownedFiles(opts.targets));
+  const paths = await writeFiles(flags.out, (open) => streamFiles(analysis, opts, open), ownedFiles(opts.targets));
   if (out.format === 'json') {
     // One JSON array on stdout: the validators' verdicts join the diagnostics.
-    const verified = flags.verify ? verify(files, flags.out) : [];
+    const verified = flags.verify ? verify(paths, flags.out) : [];
     report([...list, ...verified.flatMap(verificationDiagnostics)], out);
     return verified.some((r) => r.status === 'failed') ? 1 : 0;
   }
   report(list, out);
-  if (!out.quiet) process.stderr.write(`wrote ${files.map((f) => join(flags.out, f.path)).join(', ')}\n`);
-  return flags.verify ? reportVerification(verify(files, flags.out), out) : 0;
+  if (!out.quiet) process.stderr.write(`wrote ${paths.map((p) => join(flags.out, p)).join(', ')}\n`);
+  return flags.verify ? reportVerification(verify(paths, flags.out), out) : 0;
 }
 
 /** A validator's findings as diagnostics at the written file (the line where the finding names one). */

@@ -26,7 +26,7 @@ export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
   readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
   readonly model: Model;
-  /** Each target's view; renderFiles() takes each out once rendered, so only one is alive at a time. */
+  /** Each target's view; rendering takes each out once rendered, so only one is alive at a time. */
   readonly built: Map<TargetName, Built<unknown>>;
   readonly decisions: readonly TargetDecisions[];
   readonly diagnostics: readonly LocatedDiagnostic[];
@@ -75,19 +75,65 @@ export function generate(text: string, opts: Options): Result {
   return { files: [...renderFiles(analysis, opts)], diagnostics: analysis.diagnostics };
 }
 
-/**
- * Each file of the analysed targets, rendered when it is asked for: the writer starts writing one
- * file while the next one renders.
- */
+/** Where a file's text goes as it renders: pieces as they are made, then the rest. */
+export type FileSink = { piece(text: string): void; end(rest: string): void };
+
+/** Each file of the analysed targets, whole (tests, check, --stdout). */
 export function* renderFiles(analysis: Analysis, opts: Options): Generator<RenderedFile> {
+  for (const job of jobs(analysis, opts)) yield { path: job.path, text: finish(job.render()) };
+}
+
+/**
+ * Each file rendered into the sink that `open` gives for its path, in pieces while it renders; the
+ * same text as renderFiles gives. Returns the paths.
+ */
+export function streamFiles(analysis: Analysis, opts: Options, open: (path: string) => FileSink): string[] {
+  const paths: string[] = [];
+  for (const job of jobs(analysis, opts)) {
+    const sink = finishing(open(job.path));
+    sink.end(job.render((text) => sink.piece(text)));
+    paths.push(job.path);
+  }
+  return paths;
+}
+
+type Job = { readonly path: string; render(sink?: (piece: string) => void): string };
+
+function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
   for (const name of opts.targets) {
+    // Each view is let go once its target is rendered: only one is alive at a time.
     const view = analysis.built.get(name)!.view;
     analysis.built.delete(name);
-    for (const f of TARGETS[name].files) yield { path: f.path, text: finish(renderTemplate(name, f.template, view, opts.templates)) };
+    for (const f of TARGETS[name].files) yield { path: f.path, render: (sink) => renderTemplate(name, f.template, view, opts.templates, sink) };
   }
   // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
   const rules = prometheusView(analysis.model, opts.targets);
-  if (rules) yield { path: PROMETHEUS_RULES_FILE, text: finish(renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates)) };
+  if (rules) yield { path: PROMETHEUS_RULES_FILE, render: (sink) => renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates, sink) };
+}
+
+/**
+ * finish() for a text that comes in pieces: the last piece is held back until the end, where the
+ * trailing newlines are set right. Only built-in templates give pieces, and they write no CR and
+ * no run of newlines as long as a piece: either would be a bug, and fails as one.
+ */
+function finishing(sink: FileSink): FileSink {
+  let held = '';
+  let given = false;
+  return {
+    piece(text) {
+      if (text.includes('\r')) throw new Error('a built-in template wrote a carriage return');
+      if (held) {
+        sink.piece(held);
+        given = true;
+      }
+      held = text;
+    },
+    end(rest) {
+      const tail = held + rest;
+      if (given && !/[^\n]/.test(tail)) throw new Error('a built-in template ended with a run of newlines longer than a piece');
+      sink.end(finish(tail));
+    },
+  };
 }
 
 /** LF only (a user's template may have CRLF), exactly one trailing newline; no regex on the tail: it costs 70 ms on a 10,000-pool config. */

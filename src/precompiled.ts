@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 export type Precompiled = {
   /** The validators of src/schema-parts.ts, by name, and each large map's minProperties. */
   readonly validators: { readonly parts: Readonly<Record<string, ValidateFunction>>; readonly minEntries: Readonly<Record<'servers' | 'pools', number>> };
-  readonly templates: Readonly<Record<string, (view: unknown) => string>>;
+  readonly templates: Readonly<Record<string, (view: unknown, sink?: (piece: string) => void) => string>>;
   readonly version: string;
 };
 

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RenderedFile } from './targets/target.js';
 
 /** One validator's verdict on one written file; `missing` when the validator is not installed. */
 export type Verification = { readonly file: string; readonly tool: string; readonly status: 'passed' | 'failed' | 'missing'; readonly findings: readonly string[] };
@@ -29,20 +28,20 @@ const VALIDATORS: Record<string, Validator> = {
 const installed = (tool: string): boolean => run('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /**
- * Run the real validators that are on PATH on a copy of each file in a temporary folder, and map
- * their findings (which name the copy) back to the written file. Certificates and host names are
+ * Run the real validators that are on PATH on a copy of each written file (`paths`, in `outDir`)
+ * in a temporary folder, and map their findings (which name the copy) back to the written file. Certificates and host names are
  * resolved as on this machine: a missing certificate here is a finding, not a false alarm.
  */
-export function verify(files: readonly RenderedFile[], outDir: string): Verification[] {
+export function verify(paths: readonly string[], outDir: string): Verification[] {
   const sandbox = mkdtempSync(join(tmpdir(), 'lbgen-verify-'));
   try {
-    return files.flatMap((f): Verification[] => {
-      const v = VALIDATORS[f.path];
+    return paths.flatMap((path): Verification[] => {
+      const v = VALIDATORS[path];
       if (!v) return [];
-      const shown = join(outDir, f.path);
+      const shown = join(outDir, path);
       if (!installed(v.tool)) return [{ file: shown, tool: v.tool, status: 'missing', findings: [] }];
-      const copy = join(sandbox, f.path);
-      writeFileSync(copy, f.text);
+      const copy = join(sandbox, path);
+      copyFileSync(shown, copy);
       const r = run(v.tool, v.args(copy, sandbox), 120_000);
       const text = r.output.split(copy).join(shown);
       const findings = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/syntax is ok|test is successful|Configuration file is valid|haproxy version is|path to executable is/i.test(l));

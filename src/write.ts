@@ -1,13 +1,14 @@
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, write } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './diagnostics.js';
+import type { FileSink } from './pipeline.js';
 import type { RenderedFile } from './targets/target.js';
 
 /** Output names are plain file names: nothing is ever written outside the output folder. */
-function target(dir: string, file: RenderedFile): string {
-  if (basename(file.path) !== file.path || file.path.startsWith('.')) throw new Error(`refusing output name ${JSON.stringify(file.path)}`);
-  return join(dir, file.path);
+function target(dir: string, path: string): string {
+  if (basename(path) !== path || path.startsWith('.')) throw new Error(`refusing output name ${JSON.stringify(path)}`);
+  return join(dir, path);
 }
 
 /** Make the folder and any missing parent; returns the folders made, outermost first. */
@@ -26,35 +27,25 @@ function ensureDir(dir: string): string[] {
   }
 }
 
-/** One temporary being written by a thread of libuv's pool. */
-type Pending = { readonly temp: string; readonly final: string; readonly fd: number; readonly done: Promise<void> };
+/** One temporary, open for writing. */
+type Pending = { readonly temp: string; readonly final: string; readonly fd: number };
 
 /**
- * Write the whole text, from offset 0. The string goes to the kernel as it is: a Buffer made of it
- * here counts as V8's external memory, and 22 MB of it made V8 finish a full collection while the
- * writes were waiting (40-60 ms on the 10,000-pool topology).
+ * Append a piece of text to the file. As the text renders: each piece goes to the kernel and can be
+ * collected young, where a whole 10 MB text was kept, joined, and copied again for the write.
+ * ASCII (as many bytes as characters) is written as Latin-1: a copy, not an encoding.
  */
-function writeAll(fd: number, text: string): Promise<void> {
+function append(fd: number, text: string): void {
   const bytes = Buffer.byteLength(text);
-  // As many bytes as characters: ASCII only, whose UTF-8 is its Latin-1 (a copy, not an encoding).
-  const encoding = bytes === text.length ? 'latin1' : 'utf8';
-  return new Promise((done, fail) => {
-    write(fd, text, 0, encoding, (e, written) => {
-      if (e) return fail(e);
-      if (written === bytes) return done();
-      // A short write (rare for a regular file): the rest, from its bytes.
-      writeRest(fd, Buffer.from(text), written, done, fail);
-    });
-  });
-}
-
-function writeRest(fd: number, bytes: Buffer, offset: number, done: () => void, fail: (e: Error) => void): void {
-  if (offset >= bytes.length) return done();
-  write(fd, bytes, offset, bytes.length - offset, offset, (e, n) => {
-    if (e) fail(e);
-    else if (n === 0) fail(new Error('the write made no progress'));
-    else writeRest(fd, bytes, offset + n, done, fail);
-  });
+  const written = writeSync(fd, text, null, bytes === text.length ? 'latin1' : 'utf8');
+  if (written === bytes) return;
+  // A short write (rare for a regular file): the rest, from its bytes.
+  const rest = Buffer.from(text).subarray(written);
+  for (let at = 0; at < rest.length; ) {
+    const n = writeSync(fd, rest, at);
+    if (n === 0) throw new Error('the write made no progress');
+    at += n;
+  }
 }
 
 /**
@@ -65,14 +56,13 @@ function writeRest(fd: number, bytes: Buffer, offset: number, done: () => void, 
  * their old content back from a hard link kept until the end. An interrupt (Ctrl-C, SIGTERM) on
  * the way removes the temporaries too.
  *
- * `files` may render each file when it is asked for (pipeline.ts renderFiles): a file's bytes go
- * to the kernel on another thread while the next file renders. Returns the files written.
+ * `fill` renders the files into the sinks that `open` gives (pipeline.ts streamFiles), which write
+ * each piece as it comes. Returns the paths written.
  */
-export async function writeFiles(dir: string, files: Iterable<RenderedFile>, owned: readonly string[] = []): Promise<RenderedFile[]> {
-  const written: RenderedFile[] = [];
+export async function writeFiles(dir: string, fill: (open: (path: string) => FileSink) => void, owned: readonly string[] = []): Promise<string[]> {
   const pending: Pending[] = [];
   const backups: [string, string][] = [];
-  let made: string[] = [];
+  let made: string[] | undefined;
   const cleanup = () => {
     for (const p of pending) rmSync(p.temp, { force: true });
     for (const [backup] of backups) rmSync(backup, { force: true });
@@ -81,26 +71,32 @@ export async function writeFiles(dir: string, files: Iterable<RenderedFile>, own
     cleanup();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
-  let committed = false;
-  try {
-    for (const f of files) {
-      if (written.length === 0) made = ensureDir(dir);
-      const final = target(dir, f);
-      if (existsSync(final) && !statSync(final).isFile()) throw new UsageError(`cannot write ${final}: it exists and is not a file`);
-      const temp = join(dir, `.lbgen-tmp-${process.pid}-${f.path}`);
-      let fd: number;
+  const open = (path: string): FileSink => {
+    made ??= ensureDir(dir);
+    const final = target(dir, path);
+    if (existsSync(final) && !statSync(final).isFile()) throw new UsageError(`cannot write ${final}: it exists and is not a file`);
+    const temp = join(dir, `.lbgen-tmp-${process.pid}-${path}`);
+    let fd: number;
+    try {
+      fd = openSync(temp, 'w', 0o644);
+    } catch (e) {
+      throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+    }
+    pending.push({ temp, final, fd });
+    const add = (text: string) => {
       try {
-        fd = openSync(temp, 'w', 0o644);
+        append(fd, text);
       } catch (e) {
         throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
       }
-      pending.push({ temp, final, fd, done: writeAll(fd, f.text) });
-      written.push(f);
-    }
-    if (written.length === 0) made = ensureDir(dir);
-    const failed = (await Promise.allSettled(pending.map((p) => p.done))).find((r) => r.status === 'rejected');
-    if (failed) throw new UsageError(`cannot write to ${dir}: ${(failed.reason as Error).message}`);
+    };
+    return { piece: add, end: add };
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  let committed = false;
+  try {
+    fill(open);
+    made ??= ensureDir(dir);
     try {
       for (const p of pending) {
         if (!existsSync(p.final)) continue;
@@ -123,18 +119,17 @@ export async function writeFiles(dir: string, files: Iterable<RenderedFile>, own
     }
     committed = true;
   } finally {
-    // No descriptor is closed while a write on it may still run: its number could be reused.
-    await Promise.allSettled(pending.map((p) => p.done));
     for (const p of pending) closeSync(p.fd);
     for (const p of pending) rmSync(p.temp, { force: true });
     if (!committed) {
       for (const [backup] of backups) rmSync(backup, { force: true });
-      for (const d of [...made].reverse()) rmdirQuietly(d);
+      for (const d of [...(made ?? [])].reverse()) rmdirQuietly(d);
     }
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
   // The old contents, kept for a rollback, go in parallel: freeing a large file's blocks takes time.
   await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
+  const written = pending.map((p) => basename(p.final));
   removeStale(dir, written, owned);
   return written;
 }
@@ -171,8 +166,8 @@ function rollBack(renamed: readonly string[], backups: readonly [string, string]
  * A file these targets can write but no longer do (prometheus-rules.yaml once the alerts are gone)
  * is removed, so that check agrees with render; only when lbgen wrote it (its header says so).
  */
-function removeStale(dir: string, files: readonly RenderedFile[], owned: readonly string[]): void {
-  const written = new Set(files.map((f) => f.path));
+function removeStale(dir: string, paths: readonly string[], owned: readonly string[]): void {
+  const written = new Set(paths);
   for (const name of owned) {
     const file = join(dir, name);
     if (written.has(name) || !existsSync(file)) continue;
@@ -192,7 +187,7 @@ export function findDrift(dir: string, files: readonly RenderedFile[], owned: re
   const rendered = new Set(files.map((f) => f.path));
   const changed = files.flatMap((f): Drift[] => {
     if (!present.has(f.path)) return [{ path: f.path, kind: 'missing', expected: f.text, actual: '' }];
-    const actual = readChecked(target(dir, f));
+    const actual = readChecked(target(dir, f.path));
     return actual === f.text ? [] : [{ path: f.path, kind: 'changed', expected: f.text, actual }];
   });
   const extra = owned.filter((p) => present.has(p) && !rendered.has(p)).map((p): Drift => ({ path: p, kind: 'extra', expected: '', actual: '' }));

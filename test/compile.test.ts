@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import yaml from 'js-yaml';
-import { analyse } from '../src/pipeline.js';
+import { analyse, renderFiles, streamFiles } from '../src/pipeline.js';
 import { UnsupportedTemplate, compileTemplate } from '../src/render/compile.js';
 import { OPTIONS } from '../src/render/environment.js';
 import { renderTemplate } from '../src/render/handlebars.js';
@@ -109,6 +109,44 @@ test('each corner of the Handlebars semantics the compiler copies gives the same
     }
   }
   assert.equal(compared, CORNERS.reduce((n, [, v]) => n + v.length, 0));
+});
+
+test('rendered in pieces (as render writes them) or whole, every file is the same text; a large one comes in many pieces', () => {
+  const all = { file: 'topology.yaml', targets: TARGET_NAMES };
+  const cases: [string, typeof all][] = [
+    ...caseNames().flatMap((name): [string, typeof all][] => {
+      try {
+        const text = readCase(name);
+        analyse(text, all);
+        return [[text, all]];
+      } catch {
+        return [];
+      }
+    }),
+    // Beyond the ALB's quotas: nginx and HAProxy.
+    [yaml.dump({
+      version: 1, name: 'many',
+      servers: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`s${i}`, { address: `10.0.${i >> 8}.${i & 255}`, port: 3000 }])),
+      pools: Object.fromEntries(Array.from({ length: 300 }, (_, p) => [`p${p}`, { servers: Array.from({ length: 10 }, (_, s) => `s${p * 10 + s}`) }])),
+      routes: Array.from({ length: 300 }, (_, p) => ({ path: `/p${p}`, pool: `p${p}` })),
+    }), { file: 'topology.yaml', targets: ['nginx', 'haproxy'] }],
+  ];
+  let most = 0;
+  for (const [text, opts] of cases) {
+    const whole = new Map([...renderFiles(analyse(text, opts), opts)].map((f) => [f.path, f.text]));
+    const pieces = new Map<string, string[]>();
+    const paths = streamFiles(analyse(text, opts), opts, (path) => {
+      const list: string[] = [];
+      pieces.set(path, list);
+      return { piece: (t) => list.push(t), end: (t) => list.push(t) };
+    });
+    assert.deepEqual(paths, [...whole.keys()]);
+    for (const [path, list] of pieces) {
+      assert.equal(list.join(''), whole.get(path), path);
+      most = Math.max(most, list.length);
+    }
+  }
+  assert.ok(most > 20, `the largest file came in ${most} pieces`);
 });
 
 test('a long list comes out flat and whole (the output is cut into chunks on the way)', () => {

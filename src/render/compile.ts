@@ -32,7 +32,7 @@ export type Parse = (source: string) => unknown;
 /** Handlebars' helpers known by name: a `{{name}}` with one of these names is a helper call, not a lookup. */
 const HELPERS = new Set(['helperMissing', 'blockHelperMissing', 'each', 'if', 'unless', 'with', 'log', 'lookup']);
 
-/** A flat piece of output at least this long ends a chunk (see environment.ts for why). */
+/** The output is cut into pieces at least this long (see templateFunction). */
 const CHUNK = 16 * 1024;
 
 export class UnsupportedTemplate extends Error {}
@@ -55,7 +55,8 @@ type Scope = {
 
 /**
  * The template `name` (its partials already inlined where lbgen inlines them) → the body of a
- * function of `rt` (runtime.ts) that returns the template function `(view) => string`.
+ * function of `rt` (runtime.ts) that returns the template function `(view, sink?) => string`:
+ * without a sink the whole output; with one, what is left after the pieces given to the sink.
  */
 export function compileTemplate(name: string, source: string, partials: ReadonlyMap<string, string>, parse: Parse): string {
   const functions: string[] = [];
@@ -142,7 +143,7 @@ export function compileTemplate(name: string, source: string, partials: Readonly
       case 'each': {
         const data = { index: `i${n}`, key: `(x${n} ? x${n}.keys[i${n}] : i${n})`, first: `(i${n} === 0)`, last: `(i${n} === l${n}.length - 1)` };
         const inner: Scope = { root: scope.root, contexts: [`c${n}`, ...scope.contexts], data };
-        // Holes are skipped; the output is flattened every CHUNK characters, so that a long list leaves no rope behind.
+        // Holes are skipped; every CHUNK characters the output so far goes to flush (see templateFunction).
         return `const a${n} = ${value};
 const x${n} = Array.isArray(a${n}) ? undefined : items(a${n});
 const l${n} = x${n} ? x${n}.values : a${n};
@@ -151,7 +152,7 @@ for (let i${n} = 0; i${n} < l${n}.length; i${n}++) {
 if (!(i${n} in l${n})) continue;
 const c${n} = l${n}[i${n}];
 n${n}++;
-${program(s.program, inner)}if (o.length >= ${CHUNK}) { o.charCodeAt(0); parts.push(o); o = ''; }
+${program(s.program, inner)}if (o.length >= ${CHUNK}) { flush(o); o = ''; }
 }
 if (n${n} === 0) {
 ${program(s.inverse, scope)}}
@@ -183,9 +184,29 @@ ${program(s.inverse, scope)}}
     return fn;
   };
 
+  /**
+   * A template function. Its output is cut into pieces of about CHUNK characters as it grows: kept
+   * flat and joined at the end (a long list leaves no rope behind), or, for the template itself when
+   * it is given a `sink`, handed to the sink at once (render writes each to its file, and the piece
+   * dies young); it then returns only what follows the last piece.
+   */
   const templateFunction = (fn: string, ast: Program, root: string): string => {
     const body = program(ast, { contexts: ['c0'], root });
-    return `function ${fn}(c0${root === 'c0' ? '' : `, ${root}`}) {\nlet o = '';\nconst parts = [];\nlet v;\nlet w;\n${body}if (parts.length === 0) return o;\nparts.push(o);\nreturn parts.join('');\n}\n`;
+    const streams = root === 'c0';
+    return [
+      `function ${fn}(c0, ${streams ? 'sink' : root}) {`,
+      "let o = '';",
+      'const parts = [];',
+      'let v;',
+      'let w;',
+      // charCodeAt makes V8 flatten the rope in place: its cells become garbage now.
+      `const flush = ${streams ? 'sink ?? ' : ''}((piece) => { piece.charCodeAt(0); parts.push(piece); });`,
+      `${body}if (parts.length === 0) return o;`,
+      'parts.push(o);',
+      "return parts.join('');",
+      '}',
+      '',
+    ].join('\n');
   };
 
   const main = templateFunction('template', parse(source) as Program, 'c0');

@@ -15,6 +15,8 @@ let compiler: HandlebarsApi | undefined;
 const handlebars = (): HandlebarsApi => (compiler ??= createRequire(import.meta.url)('handlebars') as HandlebarsApi);
 
 type Template = (view: unknown) => string;
+/** A built-in template: with a sink, pieces of its output go there as they are made, and it returns the rest. */
+type BuiltIn = (view: unknown, sink?: (piece: string) => void) => string;
 
 /**
  * A user's --templates folder: one isolated Handlebars environment per target, its partials
@@ -22,6 +24,7 @@ type Template = (view: unknown) => string;
  */
 const environments = new Map<string, HandlebarsApi>();
 const compiled = new Map<string, Template>();
+const builtIns = new Map<string, BuiltIn>();
 
 function environment(target: string, dirs: readonly string[]): HandlebarsApi {
   const key = `${target}\u0000${dirs.join('\u0000')}`;
@@ -40,24 +43,26 @@ function environment(target: string, dirs: readonly string[]): HandlebarsApi {
 }
 
 /** A built-in template: compiled into the bundle, or (unbundled) by the same compiler on first use. */
-function builtIn(target: string, template: string): Template {
+function builtIn(target: string, template: string): BuiltIn {
   const key = `${target}/${template}`;
-  const ready = precompiled?.templates[key] ?? compiled.get(key);
+  const ready = precompiled?.templates[key] ?? builtIns.get(key);
   if (ready) return ready;
   const code = compileBuiltIn(templatesDir, target, template, (source) => handlebars().parse(source));
-  const fn = (new Function('rt', code) as (rt: Runtime) => Template)(runtime);
-  compiled.set(key, fn);
+  const fn = (new Function('rt', code) as (rt: Runtime) => BuiltIn)(runtime);
+  builtIns.set(key, fn);
   return fn;
 }
 
 /**
  * Render templates/<target>/<template> with `view`. `overrides` is a user's --templates folder:
- * a file there (same relative name) replaces the built-in one; built-ins fill the rest.
+ * a file there (same relative name) replaces the built-in one; built-ins fill the rest. With a
+ * `sink`, pieces of the output may go there as they are made (a built-in template's do); the
+ * returned text is what follows them.
  */
-export function renderTemplate(target: string, template: string, view: unknown, overrides?: string): string {
+export function renderTemplate(target: string, template: string, view: unknown, overrides?: string, sink?: (piece: string) => void): string {
   if (!overrides) {
     try {
-      return builtIn(target, template)(view);
+      return builtIn(target, template)(view, sink);
     } catch (e) {
       throw templateError(e, join(templatesDir, target, template));
     }
