@@ -1,7 +1,8 @@
 /**
- * What every Handlebars environment of lbgen shares, whether its templates are compiled at run
- * time (tests, --templates) or precompiled into the bundle by scripts/build.mjs: the compile
- * options, an #each that keeps large outputs flat, and the inlining of the built-in partials.
+ * The Handlebars side of lbgen's templates: the compile options and #each of the environment that
+ * compiles a user's --templates, and the inlining of the built-in partials that the built-in
+ * templates get before compile.ts turns them into JavaScript (the semantics compile.ts copies are
+ * these options').
  */
 type Options = { data?: unknown; fn: (context: unknown, options?: object) => string; inverse: (context: unknown) => string; ids?: unknown };
 type Helper = (this: unknown, context: unknown, options: Options) => string;
@@ -12,15 +13,6 @@ type Environment = { helpers: Record<string, unknown>; registerHelper(name: stri
  * built-in block helpers (every decision stays in TypeScript).
  */
 export const OPTIONS = Object.freeze({ noEscape: true, strict: true, knownHelpersOnly: true } as const);
-
-/**
- * The built-in templates read no @data (@index, @root...) in their large loops: compiled without
- * it, a block call reuses its program instead of wrapping it anew, and #each keeps no frame.
- * (Handlebars still gives data to a template that reads it.) A user's --templates keep OPTIONS:
- * their partials may read @index inside a built-in loop. Frozen: Handlebars.precompile sets
- * `data` on the options object it is given when a template reads @data, so pass it a copy.
- */
-export const BUILT_IN = Object.freeze({ ...OPTIONS, data: false } as const);
 
 /** A flat piece of output at least this long ends a chunk (see prepare). */
 const CHUNK = 16 * 1024;
@@ -68,12 +60,12 @@ export function prepare<E extends Environment>(env: E): E {
 }
 
 /**
- * A built-in template or partial calls a partial per item in its largest loops (an upstream per pool, two
- * locations per route), and a partial call costs Handlebars more than the block it renders. A
- * standalone `{{> name}}` line (no argument, no indentation) renders the partial's text in the
- * caller's context, data and depth, so the same output comes from putting the partial's source
- * in its place before compiling. Only for the built-in templates: a user's --templates are
- * compiled as written, so their errors point at their own lines.
+ * A standalone `{{> name}}` line (no argument, no indentation) renders the partial's text in the
+ * caller's context, loop data and depth, so the same output comes from putting the partial's
+ * source in its place before compiling: compile.ts then makes one loop of the caller's loop and
+ * the partial (an upstream per pool, two locations per route), and the partial can read the
+ * caller's loop (route.hbs reads `../index`). Only for the built-in templates: a user's
+ * --templates are compiled as written, so their errors point at their own lines.
  */
 export function inlinePartials(source: string, partials: ReadonlyMap<string, string>, seen: readonly string[] = []): string {
   return source.replace(/^\{\{>\s*([A-Za-z0-9_-]+)\s*\}\}[ \t]*\n/gm, (line, name: string) => {
