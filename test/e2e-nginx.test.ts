@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
+import { cookieStickiness, leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './e2e/checks-policy.js';
 import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
@@ -36,6 +36,7 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
   test('2 least connections: new requests go to the one idle backend', { timeout }, () => leastConnPrefersIdle(s));
   test('3 WebSocket upgrade echoes through the proxy', { timeout }, () => webSocketEchoes(s));
   test('4 stickiness by source address, plain and WebSocket; clients spread', { timeout }, () => stickiness(s));
+  test('4b stickiness by cookie (nginx 1.22: a hash of the cookie\'s value, else of the client address): one value keeps one server from any address', { timeout }, () => cookieStickiness(s));
   test('6 allowFrom: allowed addresses answered, another loopback address 403', { timeout }, () => allowFrom(s));
   test('7 rate limit: 429 at once past the burst, other routes and clients unthrottled', { timeout }, () => rateLimit(s));
   test('8 security headers on every HTTPS answer (403, 429 too), never HSTS over HTTP', { timeout }, () => securityHeaders(s));

@@ -1,13 +1,13 @@
 /**
  * Checks 1-4: redirect to HTTPS, balancing (round robin, least connections across workers),
- * WebSocket, stickiness. Each takes a running stack and throws (assert) when the proxy misbehaves.
+ * WebSocket, stickiness (by address and by cookie). Each takes a running stack and throws (assert) when the proxy misbehaves.
  */
 import assert from 'node:assert/strict';
-import { countIds, echoOf, wsHandshakeStatus, parallel, request, wsRoundTrip } from './client.js';
+import { type Reply, countIds, echoOf, wsHandshakeStatus, parallel, request, wsRoundTrip } from './client.js';
 import { assertNoHsts, idOf } from './expect.js';
 import { until } from './proc.js';
 import type { Stack } from './stack.js';
-import { BACKEND_IDS, DOMAIN, ROUTES } from './topology.js';
+import { BACKEND_IDS, COOKIE, DOMAIN, ROUTES } from './topology.js';
 
 const https = (s: Stack, path: string, from?: string) => request({ port: s.ports.https, path, ...(from ? { from } : {}) });
 
@@ -102,4 +102,64 @@ export async function stickiness(s: Stack): Promise<void> {
   const again = await parallel(clients.length, (i) => https(s, ROUTES.sticky, clients[i]).then((r) => idOf(r, `client ${clients[i]}`)));
   assert.deepEqual(again, first, 'each of many clients keeps its backend');
   assert.ok(Object.keys(countIds(first)).length >= 2, `many clients spread over the backends: ${JSON.stringify(countIds(first))}`);
+}
+
+/** The value of the balancer's cookie in an answer's Set-Cookie headers, with its attributes. */
+function issuedCookie(r: Reply): { value: string; attributes: string } | undefined {
+  for (const line of r.headers['set-cookie'] ?? []) {
+    const m = new RegExp(`^${COOKIE.name}=([^;]*)(.*)$`).exec(line);
+    if (m) return { value: m[1]!, attributes: m[2]! };
+  }
+  return undefined;
+}
+
+/**
+ * 4b: stickiness by cookie. HAProxy issues the cookie (HttpOnly, Secure behind the HTTPS redirect,
+ * Max-Age = sticky.ttl) and a client that sends it back stays on its server from any address;
+ * without it a client is balanced like any other. nginx 1.22 has no sticky cookie (lbgen says so):
+ * it hashes the cookie's value when a client sends one, else the client address.
+ */
+export async function cookieStickiness(s: Stack): Promise<void> {
+  const cookie = (value: string) => ({ cookie: `other=1; ${COOKIE.name}=${value}; last=2` });
+  if (s.proxy === 'haproxy') {
+    const issued = new Map<string, string>();
+    const spread: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const r = await https(s, `${ROUTES.cookie}?i=${i}`);
+      const id = idOf(r, `${ROUTES.cookie} #${i}`);
+      spread.push(id);
+      const c = issuedCookie(r);
+      assert.ok(c, `a ${COOKIE.name} cookie is set on a first answer: ${JSON.stringify(r.headers['set-cookie'])}`);
+      assert.match(c.attributes, /;\s*HttpOnly/i, `HttpOnly: ${c.attributes}`);
+      assert.match(c.attributes, /;\s*Secure/i, `Secure (every request arrives over HTTPS): ${c.attributes}`);
+      assert.match(c.attributes, new RegExp(`;\\s*Max-Age=${COOKIE.ttlSeconds}(;|$)`, 'i'), `Max-Age is sticky.ttl: ${c.attributes}`);
+      issued.set(id, c.value);
+    }
+    assert.deepEqual(Object.keys(countIds(spread)).sort(), [...BACKEND_IDS], `without the cookie, one client is balanced over every server: ${spread.join(',')}`);
+    for (const [id, value] of issued) {
+      for (const from of ['127.0.0.1', '127.0.0.8', '127.0.2.9']) {
+        for (let i = 0; i < 3; i++) {
+          const r = await request({ port: s.ports.https, path: `${ROUTES.cookie}/x?i=${i}`, from, headers: cookie(value) });
+          assert.equal(idOf(r, `${ROUTES.cookie} with ${COOKIE.name}=${value} from ${from}`), id, `the cookie of ${id} leads to ${id}, from ${from}`);
+        }
+      }
+    }
+    return;
+  }
+  // nginx: the cookie's value picks the server, whatever the address; no cookie: the address does.
+  for (const value of ['alpha', 'beta', 'gamma-42']) {
+    const ids: string[] = [];
+    for (const from of ['127.0.0.1', '127.0.0.8', '127.0.2.9']) {
+      for (let i = 0; i < 2; i++) ids.push(idOf(await request({ port: s.ports.https, path: `${ROUTES.cookie}?i=${i}`, from, headers: cookie(value) }), `${ROUTES.cookie} with ${value} from ${from}`));
+    }
+    assert.deepEqual(countIds(ids), { [ids[0]!]: ids.length }, `${COOKIE.name}=${value} keeps one server from any address: ${ids.join(',')}`);
+  }
+  const values = Array.from({ length: 30 }, (_, i) => `client-${i}`);
+  const byValue = await parallel(values.length, (i) => request({ port: s.ports.https, path: ROUTES.cookie, headers: cookie(values[i]!) }).then((r) => idOf(r, values[i]!)));
+  assert.ok(Object.keys(countIds(byValue)).length >= 2, `many cookie values spread over the servers: ${JSON.stringify(countIds(byValue))}`);
+  for (const from of ['127.0.0.1', '127.0.3.4']) {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(idOf(await https(s, `${ROUTES.cookie}?i=${i}`, from), `${ROUTES.cookie} without a cookie from ${from}`));
+    assert.deepEqual(countIds(ids), { [ids[0]!]: ids.length }, `without a cookie, client ${from} keeps one server: ${ids.join(',')}`);
+  }
 }

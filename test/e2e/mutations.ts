@@ -7,7 +7,7 @@ import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './checks-policy.js';
-import { leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
+import { cookieStickiness, leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
 
 export type Mutation = {
@@ -37,6 +37,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'WebSocket Connection header', mutate: edit(/proxy_set_header Connection \$\w+;/, 'proxy_set_header Connection "";'), check: webSocketEchoes },
   { proxy: 'nginx', breaks: 'the Connection map (upgrade sent on every request)', mutate: edit(/proxy_set_header Connection \$\w+;/, 'proxy_set_header Connection "upgrade";'), check: webSocketEchoes },
   { proxy: 'nginx', breaks: 'source-address stickiness', mutate: edit(/^\s*hash \$remote_addr consistent;\n/m, ''), check: stickiness },
+  { proxy: 'nginx', breaks: 'cookie stickiness (the hash of the cookie\'s value)', mutate: edit(/^\s*hash \$lbgen_sticky_\d+ consistent;\n/m, ''), check: cookieStickiness },
   { proxy: 'nginx', breaks: 'retry on the next upstream', mutate: edit(/proxy_http_version 1\.1;/, 'proxy_http_version 1.1; proxy_next_upstream off;'), check: killWhileTrafficFlows },
   { proxy: 'nginx', breaks: 'allowFrom deny', mutate: edit(/^\s*deny all;\n/m, ''), check: allowFrom },
   { proxy: 'nginx', breaks: 'limit_req_status 429', mutate: edit(/^\s*limit_req_status 429;\n/m, ''), check: rateLimit },
@@ -63,6 +64,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'balance roundrobin', mutate: edit(/balance roundrobin/, 'balance first'), check: roundRobinReachesAll },
   { proxy: 'haproxy', breaks: 'balance leastconn', mutate: edit(/balance leastconn/, 'balance roundrobin'), check: leastConnPrefersIdle },
   { proxy: 'haproxy', breaks: 'source-address stickiness', mutate: edit(/^\s*stick on src\n/m, ''), check: stickiness },
+  { proxy: 'haproxy', breaks: 'cookie stickiness (the inserted cookie)', mutate: edit(/^\s*cookie lbgen insert .*\n/m, ''), check: cookieStickiness },
   { proxy: 'haproxy', breaks: 'option redispatch', mutate: edit(/^\s*option redispatch.*\n/m, ''), check: killWhileTrafficFlows },
   // HAProxy retries by itself a request cut on a reused server connection (it cannot tell it from an
   // idle close): only the cut requests that went on new connections fail, so this may take several kills.

@@ -28,7 +28,9 @@ export const ALL_BACKEND_IDS = [...BACKEND_IDS, CAPACITY.id] as const;
 /** monitoring.metrics: clients allowed on the metrics port; any other loopback address must get 403. */
 export const METRICS = { path: '/metrics', allowed: ['127.0.0.1', '127.0.0.2'] } as const;
 
-export const ROUTES = { ws: '/ws', sticky: '/sticky', api: '/api', private: '/private', rr: '/rr', capacity: CAPACITY.route, lc: '/' } as const;
+export const ROUTES = { ws: '/ws', sticky: '/sticky', cookie: '/cookie', api: '/api', private: '/private', rr: '/rr', capacity: CAPACITY.route, lc: '/' } as const;
+/** sticky.by: cookie, issued by the balancer: the default cookie name, an hour. */
+export const COOKIE = { name: 'lbgen', ttlSeconds: 3600 } as const;
 
 export function topologyText(ports: Ports, tls: TlsFiles): string {
   const healthCheck = { path: '/health', interval: `${HEALTH.intervalMs}ms`, rise: HEALTH.rise, fall: HEALTH.fall };
@@ -53,6 +55,7 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       lc: { servers: members, balance: 'least-connections', healthCheck },
       rr: { servers: members, balance: 'round-robin', healthCheck },
       sticky: { servers: members, sticky: { by: 'source-ip' }, healthCheck, timeouts: { tunnel: '1h' } },
+      cookie: { servers: members, sticky: { by: 'cookie', ttl: `${COOKIE.ttlSeconds}s` }, healthCheck },
       // The same fast health check as the others. Without one, HAProxy's output gives the pool a TCP
       // check every 30 s (for passive ejection), and HAProxy spreads the first check of every server
       // over the smallest interval of 1 s or more: the other pools' checks would start up to 27 s late.
@@ -61,6 +64,7 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
     routes: [
       { path: ROUTES.ws, pool: 'sticky', websocket: true },
       { path: ROUTES.sticky, pool: 'sticky' },
+      { path: ROUTES.cookie, pool: 'cookie' },
       { path: ROUTES.api, pool: 'rr', rateLimit: RATE },
       { path: ROUTES.private, pool: 'rr', allowFrom: ALLOWED.map((a) => `${a}/32`) },
       { path: ROUTES.rr, pool: 'rr' },
