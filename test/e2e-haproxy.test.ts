@@ -4,7 +4,7 @@
  * failover goes last since it kills a backend.
  */
 import { after, before, describe, test } from 'node:test';
-import { cookieStickiness, leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
+import { cookieStickiness, leastConnPrefersIdle, weightsShareTraffic, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './e2e/checks-policy.js';
 import { healthCheckRotation, killWhileTrafficFlows } from './e2e/checks-health.js';
 import { serverMaintenanceCycle, statsNeedLogin } from './e2e/checks-stats.js';
@@ -30,6 +30,7 @@ describe('e2e haproxy', { skip: missing ?? false }, () => {
   test('2 round robin takes turns over every backend', { timeout }, () => roundRobinReachesAll(s));
   test('2 least connections reaches every backend', { timeout }, () => leastConnReachesAll(s));
   test('2 least connections: new requests go to the one idle backend', { timeout }, () => leastConnPrefersIdle(s));
+  test('2 weights: a pool weighted 3 and 1 shares 40 requests 30 to 10', { timeout }, () => weightsShareTraffic(s));
   test('3 WebSocket upgrade echoes through the proxy', { timeout }, () => webSocketEchoes(s));
   test('4 stickiness by source address, plain and WebSocket; clients spread', { timeout }, () => stickiness(s));
   test('4b stickiness by cookie: HAProxy issues it (HttpOnly, Secure, Max-Age), a client sending it back keeps its server from any address', { timeout }, () => cookieStickiness(s));

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cookieStickiness, leastConnPrefersIdle, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
+import { cookieStickiness, leastConnPrefersIdle, weightsShareTraffic, leastConnReachesAll, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './e2e/checks-routing.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './e2e/checks-policy.js';
 import { killWhileTrafficFlows, nginxHealthGap } from './e2e/checks-health.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './e2e/checks-monitoring.js';
@@ -34,6 +34,7 @@ describe('e2e nginx', { skip: missing ?? false }, () => {
     assert.ok(workers.length >= 2, `${workers.length} worker(s): ${JSON.stringify(workers)}`);
   });
   test('2 least connections: new requests go to the one idle backend', { timeout }, () => leastConnPrefersIdle(s));
+  test('2 weights: a pool weighted 3 and 1 shares 40 requests 30 to 10', { timeout }, () => weightsShareTraffic(s));
   test('3 WebSocket upgrade echoes through the proxy', { timeout }, () => webSocketEchoes(s));
   test('4 stickiness by source address, plain and WebSocket; clients spread', { timeout }, () => stickiness(s));
   test('4b stickiness by cookie (nginx 1.22: a hash of the cookie\'s value, else of the client address): one value keeps one server from any address', { timeout }, () => cookieStickiness(s));

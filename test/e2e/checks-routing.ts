@@ -7,7 +7,7 @@ import { type Reply, countIds, echoOf, wsHandshakeStatus, parallel, request, wsR
 import { assertNoHsts, idOf } from './expect.js';
 import { until } from './proc.js';
 import type { Stack } from './stack.js';
-import { BACKEND_IDS, COOKIE, DOMAIN, ROUTES } from './topology.js';
+import { BACKEND_IDS, COOKIE, DOMAIN, ROUTES, WEIGHTED } from './topology.js';
 
 const https = (s: Stack, path: string, from?: string) => request({ port: s.ports.https, path, ...(from ? { from } : {}) });
 
@@ -162,4 +162,15 @@ export async function cookieStickiness(s: Stack): Promise<void> {
     for (let i = 0; i < 5; i++) ids.push(idOf(await https(s, `${ROUTES.cookie}?i=${i}`, from), `${ROUTES.cookie} without a cookie from ${from}`));
     assert.deepEqual(countIds(ids), { [ids[0]!]: ids.length }, `without a cookie, client ${from} keeps one server: ${ids.join(',')}`);
   }
+}
+
+/** 2d: weights: sequential requests to a pool weighted 3 and 1 share out 3 to 1. */
+export async function weightsShareTraffic(s: Stack): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) ids.push(idOf(await https(s, `${WEIGHTED.route}?i=${i}`), `${WEIGHTED.route} #${i}`));
+  const counts = countIds(ids);
+  const [heavy, light] = WEIGHTED.servers;
+  assert.deepEqual(Object.keys(counts).sort(), [heavy.backend, light.backend].sort(), `both servers answer: ${JSON.stringify(counts)}`);
+  // Smooth weighted round robin on both proxies gives exactly 30 and 10; a little room for a retry.
+  assert.ok(Math.abs((counts[heavy.backend] ?? 0) - 30) <= 2, `weight ${heavy.weight} against ${light.weight}: ${JSON.stringify(counts)} for 40 requests`);
 }

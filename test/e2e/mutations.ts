@@ -7,7 +7,7 @@ import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './checks-policy.js';
-import { cookieStickiness, leastConnPrefersIdle, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
+import { cookieStickiness, leastConnPrefersIdle, weightsShareTraffic, redirectsToHttps, roundRobinReachesAll, stickiness, webSocketEchoes } from './checks-routing.js';
 import type { ProxyName, Stack } from './stack.js';
 
 export type Mutation = {
@@ -36,6 +36,7 @@ export const NGINX_MUTATIONS: readonly Mutation[] = [
   { proxy: 'nginx', breaks: 'least_conn shared zone (per-worker counting)', mutate: edit(/^\s*zone e2e_lc .*\n/m, ''), check: leastConnPrefersIdle, tries: 3 },
   { proxy: 'nginx', breaks: 'WebSocket Connection header', mutate: edit(/proxy_set_header Connection \$\w+;/, 'proxy_set_header Connection "";'), check: webSocketEchoes },
   { proxy: 'nginx', breaks: 'the Connection map (upgrade sent on every request)', mutate: edit(/proxy_set_header Connection \$\w+;/, 'proxy_set_header Connection "upgrade";'), check: webSocketEchoes },
+  { proxy: 'nginx', breaks: 'server weights', mutate: edit(/ weight=3/g, ''), check: weightsShareTraffic },
   { proxy: 'nginx', breaks: 'source-address stickiness', mutate: edit(/^\s*hash \$remote_addr consistent;\n/m, ''), check: stickiness },
   { proxy: 'nginx', breaks: 'cookie stickiness (the hash of the cookie\'s value)', mutate: edit(/^\s*hash \$lbgen_sticky_\d+ consistent;\n/m, ''), check: cookieStickiness },
   { proxy: 'nginx', breaks: 'retry on the next upstream', mutate: edit(/proxy_http_version 1\.1;/, 'proxy_http_version 1.1; proxy_next_upstream off;'), check: killWhileTrafficFlows },
@@ -63,6 +64,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'redirect keeps the HTTPS port', mutate: edit(/\)\]:\d+%\[pathq\]/, ')]%[pathq]'), check: redirectsToHttps },
   { proxy: 'haproxy', breaks: 'balance roundrobin', mutate: edit(/balance roundrobin/, 'balance first'), check: roundRobinReachesAll },
   { proxy: 'haproxy', breaks: 'balance leastconn', mutate: edit(/balance leastconn/, 'balance roundrobin'), check: leastConnPrefersIdle },
+  { proxy: 'haproxy', breaks: 'server weights', mutate: edit(/ weight 3/g, ''), check: weightsShareTraffic },
   { proxy: 'haproxy', breaks: 'source-address stickiness', mutate: edit(/^\s*stick on src\n/m, ''), check: stickiness },
   { proxy: 'haproxy', breaks: 'cookie stickiness (the inserted cookie)', mutate: edit(/^\s*cookie lbgen insert .*\n/m, ''), check: cookieStickiness },
   { proxy: 'haproxy', breaks: 'option redispatch', mutate: edit(/^\s*option redispatch.*\n/m, ''), check: killWhileTrafficFlows },

@@ -28,7 +28,10 @@ export const ALL_BACKEND_IDS = [...BACKEND_IDS, CAPACITY.id] as const;
 /** monitoring.metrics: clients allowed on the metrics port; any other loopback address must get 403. */
 export const METRICS = { path: '/metrics', allowed: ['127.0.0.1', '127.0.0.2'] } as const;
 
-export const ROUTES = { ws: '/ws', sticky: '/sticky', cookie: '/cookie', api: '/api', private: '/private', rr: '/rr', capacity: CAPACITY.route, lc: '/' } as const;
+/** Weights: a pool of two servers weighted 3 and 1, each in front of one of the balanced backends. */
+export const WEIGHTED = { route: '/weighted', pool: 'weighted', servers: [{ id: 'w3', backend: 'b1', weight: 3 }, { id: 'w1', backend: 'b2', weight: 1 }] } as const;
+
+export const ROUTES = { ws: '/ws', sticky: '/sticky', cookie: '/cookie', weighted: WEIGHTED.route, api: '/api', private: '/private', rr: '/rr', capacity: CAPACITY.route, lc: '/' } as const;
 /** sticky.by: cookie, issued by the balancer: the default cookie name, an hour. */
 export const COOKIE = { name: 'lbgen', ttlSeconds: 3600 } as const;
 
@@ -50,12 +53,14 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
     servers: {
       ...Object.fromEntries(BACKEND_IDS.map((id, i) => [id, { address: '127.0.0.1', port: ports.backends[i] }])),
       [CAPACITY.id]: { address: '127.0.0.1', port: ports.backends[ALL_BACKEND_IDS.indexOf(CAPACITY.id)], maxConnections: CAPACITY.maxConnections },
+      ...Object.fromEntries(WEIGHTED.servers.map((w) => [w.id, { address: '127.0.0.1', port: ports.backends[ALL_BACKEND_IDS.indexOf(w.backend)], weight: w.weight }])),
     },
     pools: {
       lc: { servers: members, balance: 'least-connections', healthCheck },
       rr: { servers: members, balance: 'round-robin', healthCheck },
       sticky: { servers: members, sticky: { by: 'source-ip' }, healthCheck, timeouts: { tunnel: '1h' } },
       cookie: { servers: members, sticky: { by: 'cookie', ttl: `${COOKIE.ttlSeconds}s` }, healthCheck },
+      [WEIGHTED.pool]: { servers: WEIGHTED.servers.map((w) => w.id), healthCheck },
       // The same fast health check as the others. Without one, HAProxy's output gives the pool a TCP
       // check every 30 s (for passive ejection), and HAProxy spreads the first check of every server
       // over the smallest interval of 1 s or more: the other pools' checks would start up to 27 s late.
@@ -65,6 +70,7 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       { path: ROUTES.ws, pool: 'sticky', websocket: true },
       { path: ROUTES.sticky, pool: 'sticky' },
       { path: ROUTES.cookie, pool: 'cookie' },
+      { path: WEIGHTED.route, pool: WEIGHTED.pool },
       { path: ROUTES.api, pool: 'rr', rateLimit: RATE },
       { path: ROUTES.private, pool: 'rr', allowFrom: ALLOWED.map((a) => `${a}/32`) },
       { path: ROUTES.rr, pool: 'rr' },
