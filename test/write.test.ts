@@ -11,20 +11,28 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, EXAMPLE, tempDir } from './helpers/cli.js';
 
-test('a rename that fails after another succeeded: exit 2, every file as it was, no temporary or backup left', () => {
+/**
+ * Render the example for `targets` into a folder holding `old` files, with the `nth` call of
+ * fs[`fn`] failing with `code` (preloaded into the bundled CLI).
+ */
+function renderWithFault(fn: 'renameSync' | 'writeSync', nth: number, code: string, targets: string, old: Record<string, string>) {
   const dir = tempDir();
   const fault = join(dir, 'fault.cjs');
   writeFileSync(fault, [
     "const fs = require('node:fs');",
-    'const rename = fs.renameSync;',
+    `const original = fs.${fn};`,
     'let calls = 0;',
-    "fs.renameSync = (a, b) => { if (++calls === 2) { const e = new Error('EPERM: operation not permitted (injected)'); e.code = 'EPERM'; throw e; } return rename(a, b); };",
+    `fs.${fn} = (...a) => { if (++calls === ${nth}) { const e = new Error('${code}: injected'); e.code = '${code}'; throw e; } return original(...a); };`,
   ].join('\n'));
   const out = join(dir, 'out');
   mkdirSync(out);
-  writeFileSync(join(out, 'nginx.conf'), 'old nginx\n');
-  writeFileSync(join(out, 'haproxy.cfg'), 'old haproxy\n');
-  const r = spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', 'nginx,haproxy,cloudformation', '-o', out, '--quiet'], { encoding: 'utf8' });
+  for (const [name, text] of Object.entries(old)) writeFileSync(join(out, name), text);
+  const r = spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', targets, '-o', out, '--quiet'], { encoding: 'utf8' });
+  return { r, out };
+}
+
+test('a rename that fails after another succeeded: exit 2, every file as it was, no temporary or backup left', () => {
+  const { r, out } = renderWithFault('renameSync', 2, 'EPERM', 'nginx,haproxy,cloudformation', { 'nginx.conf': 'old nginx\n', 'haproxy.cfg': 'old haproxy\n' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot write .*haproxy\.cfg: EPERM.*\(the folder is as it was\)/);
   assert.equal(readFileSync(join(out, 'nginx.conf'), 'utf8'), 'old nginx\n', 'nginx.conf, renamed first, has its old content back');
@@ -33,21 +41,10 @@ test('a rename that fails after another succeeded: exit 2, every file as it was,
 });
 
 test('a write that fails while the files render (a full disk): exit 2, every file as it was, no temporary left', () => {
-  const dir = tempDir();
-  const fault = join(dir, 'fault.cjs');
   // The second write fails: nginx.conf's temporary is written by then, haproxy.cfg's is open.
-  writeFileSync(fault, [
-    "const fs = require('node:fs');",
-    'const write = fs.writeSync;',
-    'let calls = 0;',
-    "fs.writeSync = (...a) => { if (++calls === 2) { const e = new Error('ENOSPC: no space left on device, write (injected)'); e.code = 'ENOSPC'; throw e; } return write(...a); };",
-  ].join('\n'));
-  const out = join(dir, 'out');
-  mkdirSync(out);
-  writeFileSync(join(out, 'nginx.conf'), 'old nginx\n');
-  const r = spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', 'nginx,haproxy', '-o', out, '--quiet'], { encoding: 'utf8' });
+  const { r, out } = renderWithFault('writeSync', 2, 'ENOSPC', 'nginx,haproxy', { 'nginx.conf': 'old nginx\n' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^lbgen: cannot write to .*: ENOSPC: no space left on device/);
+  assert.match(r.stderr, /^lbgen: cannot write to .*: ENOSPC: injected/);
   assert.equal(readFileSync(join(out, 'nginx.conf'), 'utf8'), 'old nginx\n');
   assert.deepEqual(readdirSync(out), ['nginx.conf'], 'no temporary, no new file');
 });
