@@ -34,7 +34,7 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-export type StackOptions = { mutate?: (config: string) => string };
+export type StackOptions = { mutate?: (config: string) => string; topology?: (doc: Record<string, unknown>) => void };
 
 /** A self-signed pair for 127.0.0.1, plus HAProxy's combined PEM. */
 function makeTls(dir: string): TlsFiles {
@@ -110,7 +110,7 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     // then the proxy exits with "Address already in use", and new ports are chosen.
     for (let attempt = 1; ; attempt++) {
       const ports = await choosePorts(backends);
-      const rendered = render(proxy, topologyText(ports, tls));
+      const rendered = render(proxy, topologyText(ports, tls, opts.topology));
       const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
       assertLoopbackOnly(config);
       proc = launch(proxy, dir, config, statsPassword);

@@ -35,7 +35,8 @@ export const ROUTES = { ws: '/ws', sticky: '/sticky', cookie: '/cookie', weighte
 /** sticky.by: cookie, issued by the balancer: the default cookie name, an hour. */
 export const COOKIE = { name: 'lbgen', ttlSeconds: 3600 } as const;
 
-export function topologyText(ports: Ports, tls: TlsFiles): string {
+/** `edit` changes the document before it is written (a check that needs a setting of its own). */
+export function topologyText(ports: Ports, tls: TlsFiles, edit?: (doc: Record<string, unknown>) => void): string {
   const healthCheck = { path: '/health', interval: `${HEALTH.intervalMs}ms`, rise: HEALTH.rise, fall: HEALTH.fall };
   const members = [...BACKEND_IDS];
   const doc = {
@@ -84,5 +85,6 @@ export function topologyText(ports: Ports, tls: TlsFiles): string {
       accessLog: 'json',
     },
   };
+  edit?.(doc);
   return yaml.dump(doc);
 }
