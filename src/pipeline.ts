@@ -46,8 +46,8 @@ export function analyse(text: string, opts: Options): Analysis {
   }
   const problems: Diagnostic[] = rules(topology);
   if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded)));
-  // The file name reaches a comment in every output: keep only characters that cannot end the comment.
-  // The name goes into comments of every output: a plain word, or "standard input".
+  // The file name reaches a comment in every output: keep only characters that cannot end the
+  // comment (standard input is named so).
   const source = opts.file === '<stdin>' ? 'standard input' : basename(opts.file).replace(/[^A-Za-z0-9._-]/g, '_');
   const model = normalise(topology, source);
   const built = new Map<TargetName, Built<unknown>>();

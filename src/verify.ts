@@ -29,8 +29,9 @@ const installed = (tool: string): boolean => run('sh', ['-c', `command -v ${tool
 
 /**
  * Run the real validators that are on PATH on a copy of each written file (`paths`, in `outDir`)
- * in a temporary folder, and map their findings (which name the copy) back to the written file. Certificates and host names are
- * resolved as on this machine: a missing certificate here is a finding, not a false alarm.
+ * in a temporary folder, and map their findings (which name the copy) back to the written file.
+ * Certificates and host names are resolved as on this machine: a missing certificate here is a
+ * finding, not a false alarm.
  */
 export function verify(paths: readonly string[], outDir: string): Verification[] {
   const sandbox = mkdtempSync(join(tmpdir(), 'lbgen-verify-'));

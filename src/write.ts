@@ -27,8 +27,8 @@ function ensureDir(dir: string): string[] {
   }
 }
 
-/** One temporary, open for writing. */
-type Pending = { readonly temp: string; readonly final: string; readonly fd: number };
+/** One output being written: its name, its temporary (open), its final place. */
+type Pending = { readonly path: string; readonly temp: string; readonly final: string; readonly fd: number };
 
 /**
  * Append a piece of text to the file. As the text renders: each piece goes to the kernel and can be
@@ -63,12 +63,15 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   const pending: Pending[] = [];
   const backups: [string, string][] = [];
   let made: string[] | undefined;
-  const cleanup = () => {
+  const removeTemps = () => {
     for (const p of pending) rmSync(p.temp, { force: true });
+  };
+  const removeBackups = () => {
     for (const [backup] of backups) rmSync(backup, { force: true });
   };
   const interrupted = (signal: NodeJS.Signals) => {
-    cleanup();
+    removeTemps();
+    removeBackups();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   const open = (path: string): FileSink => {
@@ -82,7 +85,7 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     } catch (e) {
       throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
     }
-    pending.push({ temp, final, fd });
+    pending.push({ path, temp, final, fd });
     const add = (text: string) => {
       try {
         append(fd, text);
@@ -100,7 +103,7 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     try {
       for (const p of pending) {
         if (!existsSync(p.final)) continue;
-        const backup = join(dir, `.lbgen-old-${process.pid}-${basename(p.final)}`);
+        const backup = join(dir, `.lbgen-old-${process.pid}-${p.path}`);
         keepCopy(p.final, backup);
         backups.push([backup, p.final]);
       }
@@ -120,16 +123,16 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     committed = true;
   } finally {
     for (const p of pending) closeSync(p.fd);
-    for (const p of pending) rmSync(p.temp, { force: true });
+    removeTemps();
     if (!committed) {
-      for (const [backup] of backups) rmSync(backup, { force: true });
+      removeBackups();
       for (const d of [...(made ?? [])].reverse()) rmdirQuietly(d);
     }
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
   // The old contents, kept for a rollback, go in parallel: freeing a large file's blocks takes time.
   await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
-  const written = pending.map((p) => basename(p.final));
+  const written = pending.map((p) => p.path);
   removeStale(dir, written, owned);
   return written;
 }

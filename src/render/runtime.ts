@@ -11,17 +11,21 @@ export function lk(parent: unknown, name: string): unknown {
   return Object.prototype.hasOwnProperty.call(parent, name) ? value : undefined;
 }
 
+/** Handlebars' strict-mode error, with the template line and column of the path. */
+const notDefined = (name: string, parent: unknown, line: number, column: number): Error =>
+  new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+
 /** Handlebars' strict lookup of a printed value: a field missing from the view is a bug in lbgen, named with its template line. */
 export function st(parent: unknown, name: string, line: number, column: number): unknown {
-  if (!parent || !(name in (parent as object))) throw new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+  if (!parent || !(name in (parent as object))) throw notDefined(name, parent, line, column);
   return lk(parent, name);
 }
 
 /** st for a name no built-in prototype has (see compile.ts): found on the value itself, or missing. */
 export function so(parent: unknown, name: string, line: number, column: number): unknown {
-  if (!parent) throw new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+  if (!parent) throw notDefined(name, parent, line, column);
   const value = (parent as Record<string, unknown>)[name];
-  if (value === undefined && !(name in (parent as object))) throw new Error(`"${name}" not defined in ${String(parent)} - ${line}:${column}`);
+  if (value === undefined && !(name in (parent as object))) throw notDefined(name, parent, line, column);
   return value;
 }
 

@@ -27,16 +27,14 @@ export async function perClientConnections(s: Stack): Promise<{ refused: string 
   // Awaited below; a failed check must not leave an unhandled rejection behind.
   for (const h of held) h.catch(() => undefined);
   await until(`${PER_CLIENT} held requests from ${busy} to reach the backends`, 2000, async () => (active() >= PER_CLIENT ? true : undefined), 10);
-  let refused: string;
-  try {
-    const over = await request({ port: s.ports.https, path: `${ROUTES.rr}?over=1`, from: busy });
-    assert.ok(s.proxy === 'nginx' && over.status === 429, `request ${PER_CLIENT + 1} from ${busy} while ${PER_CLIENT} are in progress: ${over.status} ${over.body.slice(0, 120)}`);
-    refused = '429';
-  } catch (e) {
-    if (s.proxy !== 'haproxy' || e instanceof assert.AssertionError) throw e;
-    refused = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    assert.match(refused, /ECONNRESET|EPIPE|socket hang up/i, `connection ${PER_CLIENT + 1} from ${busy} is closed at once`);
-  }
+  const what = `request ${PER_CLIENT + 1} from ${busy} while ${PER_CLIENT} are in progress`;
+  const over = await request({ port: s.ports.https, path: `${ROUTES.rr}?over=1`, from: busy })
+    .then((reply) => ({ reply }), (error: NodeJS.ErrnoException) => ({ error }));
+  // nginx counts requests in progress and answers 429; HAProxy counts connections and closes the one beyond.
+  if ('reply' in over) assert.ok(s.proxy === 'nginx' && over.reply.status === 429, `${what}: ${over.reply.status} ${over.reply.body.slice(0, 120)}`);
+  else if (s.proxy !== 'haproxy') throw over.error;
+  else assert.match(over.error.code ?? over.error.message, /ECONNRESET|EPIPE|socket hang up/i, `${what}: closed at once`);
+  const refused = 'reply' in over ? String(over.reply.status) : over.error.code ?? over.error.message;
   idOf(await request({ port: s.ports.https, path: `${ROUTES.rr}?other=1`, from: '127.0.0.6' }), 'another client meanwhile');
   for (const h of await Promise.all(held)) idOf(h, `a held request from ${busy}`);
   idOf(await request({ port: s.ports.https, path: `${ROUTES.rr}?after=1`, from: busy }), `${busy} once its requests ended`);
