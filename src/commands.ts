@@ -6,7 +6,7 @@ import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagn
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
 import { analyse, generate, type Options, renderFiles, streamFiles } from './pipeline.js';
-import { type OutputOptions, painter, report, strictly } from './report.js';
+import { type OutputOptions, painter, report, strictly, summary } from './report.js';
 import { TARGETS, TARGET_NAMES } from './targets/index.js';
 import { PROMETHEUS_RULES_FILE } from './targets/prometheus.js';
 import type { TargetName } from './targets/target.js';
@@ -139,13 +139,22 @@ export function init(file: string, flags: { force?: boolean }, out: OutputOption
   return 0;
 }
 
+/** Every problem, then (as text) one line that counts them: errors, warnings and the groups shown. */
 export function validate(file: string, flags: TargetFlags, out: OutputOptions): number {
   const text = readTopology(file);
-  const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags)));
-  const list = enforce(analysis.diagnostics, flags.strict);
-  report(list, out);
-  if (!out.quiet && out.format === 'text') process.stderr.write(`${file}: valid for ${parseTargets(flags.targets).join(', ')}${list.length ? ` (${list.length} warning${list.length === 1 ? '' : 's'})` : ''}\n`);
-  return 0;
+  const said = (list: readonly LocatedDiagnostic[], verdict: string) => {
+    report(list, out);
+    if (!out.quiet && out.format === 'text') process.stderr.write(`${label(file)}: ${verdict}: ${summary(list)}\n`);
+  };
+  try {
+    const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags)));
+    said(enforce(analysis.diagnostics, flags.strict), `valid for ${parseTargets(flags.targets).join(', ')}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof LbgenError)) throw e;
+    said(e.diagnostics, 'invalid');
+    return 1;
+  }
 }
 
 export async function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): Promise<number> {

@@ -13,8 +13,9 @@ export function painter(color: boolean): ChalkInstance {
 }
 
 /**
- * Text diagnostics on stderr; with --format json, one JSON array on stdout and nothing else there
- * (on `jsonTo` instead when stdout carries something else: render --stdout).
+ * Text diagnostics on stderr, the same message at many places said once (see `groups`); with
+ * --format json, one JSON array on stdout with every diagnostic and nothing else there (on
+ * `jsonTo` instead when stdout carries something else: render --stdout).
  */
 export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions, jsonTo: NodeJS.WritableStream = process.stdout): void {
   if (out.format === 'json') {
@@ -22,12 +23,63 @@ export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOpt
     return;
   }
   const c = painter(out.color);
-  for (const d of diagnostics) {
-    if (out.quiet && d.severity === 'warning') continue;
-    const line = formatDiagnostic(d);
+  const shown = out.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics;
+  let text = '';
+  for (const group of groups(shown)) {
+    const d = group[0]!;
     const paint = d.severity === 'error' ? c.red : c.yellow;
-    process.stderr.write(`${line.replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}\n`);
+    text += `${formatDiagnostic(d).replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}\n`;
+    if (group.length > 1) text += `${c.dim(more(group))}\n`;
   }
+  process.stderr.write(text);
+}
+
+/** How many places a group holds before its line says "and N more". */
+const PLACES_SHOWN = 3;
+
+/**
+ * Diagnostics that say the same thing at different places, in order of their first place: same
+ * severity, same target and the same message once the place's own names are taken out of it
+ * (`pool "p00001"` at pools.p00001 reads as `pool "…"`). 10,000 pools with one warning each are
+ * one group, not 10,000 lines in which a real problem is lost.
+ */
+export function groups(diagnostics: readonly LocatedDiagnostic[]): LocatedDiagnostic[][] {
+  const byKey = new Map<string, LocatedDiagnostic[]>();
+  for (const d of diagnostics) {
+    const key = `${d.severity}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
+    const group = byKey.get(key);
+    if (group) group.push(d);
+    else byKey.set(key, [d]);
+  }
+  return [...byKey.values()];
+}
+
+/** The message with each quoted name of its own path replaced by "…". */
+function withoutPlace(d: LocatedDiagnostic): string {
+  let message = d.message;
+  for (const name of d.pointer.split('/').slice(1)) if (name) message = message.split(`"${name}"`).join('"…"');
+  return message;
+}
+
+/** `  … and 1,999 more pools: pools.p00002.healthCheck, pools.p00003.healthCheck, pools.p00004.healthCheck, …` */
+function more(group: readonly LocatedDiagnostic[]): string {
+  const rest = group.slice(1);
+  const heads = new Set(rest.map((d) => /^[A-Za-z]+/.exec(d.path)?.[0] ?? ''));
+  const noun = heads.size === 1 && [...heads][0] ? ` ${[...heads][0]}` : '';
+  const places = rest.slice(0, PLACES_SHOWN).map((d) => d.path).join(', ');
+  return `  … and ${thousands(rest.length)} more${noun}: ${places}${rest.length > PLACES_SHOWN ? ', …' : ''}`;
+}
+
+/** 1999 → "1,999", the same on every machine (no locale). */
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** `validate`'s last line: every diagnostic counted, and the groups they were shown in. */
+export function summary(diagnostics: readonly LocatedDiagnostic[]): string {
+  const count = (n: number, word: string) => `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const shown = groups(diagnostics).length;
+  const grouped = shown < diagnostics.length ? ` (${count(shown, 'group')})` : '';
+  return `${count(errors, 'error')}, ${count(diagnostics.length - errors, 'warning')}${grouped}`;
 }
 
 function toJson(d: LocatedDiagnostic): Record<string, unknown> {
