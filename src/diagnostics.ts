@@ -16,6 +16,8 @@ export type Diagnostic = {
   readonly target?: string;
   /** Point at the key itself (unknown field) rather than at its value. */
   readonly atKey?: boolean;
+  /** An error only because of --strict: a warning's kind of message, grouped as warnings are. */
+  readonly strict?: boolean;
 };
 
 /** A diagnostic with its place in the file, ready to print. */

@@ -1,5 +1,5 @@
 import yaml from 'js-yaml';
-import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, segmentsToPointer } from './diagnostics.js';
+import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from './diagnostics.js';
 
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
 export type Loaded = {
@@ -21,8 +21,8 @@ const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types:
 /** Far above any real topology (10,000 pools × 10 servers is 16 MB), far below what hurts. */
 export const MAX_BYTES = 64 * 1024 * 1024;
 
-type Node = { start: number; kind: string | null; children: Node[]; result: unknown };
-type Spot = { key?: number; value: number; block: boolean };
+/** Where a pointer leads in the file: its value's node, the key's node (in a mapping), how deep it got. */
+type Found = { value: number; key?: number; whole: boolean };
 
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
 export function load(text: string, file: string): Loaded {
@@ -37,8 +37,10 @@ export function load(text: string, file: string): Loaded {
   if (source.includes('\u0000')) fail(source.indexOf('\u0000'), 'not a text file (it contains a NUL byte): expected a YAML topology');
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
+  // Positions are recorded in the one parse, compactly (typed arrays), and read only when asked.
+  const nodes = new NodeRecorder();
   try {
-    data = yaml.load(source, { filename: file, schema: SCHEMA, json: false });
+    data = yaml.load(source, { filename: file, schema: SCHEMA, json: false, listener: nodes.listener });
   } catch (e) {
     if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}${duplicateKey(source, e)}`);
     if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
@@ -49,28 +51,17 @@ export function load(text: string, file: string): Loaded {
   }
   // Without a '*' there is no alias, so nothing can expand.
   if (source.includes('*')) checkExpansion(data, (message) => fail(0, message));
-  // Which top-level fields hold a block: enough for topLevelKey, without keeping the document alive.
-  const blocks = new Map(Object.entries(data as object).map(([k, v]) => [k, v !== null && typeof v === 'object']));
-  let spots: Map<string, Spot> | undefined;
+  const find = nodes.finder();
   return {
     file,
     data,
     locate(pointer, atKey = false) {
-      if (!spots) {
-        const top = topLevelKey(source, blocks, pointer, atKey);
-        if (top !== undefined) return at(top);
-      }
-      // Positions are indexed on first use only: a valid topology pays nothing for them.
-      spots ??= indexPositions(source);
-      for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
-        const spot = spots.get(p);
-        if (spot) return at((atKey || spot.block || p !== pointer) && spot.key !== undefined ? spot.key : spot.value);
-        if (p === '') return { line: 1, column: 1 };
-      }
+      const found = find(pointer);
+      const node = (atKey || nodes.isCollection(found.value) || !found.whole) && found.key !== undefined ? found.key : found.value;
+      return at(skipBlank(source, nodes.start(node)));
     },
     written(pointer) {
-      spots ??= indexPositions(source);
-      return spots.has(pointer);
+      return find(pointer).whole;
     },
   };
 }
@@ -140,54 +131,114 @@ function skipBlank(text: string, offset: number): number {
 }
 
 /**
- * The key of a top-level field (where a whole-map error such as an ALB quota points), found
- * without indexing every node of a large file: a block mapping's top-level keys are the only
- * lines that start with the key and a colon at column 1. Used only when exactly one line does,
- * for a key that needs no quoting and is the place to report (the key of a block, or asked for);
- * anything else goes to the full index.
+ * Every node of the document as js-yaml's listener reports it (each node opens and closes, keys
+ * included), in the order nodes close: where it starts, where its subtree starts in this order
+ * (a node's descendants come just before it), its kind, and a scalar's value (for keys). About 17
+ * bytes a node, kept instead of a tree of objects: 10,000 pools are a million nodes.
  */
-function topLevelKey(text: string, blocks: ReadonlyMap<string, boolean>, pointer: string, atKey: boolean): number | undefined {
-  const key = /^\/([A-Za-z][A-Za-z0-9_-]*)$/.exec(pointer)?.[1];
-  if (key === undefined || !blocks.has(key) || !(atKey || blocks.get(key))) return undefined;
-  const lines = [...text.matchAll(new RegExp(`^(?:${key}|"${key}"|'${key}')[ \\t]*:(?=[ \\t\\r\\n]|$)`, 'gm'))];
-  return lines.length === 1 ? lines[0]!.index : undefined;
+class NodeRecorder {
+  private starts = new Int32Array(1024);
+  private firsts = new Int32Array(1024);
+  private kinds = new Uint8Array(1024);
+  private scalars: unknown[] = [];
+  private count = 0;
+  /** Open nodes: their start and the count when they opened, in pairs. */
+  private readonly open: number[] = [];
+  private lastResult: unknown = undefined;
+
+  readonly listener = (event: string, state: { position: number; kind: string | null; result: unknown }): void => {
+    if (event === 'open') {
+      this.open.push(state.position, this.count);
+      return;
+    }
+    const first = this.open.pop()!;
+    const start = this.open.pop()!;
+    const n = this.count;
+    if (n === this.starts.length) this.grow();
+    const kind = state.kind === 'mapping' ? MAPPING : state.kind === 'sequence' ? SEQUENCE : 0;
+    // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: the outer node
+    // has one child of its own kind with the same result. Marked, so that lookups use the inner one.
+    const wraps = kind !== 0 && n > first && this.firsts[n - 1] === first && (this.kinds[n - 1]! & KIND) === kind && this.lastResult === state.result;
+    this.starts[n] = start;
+    this.firsts[n] = first;
+    this.kinds[n] = kind | (wraps ? WRAPPER : 0);
+    this.scalars.push(kind === 0 ? state.result : undefined);
+    this.lastResult = state.result;
+    this.count++;
+  };
+
+  start(node: number): number {
+    return this.starts[node]!;
+  }
+
+  isCollection(node: number): boolean {
+    return (this.kinds[node]! & KIND) !== 0;
+  }
+
+  /** pointer → the deepest node it reaches; each collection's children are listed once, when first asked. */
+  finder(): (pointer: string) => Found {
+    const root = this.count - 1;
+    const keyed = new Map<number, Map<string, [key: number, value: number]>>();
+    const listed = new Map<number, number[]>();
+    const children = (node: number) => {
+      let list = listed.get(node);
+      if (!list) {
+        list = [];
+        for (let j = node - 1; j >= this.firsts[node]!; j = this.firsts[j]! - 1) list.push(j);
+        listed.set(node, list.reverse());
+      }
+      return list;
+    };
+    const unwrap = (node: number) => {
+      let n = node;
+      while (this.kinds[n]! & WRAPPER) n--;
+      return n;
+    };
+    const entries = (node: number) => {
+      let map = keyed.get(node);
+      if (!map) {
+        map = new Map();
+        const list = children(node);
+        for (let i = 0; i + 1 < list.length; i += 2) map.set(String(this.scalars[list[i]!]), [list[i]!, list[i + 1]!]);
+        keyed.set(node, map);
+      }
+      return map;
+    };
+    return (pointer) => {
+      if (root < 0) return { value: 0, whole: pointer === '' };
+      let found: Found = { value: unwrap(root), whole: true };
+      for (const segment of pointerToSegments(pointer)) {
+        const node = found.value;
+        const kind = this.kinds[node]! & KIND;
+        let next: Found | undefined;
+        if (kind === MAPPING) {
+          const entry = entries(node).get(segment);
+          if (entry) next = { key: entry[0], value: unwrap(entry[1]), whole: true };
+        } else if (kind === SEQUENCE && /^(0|[1-9][0-9]*)$/.test(segment)) {
+          const child = children(node)[Number(segment)];
+          if (child !== undefined) next = { value: unwrap(child), whole: true };
+        }
+        if (!next) return { ...found, whole: false };
+        found = next;
+      }
+      return found;
+    };
+  }
+
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const bigger = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T) => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.starts = bigger(this.starts, (n) => new Int32Array(n));
+    this.firsts = bigger(this.firsts, (n) => new Int32Array(n));
+    this.kinds = bigger(this.kinds, (n) => new Uint8Array(n));
+  }
 }
 
-/** Re-parse with js-yaml's `listener` (every node opens and closes, keys included) and map pointers to offsets. */
-function indexPositions(text: string): Map<string, Spot> {
-  const stack: Node[] = [];
-  let root: Node | undefined;
-  yaml.load(text, {
-    schema: SCHEMA,
-    listener(event, state) {
-      if (event === 'open') {
-        stack.push({ start: skipBlank(text, state.position), kind: null, children: [], result: undefined });
-        return;
-      }
-      const node = stack.pop()!;
-      node.kind = state.kind;
-      node.result = state.result;
-      const parent = stack[stack.length - 1];
-      if (parent) parent.children.push(node);
-      else root = node;
-    },
-  });
-  const spots = new Map<string, Spot>();
-  const walk = (outer: Node, segments: (string | number)[], key?: number) => {
-    // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: use the inner node.
-    let node = outer;
-    while (node.children.length === 1 && node.children[0]!.result === node.result && node.children[0]!.kind === node.kind) node = node.children[0]!;
-    const pointer = segmentsToPointer(segments);
-    const block = node.kind === 'mapping' || node.kind === 'sequence';
-    spots.set(pointer, key === undefined ? { value: node.start, block } : { key, value: node.start, block });
-    if (node.kind === 'sequence') node.children.forEach((child, i) => walk(child, [...segments, i]));
-    if (node.kind === 'mapping') {
-      for (let i = 0; i + 1 < node.children.length; i += 2) {
-        const k = node.children[i]!;
-        walk(node.children[i + 1]!, [...segments, String(k.result)], k.start);
-      }
-    }
-  };
-  if (root) walk(root, []);
-  return spots;
-}
+const MAPPING = 1;
+const SEQUENCE = 2;
+const KIND = 3;
+const WRAPPER = 4;

@@ -38,15 +38,17 @@ export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOpt
 const PLACES_SHOWN = 3;
 
 /**
- * Diagnostics that say the same thing at different places, in order of their first place: same
+ * Warnings that say the same thing at different places, in order of their first place: same
  * severity, same target and the same message once the place's own names are taken out of it
  * (`pool "p00001"` at pools.p00001 reads as `pool "…"`). 10,000 pools with one warning each are
- * one group, not 10,000 lines in which a real problem is lost.
+ * one group, not 10,000 lines in which a real problem is lost. Errors are each a line of their
+ * own (each is a fix to make at its place), but for warnings that --strict made errors.
  */
 export function groups(diagnostics: readonly LocatedDiagnostic[]): LocatedDiagnostic[][] {
   const byKey = new Map<string, LocatedDiagnostic[]>();
+  let alone = 0;
   for (const d of diagnostics) {
-    const key = `${d.severity}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
+    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
     const group = byKey.get(key);
     if (group) group.push(d);
     else byKey.set(key, [d]);
@@ -98,4 +100,4 @@ function toJson(d: LocatedDiagnostic): Record<string, unknown> {
 
 /** --strict: every warning is an error. */
 export const strictly = (list: readonly LocatedDiagnostic[], strict: boolean): LocatedDiagnostic[] =>
-  list.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const } : d));
+  list.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const, strict: true } : d));

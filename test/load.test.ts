@@ -37,6 +37,23 @@ test('a top-level key is found at its own line, never in a block scalar, a comme
   assert.deepEqual(twice.locate('/b'), { line: 3, column: 1 }, 'two candidate lines: the full index decides');
 });
 
+test('positions recorded in the one parse: quoted and numeric keys, nested and flow-in-block sequences, merges, written()', () => {
+  const text = '"quoted key": 1\n7: seven\nl: [[1, 2]]\ns:\n  - - a\n    - { b: 1 }\nbase: &b { x: 1 }\nd: { <<: *b, y: 2 }\ne: {}\n';
+  const l = load(text, 't.yaml');
+  assert.deepEqual(l.locate('/quoted key'), { line: 1, column: 15 });
+  assert.deepEqual(l.locate('/7', true), { line: 2, column: 1 });
+  assert.deepEqual(l.locate('/l/0/1'), { line: 3, column: 9 });
+  assert.deepEqual(l.locate('/s/0/1/b'), { line: 6, column: 12 });
+  assert.deepEqual(l.locate('/d/y'), { line: 8, column: 17 });
+  // A merged field is not written at its mapping: its place is the mapping's key.
+  assert.deepEqual(l.locate('/d/x'), { line: 8, column: 1 });
+  assert.equal(l.written('/d/y'), true);
+  assert.equal(l.written('/d/x'), false);
+  assert.equal(l.written('/e'), true);
+  assert.equal(l.written('/e/f'), false);
+  assert.equal(l.written('/l/0/2'), false);
+});
+
 test('a byte-order mark and CRLF line endings are accepted, positions unchanged', () => {
   const l = load('\ufeffa: 1\r\nb: two\r\n', 't.yaml');
   assert.deepEqual(l.data, { a: 1, b: 'two' });
