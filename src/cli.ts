@@ -1,11 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LbgenError, UsageError } from './diagnostics.js';
+import { progressLine, wantsProgress } from './progress.js';
 import { type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from './version.js';
 import * as commands from './commands.js';
 
 /** commander wiring only: flags → a command → an exit code. The one place that exits. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const started = performance.now();
   const program = new Command('lbgen');
   let out: OutputOptions = { format: 'text', color: false, quiet: false };
   let debug = argv.includes('--debug');
@@ -13,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
     const g = program.opts<{ color: boolean; quiet: boolean; format: 'text' | 'json'; debug: boolean }>();
     out = { format: g.format, color: wantColor(g.color), quiet: g.quiet };
+    out = { ...out, progress: progressLine(wantsProgress(out), started) };
     debug = g.debug;
     code = await (fn as (...a: unknown[]) => number | Promise<number>)(...args.slice(0, -1), out);
   };
@@ -62,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;
   } catch (e) {
+    out.progress?.clear();
     if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     if (e instanceof LbgenError) {
       report(e.diagnostics, out);

@@ -91,11 +91,16 @@ export function parseTargets(given: readonly string[] | undefined): TargetName[]
   return TARGET_NAMES.filter((n) => names.includes(n));
 }
 
-function options(file: string, flags: TargetFlags): Options {
+function options(file: string, flags: TargetFlags, out?: OutputOptions): Options {
   if (flags.templates !== undefined && !(existsSync(flags.templates) && statSync(flags.templates).isDirectory())) {
     throw new UsageError(`--templates ${flags.templates} is not a folder`);
   }
-  return { file: label(file), targets: parseTargets(flags.targets), ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}) };
+  return {
+    file: label(file),
+    targets: parseTargets(flags.targets),
+    ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}),
+    ...(out?.progress ? { progress: out.progress.tick } : {}),
+  };
 }
 
 const templateWarnings = (opts: Options): LocatedDiagnostic[] => (opts.templates ? unusedTemplates(opts.templates) : []);
@@ -147,7 +152,7 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
     if (!out.quiet && out.format === 'text') process.stderr.write(`${label(file)}: ${verdict}: ${summary(list)}\n`);
   };
   try {
-    const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags)));
+    const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags, out)));
     said(enforce(analysis.diagnostics, flags.strict), `valid for ${parseTargets(flags.targets).join(', ')}`);
     return 0;
   } catch (e) {
@@ -158,7 +163,7 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
 }
 
 export async function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): Promise<number> {
-  const opts = options(file, flags);
+  const opts = options(file, flags, out);
   if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
   if (flags.stdout && flags.verify) throw new UsageError('--verify checks the written files: use it without --stdout');
   const text = readTopology(file);
@@ -212,7 +217,7 @@ function reportVerification(results: readonly Verification[], out: OutputOptions
 
 export function check(file: string, flags: TargetFlags & { out: string }, out: OutputOptions): number {
   const text = readTopology(file);
-  const opts = options(file, flags);
+  const opts = options(file, flags, out);
   const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
   const drift = findDrift(flags.out, result.files, ownedFiles(opts.targets));
@@ -251,7 +256,7 @@ function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {
 
 export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {
   const text = readTopology(file);
-  const analysis = analyse(text, options(file, flags));
+  const analysis = analyse(text, options(file, flags, out));
   const rows = explainRows(analysis);
   if (out.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else process.stdout.write(explainTable(rows, painter(out.color && process.stdout.isTTY === true)));

@@ -1,4 +1,5 @@
 import yaml from 'js-yaml';
+import type { Progress } from './progress.js';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from './diagnostics.js';
 
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
@@ -25,7 +26,7 @@ export const MAX_BYTES = 64 * 1024 * 1024;
 type Found = { value: number; key?: number; whole: boolean };
 
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
-export function load(text: string, file: string): Loaded {
+export function load(text: string, file: string, progress?: Progress): Loaded {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // Line starts are found on first use only: a valid topology never needs them.
   let lines: number[] | undefined;
@@ -38,7 +39,7 @@ export function load(text: string, file: string): Loaded {
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
   // Positions are recorded in the one parse, compactly (typed arrays), and read only when asked.
-  const nodes = new NodeRecorder();
+  const nodes = new NodeRecorder(progress && ((position) => progress('reading the YAML', position / source.length)));
   try {
     data = yaml.load(source, { filename: file, schema: SCHEMA, json: false, listener: nodes.listener });
   } catch (e) {
@@ -146,6 +147,9 @@ class NodeRecorder {
   private readonly open: number[] = [];
   private lastResult: unknown = undefined;
 
+  /** `parsed` hears how far the parse got, every 16,384 nodes. */
+  constructor(private readonly parsed?: (position: number) => void) {}
+
   readonly listener = (event: string, state: { position: number; kind: string | null; result: unknown }): void => {
     if (event === 'open') {
       this.open.push(state.position, this.count);
@@ -155,6 +159,7 @@ class NodeRecorder {
     const start = this.open.pop()!;
     const n = this.count;
     if (n === this.starts.length) this.grow();
+    if ((n & 0x3fff) === 0) this.parsed?.(state.position);
     const kind = state.kind === 'mapping' ? MAPPING : state.kind === 'sequence' ? SEQUENCE : 0;
     // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: the outer node
     // has one child of its own kind with the same result. Marked, so that lookups use the inner one.

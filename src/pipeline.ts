@@ -10,6 +10,7 @@ import { TARGETS } from './targets/index.js';
 import { PROMETHEUS_RULES_FILE, prometheusView } from './targets/prometheus.js';
 import type { Built, Decision, RenderedFile, TargetName } from './targets/target.js';
 import { validate } from './validate.js';
+import type { Progress } from './progress.js';
 
 export type Options = {
   /** The file name shown in diagnostics and output headers. */
@@ -17,6 +18,8 @@ export type Options = {
   readonly targets: readonly TargetName[];
   /** A folder of user templates that replace built-in ones per file. */
   readonly templates?: string;
+  /** Told each stage as it starts (the CLI's progress line on a terminal). */
+  readonly progress?: Progress;
 };
 
 export type TargetDecisions = { readonly target: TargetName; readonly decisions: readonly Decision[] };
@@ -36,7 +39,9 @@ export type Result = { readonly files: readonly RenderedFile[]; readonly diagnos
 
 /** load → validate → rules → normalise → per-target view. Throws LbgenError (with every diagnostic) when anything is an error. */
 export function analyse(text: string, opts: Options): Analysis {
-  const loaded = load(text, opts.file);
+  const progress = opts.progress ?? (() => {});
+  const loaded = load(text, opts.file, progress);
+  progress('checking the schema');
   const { topology, diagnostics: schemaProblems } = validate(loaded.data);
   if (!topology) {
     // The reference checks a refused document still allows, unless the schema already spoke of that place.
@@ -44,15 +49,18 @@ export function analyse(text: string, opts: Options): Analysis {
     const more = referenceProblems(loaded.data).filter((d) => !said.has(d.pointer));
     throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded)));
   }
+  progress('checking references');
   const problems: Diagnostic[] = rules(topology);
   if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded)));
   // The file name reaches a comment in every output: keep only characters that cannot end the
   // comment (standard input is named so).
   const source = opts.file === '<stdin>' ? 'standard input' : basename(opts.file).replace(/[^A-Za-z0-9._-]/g, '_');
+  progress('building the model');
   const model = normalise(topology, source);
   const built = new Map<TargetName, Built<unknown>>();
   const decisions: TargetDecisions[] = [];
   for (const name of opts.targets) {
+    progress(`planning ${name}`);
     try {
       const b = TARGETS[name].build(model);
       built.set(name, b);
@@ -64,6 +72,7 @@ export function analyse(text: string, opts: Options): Analysis {
       problems.push(error('', `${name}: ${e.message}`, { target: name }));
     }
   }
+  progress('locating diagnostics');
   const located = sortByPlace(locateAll(dedupe(problems), loaded));
   if (located.some(isError)) throw new LbgenError(located);
   return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, model, built, decisions, diagnostics: located };
@@ -100,11 +109,16 @@ export function streamFiles(analysis: Analysis, opts: Options, open: (path: stri
 type Job = { readonly path: string; render(sink?: (piece: string) => void): string };
 
 function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
+  const total = opts.targets.reduce((n, name) => n + TARGETS[name].files.length, 0);
+  let done = 0;
   for (const name of opts.targets) {
     // Each view is let go once its target is rendered: only one is alive at a time.
     const view = analysis.built.get(name)!.view;
     analysis.built.delete(name);
-    for (const f of TARGETS[name].files) yield { path: f.path, render: (sink) => renderTemplate(name, f.template, view, opts.templates, sink) };
+    for (const f of TARGETS[name].files) {
+      opts.progress?.(`rendering ${f.path}`, done++ / total);
+      yield { path: f.path, render: (sink) => renderTemplate(name, f.template, view, opts.templates, sink) };
+    }
   }
   // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
   const rules = prometheusView(analysis.model, opts.targets);

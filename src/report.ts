@@ -1,7 +1,14 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { type LocatedDiagnostic, formatDiagnostic } from './diagnostics.js';
+import type { ProgressLine } from './progress.js';
 
-export type OutputOptions = { readonly format: 'text' | 'json'; readonly color: boolean; readonly quiet: boolean };
+export type OutputOptions = {
+  readonly format: 'text' | 'json';
+  readonly color: boolean;
+  readonly quiet: boolean;
+  /** The terminal's progress line, erased before diagnostics are printed. */
+  readonly progress?: ProgressLine;
+};
 
 /** Colour only on a terminal, never with NO_COLOR or --no-color. */
 export function wantColor(flag: boolean): boolean {
@@ -18,6 +25,7 @@ export function painter(color: boolean): ChalkInstance {
  * `jsonTo` instead when stdout carries something else: render --stdout).
  */
 export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions, jsonTo: NodeJS.WritableStream = process.stdout): void {
+  out.progress?.clear();
   if (out.format === 'json') {
     jsonTo.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
     return;

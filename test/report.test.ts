@@ -1,12 +1,16 @@
 /**
  * A large real topology says each thing once (issue 15): on a generated file with thousands of
  * warnings, text output groups the same message at many places into one line and a count, while
- * --format json still lists every diagnostic at its own line and column, and --strict counts each.
+ * --format json still lists every diagnostic at its own line and column, and --strict counts each;
+ * long work shows progress on a terminal only.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { warningTopology } from '../scripts/gen-topology.js';
-import { lbgen } from './helpers/cli.js';
+import { bigTopology, warningTopology } from '../scripts/gen-topology.js';
+import { BIN, lbgen, tempDir } from './helpers/cli.js';
 
 const POOLS = 2000;
 // A health check on every pool, cookie stickiness on every fifth, a rate limit on every tenth route.
@@ -47,4 +51,31 @@ test('one diagnostic, or different ones, are not grouped; --quiet prints no summ
   assert.doesNotMatch(r.stderr, /more/);
   assert.match(r.stderr, /valid for nginx: 0 errors, 1 warning$/m);
   assert.equal(lbgen(['validate', '-', '-t', 'nginx', '--quiet'], { input: warningTopology(1, 1) }).stderr, '');
+});
+
+test('progress on a terminal: stage and share on one line, erased before the result; never in CI, pipes or --quiet', () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'big.yaml');
+    writeFileSync(file, bigTopology(1500, 4));
+    const command = (flags = '') => `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} render ${JSON.stringify(file)} -t nginx,haproxy -o ${JSON.stringify(join(dir, 'out'))} ${flags}`;
+    // Drawn at once here (a real run waits about a second first).
+    const env = { ...process.env, LBGEN_PROGRESS_AFTER_MS: '0', CI: '', NO_COLOR: '1' };
+    const onTerminal = (flags = '', extra: Record<string, string> = {}) =>
+      spawnSync('script', ['-qec', command(flags), '/dev/null'], { encoding: 'utf8', env: { ...env, ...extra } }).stdout;
+    const shown = onTerminal();
+    assert.match(shown, /\r\u001b\[2Klbgen: reading the YAML \d+%/);
+    assert.match(shown, /\r\u001b\[2Klbgen: rendering haproxy\.cfg 50%/);
+    // The line is erased before the result is printed, and nothing is drawn after it.
+    assert.match(shown, /\r\u001b\[2Kwrote [^\r\n]*nginx\.conf/);
+    assert.doesNotMatch(shown.slice(shown.indexOf('wrote ')), /lbgen: /);
+    assert.doesNotMatch(onTerminal('', { CI: 'true' }), /lbgen: reading/, 'CI logs');
+    assert.doesNotMatch(onTerminal('', { TERM: 'dumb' }), /lbgen: reading/, 'a dumb terminal');
+    assert.doesNotMatch(onTerminal('--quiet'), /lbgen: reading/, '--quiet');
+    const piped = spawnSync(process.execPath, [BIN, 'render', file, '-t', 'nginx', '-o', join(dir, 'out')], { encoding: 'utf8', env });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /lbgen: reading/, 'a pipe');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
