@@ -51,7 +51,9 @@ export function warning(pointer: string, message: string, extra: Partial<Diagnos
 
 export function pointerToSegments(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer.slice(1).split('/');
+  // Only a segment with '~' is escaped: 14,000 warnings' pointers need no regex at all.
+  return pointer.includes('~') ? segments.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : segments;
 }
 
 export function segmentsToPointer(segments: readonly (string | number)[]): string {
