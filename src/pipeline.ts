@@ -84,29 +84,25 @@ export function generate(text: string, opts: Options): Result {
   return { files: [...renderFiles(analysis, opts)], diagnostics: analysis.diagnostics };
 }
 
-/** Where a file's text goes as it renders: pieces as they are made, then the rest. */
-export type FileSink = { piece(text: string): void; end(rest: string): void };
+/** Where a file's text goes (the writer's temporary file). */
+export type FileSink = { end(text: string): void };
 
 /** Each file of the analysed targets, whole (tests, check, --stdout). */
 export function* renderFiles(analysis: Analysis, opts: Options): Generator<RenderedFile> {
   for (const job of jobs(analysis, opts)) yield { path: job.path, text: finish(job.render()) };
 }
 
-/**
- * Each file rendered into the sink that `open` gives for its path, in pieces while it renders; the
- * same text as renderFiles gives. Returns the paths.
- */
+/** Each file rendered into the sink that `open` gives for its path, one file after another (each view freed once rendered). Returns the paths. */
 export function streamFiles(analysis: Analysis, opts: Options, open: (path: string) => FileSink): string[] {
   const paths: string[] = [];
   for (const job of jobs(analysis, opts)) {
-    const sink = finishing(open(job.path));
-    sink.end(job.render((text) => sink.piece(text)));
+    open(job.path).end(finish(job.render()));
     paths.push(job.path);
   }
   return paths;
 }
 
-type Job = { readonly path: string; render(sink?: (piece: string) => void): string };
+type Job = { readonly path: string; render(): string };
 
 function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
   const total = opts.targets.reduce((n, name) => n + TARGETS[name].files.length, 0);
@@ -117,37 +113,12 @@ function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
     analysis.built.delete(name);
     for (const f of TARGETS[name].files) {
       opts.progress?.(`rendering ${f.path}`, done++ / total);
-      yield { path: f.path, render: (sink) => renderTemplate(name, f.template, view, opts.templates, sink) };
+      yield { path: f.path, render: () => renderTemplate(name, f.template, view, opts.templates) };
     }
   }
   // The alerting rules serve nginx and HAProxy together: one file, written when either is rendered.
   const rules = prometheusView(analysis.model, opts.targets);
-  if (rules) yield { path: PROMETHEUS_RULES_FILE, render: (sink) => renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates, sink) };
-}
-
-/**
- * finish() for a text that comes in pieces: the last piece is held back until the end, where the
- * trailing newlines are set right. Only built-in templates give pieces, and they write no CR and
- * no run of newlines as long as a piece: either would be a bug, and fails as one.
- */
-function finishing(sink: FileSink): FileSink {
-  let held = '';
-  let given = false;
-  return {
-    piece(text) {
-      if (text.includes('\r')) throw new Error('a built-in template wrote a carriage return');
-      if (held) {
-        sink.piece(held);
-        given = true;
-      }
-      held = text;
-    },
-    end(rest) {
-      const tail = held + rest;
-      if (given && !/[^\n]/.test(tail)) throw new Error('a built-in template ended with a run of newlines longer than a piece');
-      sink.end(finish(tail));
-    },
-  };
+  if (rules) yield { path: PROMETHEUS_RULES_FILE, render: () => renderTemplate('prometheus', `${PROMETHEUS_RULES_FILE}.hbs`, rules, opts.templates) };
 }
 
 /** LF only (a user's template may have CRLF), exactly one trailing newline; no regex on the tail: it costs 70 ms on a 10,000-pool config. */

@@ -30,11 +30,7 @@ function ensureDir(dir: string): string[] {
 /** One output being written: its name, its temporary (open), its final place. */
 type Pending = { readonly path: string; readonly temp: string; readonly final: string; readonly fd: number };
 
-/**
- * Append a piece of text to the file. As the text renders: each piece goes to the kernel and can be
- * collected young, where a whole 10 MB text was kept, joined, and copied again for the write.
- * ASCII (as many bytes as characters) is written as Latin-1: a copy, not an encoding.
- */
+/** Write a file's text. ASCII (as many bytes as characters) is written as Latin-1: a copy, not an encoding. */
 function append(fd: number, text: string): void {
   const bytes = Buffer.byteLength(text);
   const written = writeSync(fd, text, null, bytes === text.length ? 'latin1' : 'utf8');
@@ -57,7 +53,7 @@ function append(fd: number, text: string): void {
  * the way removes the temporaries too.
  *
  * `fill` renders the files into the sinks that `open` gives (pipeline.ts streamFiles), which write
- * each piece as it comes. Returns the paths written.
+ * each file's text as it comes. Returns the paths written.
  */
 export async function writeFiles(dir: string, fill: (open: (path: string) => FileSink) => void, owned: readonly string[] = []): Promise<string[]> {
   const pending: Pending[] = [];
@@ -93,7 +89,7 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
         throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
       }
     };
-    return { piece: add, end: add };
+    return { end: add };
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   let committed = false;

@@ -2,21 +2,31 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LbgenError, type LocatedDiagnostic, didYouMean } from '../diagnostics.js';
-import { templatesDir } from '../paths.js';
+import { packageRoot, templatesDir } from '../paths.js';
 import { precompiled } from '../precompiled.js';
-import { compileBuiltIn } from './builtin.js';
-import { OPTIONS, prepare } from './environment.js';
-import { type Runtime, runtime } from './runtime.js';
+import OPTIONS from './handlebars-options.json' with { type: 'json' };
 
 type HandlebarsApi = typeof import('handlebars');
-
-/** The full Handlebars compiler, loaded only for a user's --templates and, unbundled (tests), to parse the built-in ones. */
-let compiler: HandlebarsApi | undefined;
-const handlebars = (): HandlebarsApi => (compiler ??= createRequire(import.meta.url)('handlebars') as HandlebarsApi);
-
 type Template = (view: unknown) => string;
-/** A built-in template: with a sink, pieces of its output go there as they are made, and it returns the rest. */
-type BuiltIn = (view: unknown, sink?: (piece: string) => void) => string;
+
+const require = createRequire(import.meta.url);
+
+/** The full Handlebars compiler, loaded only for a user's --templates. */
+let compiler: HandlebarsApi | undefined;
+const handlebars = (): HandlebarsApi => (compiler ??= require('handlebars') as HandlebarsApi);
+
+/**
+ * The built-in templates, precompiled by Handlebars at build time (scripts/build.mjs) and run by
+ * handlebars/runtime: inside the bundle, or (the unbundled build the tests import) from the same
+ * generated module, so that tests run what users run.
+ */
+let generated: Readonly<Record<string, Template>> | undefined;
+function builtIns(): Readonly<Record<string, Template>> {
+  if (precompiled) return precompiled.templates;
+  const file = join(packageRoot, 'build', 'generated', 'templates.cjs');
+  if (!existsSync(file)) throw new Error(`${file} is missing: npm run build makes it`);
+  return (generated ??= require(file) as Record<string, Template>);
+}
 
 /**
  * A user's --templates folder: one isolated Handlebars environment per target, its partials
@@ -24,13 +34,12 @@ type BuiltIn = (view: unknown, sink?: (piece: string) => void) => string;
  */
 const environments = new Map<string, HandlebarsApi>();
 const compiled = new Map<string, Template>();
-const builtIns = new Map<string, BuiltIn>();
 
 function environment(target: string, dirs: readonly string[]): HandlebarsApi {
   const key = `${target}\u0000${dirs.join('\u0000')}`;
   let found = environments.get(key);
   if (found) return found;
-  const env = prepare(handlebars().create());
+  const env = handlebars().create();
   const files = new Map<string, string>();
   for (const dir of dirs) {
     const partials = join(dir, target, 'partials');
@@ -42,27 +51,16 @@ function environment(target: string, dirs: readonly string[]): HandlebarsApi {
   return found;
 }
 
-/** A built-in template: compiled into the bundle, or (unbundled) by the same compiler on first use. */
-function builtIn(target: string, template: string): BuiltIn {
-  const key = `${target}/${template}`;
-  const ready = precompiled?.templates[key] ?? builtIns.get(key);
-  if (ready) return ready;
-  const code = compileBuiltIn(templatesDir, target, template, (source) => handlebars().parse(source));
-  const fn = (new Function('rt', code) as (rt: Runtime) => BuiltIn)(runtime);
-  builtIns.set(key, fn);
-  return fn;
-}
-
 /**
  * Render templates/<target>/<template> with `view`. `overrides` is a user's --templates folder:
- * a file there (same relative name) replaces the built-in one; built-ins fill the rest. With a
- * `sink`, pieces of the output may go there as they are made (a built-in template's do); the
- * returned text is what follows them.
+ * a file there (same relative name) replaces the built-in one; built-ins fill the rest.
  */
-export function renderTemplate(target: string, template: string, view: unknown, overrides?: string, sink?: (piece: string) => void): string {
+export function renderTemplate(target: string, template: string, view: unknown, overrides?: string): string {
   if (!overrides) {
     try {
-      return builtIn(target, template)(view, sink);
+      const fn = builtIns()[`${target}/${template}`];
+      if (!fn) throw new Error(`no built-in template ${target}/${template}`);
+      return fn(view);
     } catch (e) {
       throw templateError(e, join(templatesDir, target, template));
     }
