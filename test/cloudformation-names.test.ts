@@ -101,7 +101,11 @@ test('deletion protection: on by default for an internet-facing load balancer, o
   assert.equal(protectedBy({ scheme: 'internal', deletionProtection: true }), 'true');
 });
 
-const IPV4_CIDR_EXAMPLES = { good: ['10.0.0.0/16', '172.31.0.0/16', '192.168.1.0/24', '100.64.0.0/10', '0.0.0.0/0', '10.1.2.3/32'], bad: ['10.0.0.0', '10.0.0.0/33', '256.0.0.0/8', '10.0.0/16', '::/0', '10.0.0.0/16 ', '01.0.0.0/8'] };
+// /8 at the widest: a VpcCidr of 0.0.0.0/0 (or close) would undo what the parameter is for.
+const IPV4_CIDR_EXAMPLES = {
+  good: ['10.0.0.0/16', '172.31.0.0/16', '192.168.1.0/24', '100.64.0.0/10', '10.0.0.0/8', '10.1.2.3/32'],
+  bad: ['0.0.0.0/0', '10.0.0.0/7', '10.0.0.0', '10.0.0.0/33', '256.0.0.0/8', '10.0.0/16', '::/0', '10.0.0.0/16 ', '01.0.0.0/8'],
+};
 
 test('internal: the security group admits the VpcCidr parameter on each listener port, never 0.0.0.0/0', () => {
   const tls = { certificate: '/etc/c.pem', key: '/etc/k.pem', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' };
