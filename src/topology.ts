@@ -43,6 +43,8 @@ export type Topology = {
     deregistrationDelay?: DurationInput;
     targetType?: 'instance' | 'ip';
     waf?: boolean;
+    fixedNames?: boolean;
+    deletionProtection?: boolean;
   };
   nginx?: { version?: string };
   haproxy?: { version?: string };

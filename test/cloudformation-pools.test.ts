@@ -98,9 +98,9 @@ test('idle timeout: 60 s, else the longest WebSocket tunnel (clamped to 4000 s),
   said(idle(base(pools, { routes, aws: { idleTimeout: '5000s' } })).warnings, 'aws.idleTimeout', '5000s', '4000 s');
 });
 
-test('target-group names: deterministic, at most 32 legal characters, unique', () => {
+test('fixed target-group names (aws.fixedNames): deterministic, at most 32 legal characters, unique', () => {
   const pools = Object.fromEntries(['a_b', 'a-b', 'reporting-dashboard-backend-primary', 'reporting-dashboard-backend-secondary', 'x'].map((id) => [id, { servers: ['s1'] }]));
-  const topology = base(pools, { name: 'a-rather-long-application-name' });
+  const topology = base(pools, { name: 'a-rather-long-application-name', aws: { fixedNames: true } });
   const names = (t: Template) => ofType(t, 'AWS::ElasticLoadBalancingV2::TargetGroup').map(([, r]) => r.Properties.Name as string);
   const first = names(renderAlb(topology).template);
   assert.deepEqual(names(renderAlb(topology).template), first, 'same topology, same names');

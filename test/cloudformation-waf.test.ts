@@ -91,7 +91,7 @@ test('refused: what AWS cannot take and cannot be clamped, each at its field', (
   const ip = (address: string) => base({ servers: { s1: { address, port: 80 } }, aws: { targetType: 'ip' } });
   refusedAt(ip('app.internal'), 'servers.s1.address', /host name/);
   refusedAt(ip('203.0.113.9'), 'servers.s1.address', /only private IPv4 targets/);
-  refusedAt(base({ name: 'internal-app' }), 'name', /"internal-"/);
+  refusedAt(base({ name: 'internal-app', aws: { fixedNames: true } }), 'name', /"internal-"/);
   refusedAt(base({ pools: { web: { servers: ['s1'], sticky: { by: 'cookie', setBy: 'application', cookie: 'AWSALBTG' } } } }), 'pools.web.sticky.cookie', /reserves cookie names starting with AWSALB/);
   refusedAt(base({ aws: { accessLogs: { bucket: 'logs-bucket', prefix: 'a/AWSLogs' } } }), 'aws.accessLogs.prefix', /AWSLogs/);
   const long = `/${'a'.repeat(126)}`;

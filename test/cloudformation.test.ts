@@ -47,9 +47,10 @@ test('reference: redirect, TLS policy, certificate parameter, security headers, 
     'routing.http.response.x_content_type_options.header_value': 'nosniff',
   });
   const lb = t.Resources.LoadBalancer!.Properties;
-  assert.equal(lb.Name, 'verb-app');
+  assert.equal(lb.Name, undefined, 'CloudFormation names it');
+  assert.deepEqual(lb.Tags, [{ Key: 'Name', Value: 'verb-app' }]);
   assert.deepEqual(attributesOf(t.Resources.LoadBalancer!, 'LoadBalancerAttributes'), {
-    'idle_timeout.timeout_seconds': '3600', 'routing.http2.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true', 'access_logs.s3.enabled': 'true', 'access_logs.s3.bucket': 'verb-app-alb-logs',
+    'idle_timeout.timeout_seconds': '3600', 'routing.http2.enabled': 'true', 'routing.http.drop_invalid_header_fields.enabled': 'true', 'deletion_protection.enabled': 'true', 'access_logs.s3.enabled': 'true', 'access_logs.s3.bucket': 'verb-app-alb-logs',
   });
   assert.equal(ofType(t, 'AWS::S3::Bucket').length, 0, 'an existing bucket is used as it is');
   assert.deepEqual(t.Outputs.LoadBalancerDnsName.Value, { 'Fn::GetAtt': ['LoadBalancer', 'DNSName'] });

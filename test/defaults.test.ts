@@ -55,6 +55,7 @@ const TABLE: [string, unknown][] = [
   ['aws.deregistrationDelay', DEFAULTS.aws.deregistrationDelay],
   ['aws.targetType', DEFAULTS.aws.targetType],
   ['aws.waf', DEFAULTS.aws.waf],
+  ['aws.fixedNames', DEFAULTS.aws.fixedNames],
   ['aws.accessLogs.create', DEFAULTS.aws.accessLogsCreate],
   ['nginx.version', DEFAULTS.nginx.version],
   ['haproxy.version', DEFAULTS.haproxy.version],

@@ -16,7 +16,7 @@ for (const name of caseNames()) {
   });
 }
 
-// Shapes no case folder has: IPv6 ip targets (dualstack), rules on both listeners with every header, '/' rate-limited alone.
+// Shapes no case folder has: IPv6 ip targets (dualstack), rules on both listeners with every header, '/' rate-limited alone, fixed names.
 const extra: Record<string, object> = {
   'ipv6 ip targets': {
     version: 1, name: 'six', servers: { a: { address: '2001:db8::10', port: 8080 } },
@@ -29,6 +29,13 @@ const extra: Record<string, object> = {
     servers: { a: { address: '10.0.0.1', port: 80 } }, pools: { main: { servers: ['a'] } },
     routes: [{ path: '/', pool: 'main', rateLimit: { perSecond: 1 }, allowFrom: ['10.0.0.0/8', '192.168.0.0/16', '172.16.0.0/12', '100.64.0.0/10'] }],
     aws: { waf: true, accessLogs: { create: true } },
+  },
+  'fixed names, internal with deletion protection, WAF and alarms': {
+    version: 1, name: 'fixed', servers: { a: { address: '10.0.0.1', port: 80 } },
+    pools: { main: { servers: ['a'] }, 'long-pool-id-that-needs-a-hash-to-fit': { servers: ['a'] } },
+    routes: [{ path: '/', pool: 'main', rateLimit: { perSecond: 5 } }, { path: '/b', pool: 'long-pool-id-that-needs-a-hash-to-fit' }],
+    monitoring: { alerts: { errorRatePercent: 5, unhealthyServersPercent: 50 } },
+    aws: { fixedNames: true, scheme: 'internal', deletionProtection: true, waf: true },
   },
 };
 for (const [label, topology] of Object.entries(extra)) {

@@ -21,7 +21,9 @@ export const DEFAULTS = {
   stats: { path: '/stats', refresh: '30s' },
   metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32', '::1/128'] },
   monitoring: { accessLog: 'json' },
-  aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false },
+  aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false, fixedNames: false },
+  /** aws.deletionProtection by aws.scheme: a public entry point is protected, an internal one is not. */
+  deletionProtection: { 'internet-facing': true, internal: false },
   nginx: { version: '1.22' },
   haproxy: { version: '2.6' },
 } as const;

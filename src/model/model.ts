@@ -190,6 +190,10 @@ export type Model = {
     readonly targetType: 'instance' | 'ip';
     /** @default false */
     readonly waf: boolean;
+    /** @default false: CloudFormation names the load balancer, target groups and web ACL. */
+    readonly fixedNames: boolean;
+    /** As given; else true for internet-facing, false for internal. */
+    readonly deletionProtection: boolean;
   };
   /** @default "1.22" */
   readonly nginx: { readonly version: Version };

@@ -115,6 +115,8 @@ export function normalise(t: Topology, sourceFile: string): Model {
       deregistrationDelay: parseDuration(t.aws?.deregistrationDelay ?? DEFAULTS.aws.deregistrationDelay),
       targetType: t.aws?.targetType ?? DEFAULTS.aws.targetType,
       waf: t.aws?.waf ?? DEFAULTS.aws.waf,
+      fixedNames: t.aws?.fixedNames ?? DEFAULTS.aws.fixedNames,
+      deletionProtection: t.aws?.deletionProtection ?? DEFAULTS.deletionProtection[t.aws?.scheme ?? DEFAULTS.aws.scheme],
     },
     nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version) },
     haproxy: { version: parseVersion(t.haproxy?.version ?? DEFAULTS.haproxy.version) },

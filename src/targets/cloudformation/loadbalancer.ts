@@ -5,15 +5,19 @@ import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
 import { ALB_RANGES as R, clampSeconds } from './clamp.js';
 import { attribute } from './stickiness.js';
-import type { AttributeView, Ctx, IngressView, LoadBalancerView } from './view.js';
+import { nameTag } from './names.js';
+import type { AttributeView, CfnView, Ctx, IngressView, LoadBalancerView } from './view.js';
 
 /** ALB's own default idle timeout, used when no WebSocket route asks for longer. */
 const DEFAULT_IDLE_SECONDS = 60;
 
-/** The load balancer: Name is the topology's name as it is (the schema keeps it to 32 characters). */
+/**
+ * The load balancer, tagged Name with the topology's name; with aws.fixedNames that is its physical
+ * Name too (the schema keeps it to 32 characters), else CloudFormation names it after the stack.
+ */
 export function loadBalancerView(ctx: Ctx, dualstack: boolean): LoadBalancerView {
   const m = ctx.model;
-  if (m.name.startsWith('internal-')) {
+  if (m.aws.fixedNames && m.name.startsWith('internal-')) {
     ctx.diagnostics.push(error('/name', 'AWS refuses load balancer names that begin with "internal-": rename the topology'));
   }
   if (dualstack && m.aws.scheme === 'internal') {
@@ -25,10 +29,13 @@ export function loadBalancerView(ctx: Ctx, dualstack: boolean): LoadBalancerView
     // Header names that are not valid HTTP tokens are dropped, as nginx (ignore_invalid_headers) and
     // HAProxy (which refuses the request) never pass them on; the ALB passes them by default.
     attribute('routing.http.drop_invalid_header_fields.enabled', true),
+    // Said either way, so the template shows whether a stack delete will be refused.
+    attribute('deletion_protection.enabled', m.aws.deletionProtection),
     ...accessLogAttributes(ctx),
   ];
   return {
-    name: yamlScalar(m.name),
+    name: m.aws.fixedNames ? yamlScalar(m.name) : null,
+    tags: nameTag(m.name),
     scheme: m.aws.scheme,
     ipAddressType: dualstack ? 'dualstack' : 'ipv4',
     dependsOnLogPolicy: m.aws.accessLogs?.create ?? false,
@@ -119,12 +126,25 @@ export function ipv4OnlyWarnings(ctx: Ctx): void {
   }
 }
 
-/** Open on each listener's port, to IPv6 too when the load balancer is dualstack. */
-export function ingressView(ctx: Ctx, dualstack: boolean): IngressView[] {
+/**
+ * Open on each listener's port: an internet-facing load balancer to every address (IPv6 too when it
+ * is dualstack; allowFrom is enforced by the listener rules), an internal one (always IPv4) only to
+ * the network of the VpcCidr parameter: 0.0.0.0/0 would also admit every peered VPC and on-premises
+ * network routed to the VPC (a wider VpcCidr admits them on purpose).
+ */
+export function securityGroupView(ctx: Ctx, dualstack: boolean): CfnView['securityGroup'] {
   const m = ctx.model;
+  const internal = m.aws.scheme === 'internal';
   const ports = [{ port: m.listen.http, name: 'HTTP' }, ...(m.listen.https !== null ? [{ port: m.listen.https, name: 'HTTPS' }] : [])];
-  return ports.flatMap(({ port, name }) => [
-    { port, cidrKey: 'CidrIp' as const, cidr: yamlScalar('0.0.0.0/0'), description: yamlScalar(`${name} listener`) },
+  const ingress = ports.flatMap(({ port, name }): IngressView[] => [
+    internal
+      ? { port, cidrKey: 'CidrIp', cidr: '!Ref VpcCidr', description: yamlScalar(`${name} listener, from the VPC`) }
+      : { port, cidrKey: 'CidrIp', cidr: yamlScalar('0.0.0.0/0'), description: yamlScalar(`${name} listener`) },
     ...(dualstack ? [{ port, cidrKey: 'CidrIpv6' as const, cidr: yamlScalar('::/0'), description: yamlScalar(`${name} listener (IPv6)`) }] : []),
   ]);
+  return {
+    description: yamlScalar(internal ? 'Load balancer listeners, open to the VPC (parameter VpcCidr)' : 'Load balancer listeners, open to every client'),
+    ingress,
+    tags: nameTag(m.name),
+  };
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Model, Pool } from '../../model/model.js';
+import { yamlScalar } from '../../render/escape.js';
+import type { AttributeView } from './view.js';
 
 /** AWS: at most 32 alphanumerics or hyphens, no hyphen first or last (CreateTargetGroup). */
 export const TARGET_GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
@@ -24,14 +26,23 @@ function shortened(app: string, pool: string, salt: number): string {
 }
 
 /**
- * Target group names, pool id → name: `<app>-<pool>` when AWS accepts it as it is, else shortened
+ * The Name tag that identifies a resource in the console and in cost reports whatever its
+ * physical name: without aws.fixedNames CloudFormation makes that name up from the stack's.
+ */
+export const nameTag = (value: string): AttributeView[] => [{ key: 'Name', value: yamlScalar(value) }];
+
+/** A pool's target group as people read it: its Name tag, and its physical name where AWS accepts it as it is. */
+export const poolLabel = (model: Model, pool: Pool): string => `${model.name}-${pool.id}`;
+
+/**
+ * Fixed target group names (aws.fixedNames), pool id → name: `<app>-<pool>` when AWS accepts it as it is, else shortened
  * deterministically with a hash. AWS wants them unique per account and region; a shortened name
  * that meets another one (a hash collision, or a pool id that looks like a hash) is salted again.
  */
 export function targetGroupNames(model: Model, pools: readonly Pool[]): Map<string, string> {
   const out = new Map<string, string>();
   const taken = new Set<string>();
-  const wanted = pools.map((p) => ({ id: p.id, want: `${model.name}-${p.id}` }));
+  const wanted = pools.map((p) => ({ id: p.id, want: poolLabel(model, p) }));
   for (const w of wanted) if (TARGET_GROUP_NAME.test(w.want)) taken.add(w.want);
   for (const w of wanted) {
     if (TARGET_GROUP_NAME.test(w.want)) {

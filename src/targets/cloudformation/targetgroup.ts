@@ -4,6 +4,7 @@ import { formatDuration } from '../../model/duration.js';
 import { yamlScalar } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
 import { healthCheckView } from './healthcheck.js';
+import { nameTag, poolLabel } from './names.js';
 import { attribute, balancingAttributes } from './stickiness.js';
 import type { Ctx, TargetGroupView } from './view.js';
 
@@ -22,10 +23,11 @@ function isPrivateIpv4(address: string): boolean {
 }
 
 /**
- * One target group for a pool that some route uses, with its name, logical id and the (clamped)
- * deregistration delay. `ipv6`: its targets are IPv6, so the load balancer must be dualstack.
+ * One target group for a pool that some route uses, with its fixed name (null: CloudFormation names
+ * it), logical id and the (clamped) deregistration delay. `ipv6`: its targets are IPv6, so the load
+ * balancer must be dualstack.
  */
-export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string; logicalId: string; delay: number }): { view: TargetGroupView; ipv6: boolean } {
+export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string | null; logicalId: string; delay: number }): { view: TargetGroupView; ipv6: boolean } {
   const comments: string[] = [`pool ${pool.id}`];
   const note = (d: Decision) => {
     ctx.decisions.push(d);
@@ -40,10 +42,13 @@ export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string; log
   const port = pool.members[0]!.port;
   if (!ip) checkPorts(ctx, pool, port);
   const { name, logicalId, delay } = given;
+  const label = poolLabel(ctx.model, pool);
+  const called = name === null ? `the target group tagged Name ${label}` : `target group ${name}`;
   const view: TargetGroupView = {
     logicalId,
     comments,
-    name: yamlScalar(name),
+    name: name === null ? null : yamlScalar(name),
+    tags: nameTag(label),
     port,
     targetType: ctx.model.aws.targetType,
     ipAddressType: ipv6 ? 'ipv6' : null,
@@ -52,8 +57,8 @@ export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string; log
     targets: ip ? pool.members.map((m) => ({ id: yamlScalar(m.address), port: m.port })) : null,
     outputDescription: yamlScalar(
       ip
-        ? `ARN of target group ${name} (pool ${pool.id}); this template registers its servers as ip targets`
-        : `ARN of target group ${name} (pool ${pool.id}); an Auto Scaling group attaches its instances to it (TargetGroupARNs) on port ${port}`,
+        ? `ARN of ${called} (pool ${pool.id}); this template registers its servers as ip targets`
+        : `ARN of ${called} (pool ${pool.id}); an Auto Scaling group attaches its instances to it (TargetGroupARNs) on port ${port}`,
     ),
   };
   return { view, ipv6 };

@@ -12,9 +12,11 @@ export type CfnView = {
   header: string[];
   description: string;
   certificateParameter: boolean;
+  /** An internal load balancer's security group admits the network of the VpcCidr parameter. */
+  vpcCidrParameter: boolean;
   /** Non-native decisions that no single resource carries, as comment lines. */
   gaps: string[];
-  securityGroup: { ingress: IngressView[] };
+  securityGroup: { description: string; ingress: IngressView[]; tags: AttributeView[] };
   /** Only when the template creates the access-log bucket. */
   logBucket: { policyResource: string } | null;
   loadBalancer: LoadBalancerView;
@@ -25,13 +27,15 @@ export type CfnView = {
   alarms: AlarmsView | null;
 };
 
-/** Key/value pairs of *Attributes lists; CloudFormation wants every Value as a string. */
+/** Key/value pairs of *Attributes lists (and of Tags, the same shape); CloudFormation wants every Value as a string. */
 export type AttributeView = { key: string; value: string };
 
 export type IngressView = { port: number; cidrKey: 'CidrIp' | 'CidrIpv6'; cidr: string; description: string };
 
 export type LoadBalancerView = {
-  name: string;
+  /** The physical Name, only with aws.fixedNames; else CloudFormation names it. */
+  name: string | null;
+  tags: AttributeView[];
   scheme: string;
   ipAddressType: string;
   dependsOnLogPolicy: boolean;
@@ -41,7 +45,9 @@ export type LoadBalancerView = {
 export type TargetGroupView = {
   logicalId: string;
   comments: string[];
-  name: string;
+  /** The physical Name, only with aws.fixedNames; else CloudFormation names it. */
+  name: string | null;
+  tags: AttributeView[];
   port: number;
   targetType: string;
   ipAddressType: string | null;
@@ -90,7 +96,8 @@ export type ScopeDownView = {
 
 export type WafRuleView = { comment: string; name: string; priority: number; limit: number; metricName: string; scopeDown: ScopeDownView | null };
 
-export type WafView = { name: string; metricName: string; rules: WafRuleView[] };
+/** name: only with aws.fixedNames. Metric names are YAML tokens: a scalar, or a !Sub on the stack's name. */
+export type WafView = { name: string | null; metricName: string; rules: WafRuleView[] };
 
 /** What every builder of this target appends to. */
 export type Ctx = { readonly model: Model; readonly decisions: Decision[]; readonly diagnostics: Diagnostic[] };

@@ -31,6 +31,11 @@ export function wafView(ctx: Ctx): WafView | null {
   limited.slice(WAF_RATE_RULES_MAX).forEach((r) => {
     ctx.diagnostics.push(error(r.rateLimit!.pointer, `AWS WAF quota: at most ${WAF_RATE_RULES_MAX} rate-based rules per web ACL (fixed); this topology rate-limits ${limited.length} routes`));
   });
+  // A fixed web ACL name is unique per Region, and metric names are the WebACL and Rule dimensions of
+  // WAF's CloudWatch metrics: without aws.fixedNames, CloudFormation names the web ACL and the metrics
+  // carry the stack's name, so two stacks of one topology neither collide nor mix their counts.
+  const fixed = ctx.model.aws.fixedNames;
+  const metric = (suffix: string) => (fixed ? yamlScalar(`${ctx.model.name}-${suffix}`) : `!Sub ${yamlScalar(`\${AWS::StackName}-${suffix}`)}`);
   const rules = limited.map((r, i) => {
     const limit = clampCount(ctx, wafLimit(r), R.wafRateLimit, r.rateLimit!.pointer);
     const { perSecond, burst } = r.rateLimit!;
@@ -40,11 +45,11 @@ export function wafView(ctx: Ctx): WafView | null {
       name: yamlScalar(`route${r.index}-rate-limit`),
       priority: i,
       limit,
-      metricName: yamlScalar(`${ctx.model.name}-route${r.index}-rate-limit`),
+      metricName: metric(`route${r.index}-rate-limit`),
       scopeDown: scopeDown(ctx, r),
     };
   });
-  return { name: yamlScalar(`${ctx.model.name}-rate-limits`), metricName: yamlScalar(`${ctx.model.name}-rate-limits`), rules };
+  return { name: fixed ? yamlScalar(`${ctx.model.name}-rate-limits`) : null, metricName: metric('rate-limits'), rules };
 }
 
 const matches = (path: string): ByteMatchView[] => [
