@@ -5,10 +5,7 @@
  * corner of the Handlebars semantics it copies.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import yaml from 'js-yaml';
@@ -20,13 +17,14 @@ import { type Runtime, runtime } from '../src/render/runtime.js';
 import { TARGETS, TARGET_NAMES } from '../src/targets/index.js';
 import { PROMETHEUS_RULES_FILE, prometheusView } from '../src/targets/prometheus.js';
 import { caseNames, readCase } from './helpers/cases.js';
+import { tempDir } from './helpers/cli.js';
 import { topologyArbitrary } from './fuzz/arbitrary.js';
 
 type HandlebarsApi = typeof import('handlebars');
 const Handlebars = createRequire(import.meta.url)('handlebars') as HandlebarsApi;
 
 /** An empty --templates folder: every built-in template, compiled by Handlebars. */
-const byHandlebars = mkdtempSync(join(tmpdir(), 'lbgen-compile-'));
+const byHandlebars = tempDir('lbgen-compile-');
 
 /** Every file of every target, rendered both ways; returns how many files were compared. */
 function compareBoth(text: string, label: string): number {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
@@ -22,4 +22,15 @@ export function lbgen(args: readonly string[], opts: { cwd?: string; env?: Recor
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export const tempDir = (prefix = 'lbgen-cli-'): string => mkdtempSync(join(tmpdir(), prefix));
+const made: string[] = [];
+
+/**
+ * A fresh folder under the system's temporary folder, removed (with all it holds) when this test
+ * process exits: node --test runs each test file in a process of its own.
+ */
+export function tempDir(prefix = 'lbgen-cli-'): string {
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
