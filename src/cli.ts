@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { LbgenError, UsageError } from './diagnostics.js';
+import { Interrupted, LbgenError, UsageError } from './diagnostics.js';
 import { type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from './version.js';
 import * as commands from './commands.js';
@@ -66,6 +66,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof LbgenError) {
       report(e.diagnostics, out);
       return 1;
+    }
+    if (e instanceof Interrupted) {
+      process.stderr.write(`lbgen: ${e.message}\n`);
+      return e.signal === 'SIGINT' ? 130 : 143;
     }
     if (e instanceof UsageError) {
       process.stderr.write(`lbgen: ${e.message}\n`);
