@@ -12,7 +12,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
     const g = program.opts<{ color: boolean; quiet: boolean; format: 'text' | 'json'; debug: boolean }>();
-    out = { format: g.format, color: wantColor(g.color), quiet: g.quiet };
+    out = { format: g.format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
     debug = g.debug;
     code = await (fn as (...a: unknown[]) => number | Promise<number>)(...args.slice(0, -1), out);
   };

@@ -245,7 +245,7 @@ export function explain(file: string, flags: TargetFlags, out: OutputOptions): n
   const analysis = analyse(text, options(file, flags));
   const rows = explainRows(analysis);
   if (out.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else process.stdout.write(explainTable(rows, painter(out.color && process.stdout.isTTY === true)));
+  else process.stdout.write(explainTable(rows, painter(out.stdoutColor === true)));
   return 0;
 }
 

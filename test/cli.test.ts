@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BIN, EXAMPLE, lbgen, tempDir } from './helpers/cli.js';
+import { BIN, EXAMPLE, lbgen, plainEnv, tempDir } from './helpers/cli.js';
 import { packageRoot } from '../src/paths.js';
 import { requireTool } from './helpers/validators.js';
 
@@ -168,17 +168,26 @@ test('--version and --help exit 0', () => {
   assert.equal(lbgen(['--help']).code, 0);
 });
 
-test('no colour without a terminal, even when asked', () => {
-  const r = lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } });
-  assert.doesNotMatch(r.stderr, /\u001b\[/);
+test('no colour on a pipe unless FORCE_COLOR asks for it (chalk\'s detection); NO_COLOR and --no-color win', () => {
+  const escape = /\u001b\[/;
+  assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx']).stderr, escape);
+  assert.match(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } }).stderr, /\u001b\[33mwarning\u001b\[39m/);
+  assert.match(lbgen(['explain', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } }).stdout, escape, 'explain\'s table on stdout too');
+  assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '0' } }).stderr, escape);
+  assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stderr, escape);
+  assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx', '--no-color'], { env: { FORCE_COLOR: '1' } }).stderr, escape);
 });
 
-test('colour on a terminal, none with NO_COLOR or --no-color', { skip: requireTool('script') ?? false }, () => {
+test('colour on a terminal, none with TERM=dumb, NO_COLOR or --no-color', { skip: requireTool('script') ?? false }, () => {
   // script(1) gives the command a pseudo-terminal, as a user's shell does.
   const onTerminal = (command: string, env: Record<string, string> = {}) =>
-    spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env } }).stdout;
+    spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...plainEnv(), TERM: 'xterm-256color', ...env } }).stdout;
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} validate ${JSON.stringify(EXAMPLE)} -t nginx`;
   assert.match(onTerminal(command), /\u001b\[33mwarning\u001b\[39m/);
+  assert.match(onTerminal(command.replace(' validate ', ' explain ')), /\u001b\[/, 'explain\'s table on a terminal');
+  const dumb = onTerminal(command, { TERM: 'dumb' });
+  assert.match(dumb.replace(/\u001b\[\d+m/g, ''), /warning: pools\./, 'the diagnostics are there');
+  assert.doesNotMatch(dumb, /\u001b\[/, 'but plain on a dumb terminal');
   assert.doesNotMatch(onTerminal(command, { NO_COLOR: '1' }), /\u001b\[/);
   assert.doesNotMatch(onTerminal(`${command} --no-color`), /\u001b\[/);
 });
