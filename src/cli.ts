@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { LbgenError, UsageError } from './diagnostics.js';
+import { Interrupted, LbgenError, UsageError } from './diagnostics.js';
 import { progressLine, wantsProgress } from './progress.js';
 import { type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from './version.js';
@@ -14,7 +14,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
     const g = program.opts<{ color: boolean; quiet: boolean; format: 'text' | 'json'; debug: boolean }>();
-    out = { format: g.format, color: wantColor(g.color), quiet: g.quiet };
+    out = { format: g.format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
     out = { ...out, progress: progressLine(wantsProgress(out), started) };
     debug = g.debug;
     code = await (fn as (...a: unknown[]) => number | Promise<number>)(...args.slice(0, -1), out);
@@ -70,6 +70,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof LbgenError) {
       report(e.diagnostics, out);
       return 1;
+    }
+    if (e instanceof Interrupted) {
+      process.stderr.write(`lbgen: ${e.message}\n`);
+      return e.signal === 'SIGINT' ? 130 : 143;
     }
     if (e instanceof UsageError) {
       process.stderr.write(`lbgen: ${e.message}\n`);

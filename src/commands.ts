@@ -15,6 +15,7 @@ import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
 import { explainRows, explainTable } from './explain.js';
 import { unusedTemplates } from './render/handlebars.js';
 import { type Verification, verify } from './verify.js';
+import { VERSION } from './version.js';
 
 /** `targets`: each -t given, in order (absent: all three). */
 type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string };
@@ -220,7 +221,11 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
   const opts = options(file, flags, out);
   const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
-  const drift = findDrift(flags.out, result.files, ownedFiles(opts.targets));
+  const { drift, otherVersions } = findDrift(flags.out, result.files, ownedFiles(opts.targets));
+  // Not drift, but said (on stderr, with either format): the next render will rewrite the header.
+  if (!out.quiet) {
+    for (const o of otherVersions) process.stderr.write(`${join(flags.out, o.path)}: rendered by lbgen ${o.version}, this is ${VERSION}; nothing else differs, not counted as drift\n`);
+  }
   if (out.format === 'json') {
     report([...list, ...drift.map((d) => driftDiagnostic(d, flags.out))], out);
     // stdout holds the JSON array alone: the diff a reviewer reads goes to stderr.
@@ -259,7 +264,7 @@ export function explain(file: string, flags: TargetFlags, out: OutputOptions): n
   const analysis = analyse(text, options(file, flags, out));
   const rows = explainRows(analysis);
   if (out.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else process.stdout.write(explainTable(rows, painter(out.color && process.stdout.isTTY === true)));
+  else process.stdout.write(explainTable(rows, painter(out.stdoutColor === true)));
   return 0;
 }
 

@@ -39,6 +39,14 @@ export class UsageError extends Error {
   }
 }
 
+/** Ctrl-C (SIGINT) or SIGTERM while files were written: exit 130 or 143, as a shell reports a signal. */
+export class Interrupted extends Error {
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 export const isError = (d: Diagnostic): boolean => d.severity === 'error';
 
 export function error(pointer: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {

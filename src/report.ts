@@ -1,18 +1,26 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk, type ChalkInstance, supportsColor, supportsColorStderr } from 'chalk';
 import { type LocatedDiagnostic, formatDiagnostic } from './diagnostics.js';
 import type { ProgressLine } from './progress.js';
 
 export type OutputOptions = {
   readonly format: 'text' | 'json';
+  /** Colour on stderr (diagnostics, verify, check's notes). */
   readonly color: boolean;
+  /** Colour on stdout (explain's table). */
+  readonly stdoutColor?: boolean;
   readonly quiet: boolean;
   /** The terminal's progress line, erased before diagnostics are printed. */
   readonly progress?: ProgressLine;
 };
 
-/** Colour only on a terminal, never with NO_COLOR or --no-color. */
-export function wantColor(flag: boolean): boolean {
-  return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.stderr.isTTY === true;
+/**
+ * Colour where chalk's own detection (supports-color) finds it for that stream: on a terminal, or
+ * anywhere with FORCE_COLOR=1; not on a pipe, nor with TERM=dumb or FORCE_COLOR=0. Never with
+ * --no-color or a non-empty NO_COLOR (no-color.org), which supports-color does not read.
+ */
+export function wantColor(flag: boolean, stream: 'stderr' | 'stdout' = 'stderr'): boolean {
+  const detected = stream === 'stderr' ? supportsColorStderr : supportsColor;
+  return flag && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && detected !== false && detected.level > 0;
 }
 
 export function painter(color: boolean): ChalkInstance {

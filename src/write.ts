@@ -1,7 +1,7 @@
-import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from './diagnostics.js';
+import { Interrupted, UsageError } from './diagnostics.js';
 import type { FileSink } from './pipeline.js';
 import type { RenderedFile } from './targets/target.js';
 
@@ -45,12 +45,20 @@ function append(fd: number, text: string): void {
 }
 
 /**
- * All or nothing: every file is first written under a temporary name in the same folder, then each
- * is renamed over its final name. A failure before the renames (rendering included) removes the
- * temporaries and leaves the folder as it was (a folder made for the output goes too); so does a
- * rename that fails (a folder or an immutable file in the way): the files already replaced get
- * their old content back from a hard link kept until the end. An interrupt (Ctrl-C, SIGTERM) on
- * the way removes the temporaries too.
+ * All or nothing: every file is first written under a temporary name in the same folder, flushed to
+ * the disk (fsync, so that a crash just after the render cannot leave an empty or partial file under
+ * the final name), then each is renamed over its final name, and the folder is flushed too (the
+ * renames themselves). A failure before the renames (rendering included) removes the temporaries
+ * and leaves the folder as it was (a folder made for the output goes too); so does a rename that
+ * fails (a folder or an immutable file in the way): the files already replaced get their old content
+ * back from a hard link kept until the end.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM: a signal handler only runs when the event loop turns, never inside
+ * the synchronous render and renames, so the handler only notes the signal and the writer yields to
+ * the loop at two points to look: once every temporary is written (they are removed: nothing was
+ * replaced), and once the renames are done (they are undone from the hard links). Either way the
+ * folder is as it was and the command exits 130 (143 for SIGTERM). The render itself runs to its
+ * end first (it is synchronous, and takes seconds at most on the largest topologies).
  *
  * `fill` renders the files into the sinks that `open` gives (pipeline.ts streamFiles), which write
  * each file's text as it comes. Returns the paths written.
@@ -59,16 +67,14 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   const pending: Pending[] = [];
   const backups: [string, string][] = [];
   let made: string[] | undefined;
-  const removeTemps = () => {
-    for (const p of pending) rmSync(p.temp, { force: true });
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  const noteSignal = (s: NodeJS.Signals) => {
+    signal ??= s === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
   };
-  const removeBackups = () => {
-    for (const [backup] of backups) rmSync(backup, { force: true });
-  };
-  const interrupted = (signal: NodeJS.Signals) => {
-    removeTemps();
-    removeBackups();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+  /** Let a pending signal's handler run, and stop there if one came. */
+  const stopIfSignalled = async (outcome: string) => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal) throw new Interrupted(signal, `interrupted (${signal}): ${outcome}`);
   };
   const open = (path: string): FileSink => {
     made ??= ensureDir(dir);
@@ -91,11 +97,18 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     };
     return { end: add };
   };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  const asItWas = `nothing written, ${dir} is as it was`;
+  process.on('SIGINT', noteSignal).on('SIGTERM', noteSignal);
   let committed = false;
   try {
     fill(open);
     made ??= ensureDir(dir);
+    try {
+      for (const p of pending) fsyncSync(p.fd);
+    } catch (e) {
+      throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
+    }
+    await stopIfSignalled(asItWas);
     try {
       for (const p of pending) {
         if (!existsSync(p.final)) continue;
@@ -116,21 +129,61 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
       rollBack(renamed, backups);
       throw new UsageError(`cannot write ${pending[renamed.length]!.final}: ${(e as Error).message} (the folder is as it was)`);
     }
+    try {
+      syncFolder(dir);
+    } catch (e) {
+      rollBack(renamed, backups);
+      throw new UsageError(`cannot write to ${dir}: ${(e as Error).message} (the folder is as it was)`);
+    }
+    try {
+      await stopIfSignalled(asItWas);
+    } catch (e) {
+      rollBack(renamed, backups);
+      throw e;
+    }
     committed = true;
   } finally {
     for (const p of pending) closeSync(p.fd);
-    removeTemps();
+    removeTemps(pending);
     if (!committed) {
-      removeBackups();
+      removeBackups(backups);
       for (const d of [...(made ?? [])].reverse()) rmdirQuietly(d);
+      process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
     }
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
-  // The old contents, kept for a rollback, go in parallel: freeing a large file's blocks takes time.
-  await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
-  const written = pending.map((p) => p.path);
-  removeStale(dir, written, owned);
-  return written;
+  // Still listening (a signal now would otherwise kill the process and leave the backups behind):
+  // the old contents, kept for a rollback, go in parallel, as freeing a large file's blocks takes time.
+  try {
+    await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
+    removeStale(dir, pending.map((p) => p.path), owned);
+  } finally {
+    process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
+  }
+  if (signal) throw new Interrupted(signal, `interrupted (${signal}) after ${dir} was written: it holds the new files`);
+  return pending.map((p) => p.path);
+}
+
+const removeTemps = (pending: readonly Pending[]) => {
+  for (const p of pending) rmSync(p.temp, { force: true });
+};
+
+const removeBackups = (backups: readonly [string, string][]) => {
+  for (const [backup] of backups) rmSync(backup, { force: true });
+};
+
+/**
+ * Flush the folder itself, so that the renames survive a crash. A file system that cannot sync a
+ * folder says so (EINVAL and the like): the files themselves are synced already.
+ */
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    if (!['EINVAL', 'ENOTSUP', 'ENOSYS', 'EISDIR', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A folder made for an output that was not written: removed when still empty. */
@@ -176,21 +229,43 @@ function removeStale(dir: string, paths: readonly string[], owned: readonly stri
 
 export type Drift = { readonly path: string; readonly kind: 'missing' | 'changed' | 'extra'; readonly expected: string; readonly actual: string };
 
+/** A file that differs from the render only by the lbgen version in its header, and that version. */
+export type OtherVersion = { readonly path: string; readonly version: string };
+
 /**
  * What differs between the folder and the files render would write. `owned` names every file the
  * checked targets can write: one of those present but not rendered now is `extra` (a stale output).
+ * A file whose only difference is the version in its first line (`# Generated by lbgen 0.1.0 (…`) is
+ * not drift: an upgrade of lbgen that changes no directive must not fail every pipeline. It is listed
+ * in `otherVersions`, for check to mention.
  */
-export function findDrift(dir: string, files: readonly RenderedFile[], owned: readonly string[]): Drift[] {
+export function findDrift(dir: string, files: readonly RenderedFile[], owned: readonly string[]): { drift: Drift[]; otherVersions: OtherVersion[] } {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`output path ${dir} exists and is not a folder`);
   const present = new Set(existsSync(dir) ? readdirSync(dir) : []);
   const rendered = new Set(files.map((f) => f.path));
+  const otherVersions: OtherVersion[] = [];
   const changed = files.flatMap((f): Drift[] => {
     if (!present.has(f.path)) return [{ path: f.path, kind: 'missing', expected: f.text, actual: '' }];
     const actual = readChecked(target(dir, f.path));
-    return actual === f.text ? [] : [{ path: f.path, kind: 'changed', expected: f.text, actual }];
+    if (actual === f.text) return [];
+    const version = onlyVersionDiffers(actual, f.text);
+    if (version === undefined) return [{ path: f.path, kind: 'changed', expected: f.text, actual }];
+    otherVersions.push({ path: f.path, version });
+    return [];
   });
   const extra = owned.filter((p) => present.has(p) && !rendered.has(p)).map((p): Drift => ({ path: p, kind: 'extra', expected: '', actual: '' }));
-  return [...changed, ...extra];
+  return { drift: [...changed, ...extra], otherVersions };
+}
+
+/** The generator line of every output's header (src/targets/header.ts), the version its second group. */
+const GENERATOR_LINE = /^(# Generated by lbgen )(\S+)( \()/;
+
+/** The version `actual` names when it differs from `expected` there and nowhere else. */
+function onlyVersionDiffers(actual: string, expected: string): string | undefined {
+  const a = GENERATOR_LINE.exec(actual);
+  const e = GENERATOR_LINE.exec(expected);
+  if (!a || !e) return undefined;
+  return actual.slice(a[0].length) === expected.slice(e[0].length) ? a[2] : undefined;
 }
 
 /** A checked file that cannot be read (a folder in its place, no permission) is a usage error, not a bug. */

@@ -4,7 +4,7 @@
  * failing topology is printed as YAML); PROPERTY_CASES raises the count (npm run fuzz).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { LbgenError, formatDiagnostic } from '../src/diagnostics.js';
 import { analyse, generate } from '../src/pipeline.js';
 import { TARGET_NAMES } from '../src/targets/index.js';
 import { topologyArbitrary } from './fuzz/arbitrary.js';
-import { haproxyCheck, nginxCheck, pathsOf, requireTool } from './helpers/validators.js';
+import { haproxyCheck, nginxCheck, pathsOf, whyNotRun } from './helpers/validators.js';
 
 const CASES = Number(process.env.PROPERTY_CASES ?? 300);
 const SEED = Number(process.env.PROPERTY_SEED ?? 42);
@@ -39,7 +39,8 @@ function renderAll(): Rendered[] {
 const rendered = renderAll();
 
 test(`property: ${CASES} random topologies pass nginx -t`, (t) => {
-  if (requireTool('nginx')) return t.skip('nginx is not installed');
+  const why = whyNotRun('nginx');
+  if (why) return t.skip(why);
   rendered.forEach((r, i) => {
     const v = nginxCheck(r.files.get('nginx.conf')!, r.paths);
     assert.ok(v.ok, `case ${i}: ${v.output}\n--- topology ---\n${r.yaml}`);
@@ -47,7 +48,8 @@ test(`property: ${CASES} random topologies pass nginx -t`, (t) => {
 });
 
 test(`property: ${CASES} random topologies pass haproxy -c`, (t) => {
-  if (requireTool('haproxy')) return t.skip('haproxy is not installed');
+  const why = whyNotRun('haproxy');
+  if (why) return t.skip(why);
   rendered.forEach((r, i) => {
     const v = haproxyCheck(r.files.get('haproxy.cfg')!, r.paths, { FUZZ_STATS_PASSWORD: 'fuzz' });
     assert.ok(v.ok, `case ${i}: ${v.output}\n--- topology ---\n${r.yaml}`);
@@ -55,9 +57,10 @@ test(`property: ${CASES} random topologies pass haproxy -c`, (t) => {
 });
 
 test(`property: ${CASES} random topologies pass cfn-lint (one batched run)`, (t) => {
-  if (requireTool('cfn-lint')) return t.skip('cfn-lint is not installed');
+  const why = whyNotRun('cfn-lint');
+  if (why) return t.skip(why);
   const dir = mkdtempSync(join(tmpdir(), 'lbgen-property-'));
-  mkdirSync(dir, { recursive: true });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const files = rendered.map((r, i) => {
     const f = join(dir, `case-${i}.yaml`);
     writeFileSync(f, r.files.get('cloudformation-alb.yaml')!);
