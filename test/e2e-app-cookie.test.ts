@@ -6,15 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { APP_COOKIE, appCookiePool, appCookieStickiness } from './e2e/checks-app-cookie.js';
+import { APP_COOKIE, appCookieFailover, appCookiePool, appCookieStickiness } from './e2e/checks-app-cookie.js';
 import { edit } from './e2e/mutations.js';
-import { type ProxyName, startStack } from './e2e/stack.js';
+import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
 
-async function run(proxy: ProxyName, mutate?: (c: string) => string): Promise<{ logins: Record<string, number> }> {
+async function run<T>(proxy: ProxyName, check: (s: Stack) => Promise<T>, mutate?: (c: string) => string): Promise<T> {
   const s = await startStack(proxy, { topology: appCookiePool, ...(mutate ? { mutate } : {}) });
   try {
-    return await appCookieStickiness(s);
+    return await check(s);
   } finally {
     await s.stop();
   }
@@ -28,14 +28,26 @@ const UNSTUCK = {
   haproxy: edit(new RegExp(`^\\s*stick store-response res\\.cook\\(${APP_COOKIE.name}\\)\\n`, 'm'), ''),
 } as const;
 
+/** nginx's upstream for one server without the pool's other servers as its backups. */
+const NO_BACKUPS = edit(/^\s*server \S+ .* backup;\n/m, '');
+
 for (const proxy of ['nginx', 'haproxy'] as const) {
   describe(`e2e ${proxy}: sticky by the application's cookie`, { skip: requireTool(proxy) ?? false }, () => {
     test(`${APP_COOKIE.clients} clients log in, come back over HTTP and a WebSocket, and stay on the server that issued their cookie`, { timeout: 60_000 }, async (t) => {
-      const r = await run(proxy);
+      const r = await run(proxy, appCookieStickiness);
       t.diagnostic(`logins per server: ${JSON.stringify(r.logins)}`);
     });
     test('without the mechanism in the configuration, the check fails', { timeout: 60_000 }, async () => {
-      await assert.rejects(run(proxy, UNSTUCK[proxy]), new RegExp(`\\d+ of ${APP_COOKIE.clients} clients left the server that issued their cookie`));
+      await assert.rejects(run(proxy, appCookieStickiness, UNSTUCK[proxy]), new RegExp(`\\d+ of ${APP_COOKIE.clients} clients left the server that issued their cookie`));
     });
+    test('the server that issued a cookie dies: its client is answered by another, which issues its own id, and stays there', { timeout: 30_000 }, async (t) => {
+      const r = await run(proxy, appCookieFailover);
+      t.diagnostic(`from ${r.from} to ${r.to}`);
+    });
+    if (proxy === 'nginx') {
+      test('without the backups of each server\'s upstream, a dead server\'s client fails', { timeout: 30_000 }, async () => {
+        await assert.rejects(run(proxy, appCookieFailover, NO_BACKUPS), /once \w+ is dead: 502/);
+      });
+    }
   });
 }

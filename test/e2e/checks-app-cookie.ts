@@ -101,3 +101,25 @@ export async function appCookieStickiness(s: Stack): Promise<{ logins: Record<st
   idOf(await request({ port: s.ports.https, path: `${APP_COOKIE.route}/page?stale=1`, headers: { cookie: `${APP_COOKIE.name}=gone` } }), 'a cookie naming no server');
   return { logins: countIds(logins) };
 }
+
+/**
+ * A server that issued cookies dies: its clients are answered by another server of the pool (nginx:
+ * the backups of the dead server's upstream; HAProxy: redispatch), which issues its own id, and
+ * they stay there from then on.
+ */
+export async function appCookieFailover(s: Stack): Promise<{ from: string; to: string }> {
+  issueCookies(s);
+  const from = clientAddress(0);
+  const first = await request({ port: s.ports.https, path: `${APP_COOKIE.route}/login`, from });
+  const dead = idOf(first, 'login');
+  s.backend(dead).kill();
+  const cookie = (id: string) => `${APP_COOKIE.name}=${id}`;
+  const r = await request({ port: s.ports.https, path: `${APP_COOKIE.route}/page?after=kill`, from, headers: { cookie: cookie(dead) } });
+  const next = idOf(r, `a client of ${dead} once ${dead} is dead`);
+  assert.notEqual(next, dead);
+  assert.equal(issued(r.headers), next, `${next} issues its own id to the client of ${dead}`);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(idOf(await request({ port: s.ports.https, path: `${APP_COOKIE.route}/page?again=${i}`, from, headers: { cookie: cookie(next) } }), `return ${i} with ${cookie(next)}`), next, `the client stays on ${next}`);
+  }
+  return { from: dead, to: next };
+}
