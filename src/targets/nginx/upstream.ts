@@ -33,7 +33,7 @@ const STICKY_COOKIE_SINCE = '1.29.6';
 export function poolUpstreams(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): PoolUpstreams {
   const own = upstreamView(model, pool, index, decisions, maps);
   const s = pool.sticky;
-  if (s?.by !== 'cookie' || s.setBy !== 'application' || s.value !== 'server-id') return { upstreams: [own], proxyPass: own.name };
+  if (!s || !followsServerId(pool)) return { upstreams: [own], proxyPass: own.name };
   // The cookie names the server that issued it: a map sends that value to an upstream of that
   // server alone, the pool's other servers its backups (a dead server still fails over, and the
   // server that answers then issues its own id). No cookie, or a value that names no server of the
@@ -48,14 +48,19 @@ export function poolUpstreams(model: Model, pool: Pool, index: number, decisions
     fallback: own.name,
     comment: `pool ${pool.id}: a value that names a server of the pool goes to that server, anything else is balanced`,
   });
+  // max_fails counts apart in each upstream: a server's failures there do not mark it here. A pool
+  // of N servers has N + 1 upstreams of N servers: the output grows with the square of N.
+  const passive = passiveOf(pool);
   const perServer = pool.members.map((first): UpstreamView => {
-    // max_fails counts apart in each upstream: a server's failures here do not mark it in the others.
-    const servers = [first, ...pool.members.filter((m) => m !== first)].map((m) => serverLine(m, passiveOf(pool), m !== first));
+    const servers = [first, ...pool.members.filter((m) => m !== first)].map((m) => serverLine(m, passive, m !== first));
     const name = serverUpstreamName(own.name, first);
     return { ...own, name, comments: [`pool ${pool.id}, cookie ${s.cookie}=${first.id}: server ${first.id}, the others its backups`], zone: zoneOf(name, pool), method: null, sticky: null, servers };
   });
   return { upstreams: [own, ...perServer], proxyPass };
 }
+
+/** The application's cookie holds the id of the server that issued it: nginx can send it back there. */
+const followsServerId = (pool: Pool) => pool.sticky?.by === 'cookie' && pool.sticky.setBy === 'application' && pool.sticky.value === 'server-id';
 
 /** Pool and server ids hold no '.': the name of a pool's upstream for one server never meets another's. */
 const serverUpstreamName = (poolUpstream: string, m: Server) => `${poolUpstream}.${m.id}`;
@@ -92,7 +97,7 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
       note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: source-IP stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
     }
     method = 'hash $remote_addr consistent';
-  } else if (s?.by === 'cookie' && s.setBy === 'application' && s.value === 'server-id') {
+  } else if (s && followsServerId(pool)) {
     // poolUpstreams adds the map and an upstream per server; this one serves clients the map does not place.
     note(decision('stickyAppCookie', 'native', `a map from the value of the application's cookie ${s.cookie} to the server of the pool it names (an upstream per server, the pool's other servers its backups); a client without the cookie, or whose value names no server of the pool, is balanced as the pool says; a client stays as long as it sends the cookie (sticky.ttl, which bounds HAProxy's and the ALB's memory of it, has no part here)`, s.pointer));
   } else if (s?.by === 'cookie' && s.setBy === 'application') {
@@ -133,7 +138,7 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
       // Each upstream counts max_conns apart: the map's upstreams per server add to the pool's own.
-      const apart = s?.by === 'cookie' && s.setBy === 'application' && s.value === 'server-id' ? ` (counted apart in pool "${pool.id}"'s upstream and in each of its upstreams per server)` : '';
+      const apart = followsServerId(pool) ? ` (counted apart in pool "${pool.id}"'s upstream and in each of its upstreams per server)` : '';
       note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502${apart}`, `${serverPointer(m)}/maxConnections`));
     }
     if (m.backup && hashed) continue;
