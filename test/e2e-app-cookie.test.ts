@@ -23,9 +23,9 @@ async function run<T>(proxy: ProxyName, check: (s: Stack) => Promise<T>, mutate?
 /** Each proxy without what keeps a client on the server that issued its cookie. */
 const UNSTUCK = {
   // Every value goes to the pool's own upstream, balanced, as if no server had been named.
-  nginx: edit(new RegExp(`^(\\s+"\\\\\\\\\\w+" e2e_${APP_COOKIE.pool})\\.\\w+;`, 'm'), '$1;'),
+  nginx: edit(/^(\s+"\\\\\w+" e2e_appcookie)\.\w+;/m, '$1;'),
   // The table never learns which server issued a value.
-  haproxy: edit(new RegExp(`^\\s*stick store-response res\\.cook\\(${APP_COOKIE.name}\\)\\n`, 'm'), ''),
+  haproxy: edit(/^\s*stick store-response res\.cook\(verb-server-id\)\n/m, ''),
 } as const;
 
 /** nginx's upstream for one server without the pool's other servers as its backups. */
