@@ -55,7 +55,7 @@ export type ServerInput = { address: string; port: number; weight?: number; back
 export type PoolInput = {
   servers: string[];
   balance?: 'round-robin' | 'least-connections' | 'source-ip-hash';
-  sticky?: { by: 'source-ip' | 'cookie'; cookie?: string; ttl?: DurationInput; setBy?: 'balancer' | 'application' };
+  sticky?: { by: 'source-ip' | 'cookie'; cookie?: string; ttl?: DurationInput; setBy?: 'balancer' | 'application'; value?: 'opaque' | 'server-id' };
   healthCheck?: {
     path: string;
     interval?: DurationInput;

@@ -40,6 +40,7 @@ const TABLE: [string, unknown][] = [
   ['pools.*.sticky.cookie', DEFAULTS.sticky.cookie],
   ['pools.*.sticky.ttl', DEFAULTS.sticky.ttl],
   ['pools.*.sticky.setBy', DEFAULTS.sticky.setBy],
+  ['pools.*.sticky.value', DEFAULTS.sticky.value],
   ['pools.*.healthCheck.interval', DEFAULTS.healthCheck.interval],
   ['pools.*.healthCheck.rise', DEFAULTS.healthCheck.rise],
   ['pools.*.healthCheck.fall', DEFAULTS.healthCheck.fall],

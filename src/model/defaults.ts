@@ -14,7 +14,7 @@ export const DEFAULTS = {
     timeouts: { connect: '5s', server: '60s', tunnel: '1h' },
     keepalive: 32,
   },
-  sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer' },
+  sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer', value: 'opaque' },
   healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
   route: { websocket: false, burst: 0 },
   limits: { maxConnections: 4096, queueTimeout: '5s' },

@@ -40,6 +40,8 @@ export type Sticky = {
   readonly ttl: Millis;
   /** @default "balancer" */
   readonly setBy: 'balancer' | 'application';
+  /** What an application's cookie holds: the id of the server that issued it, or anything else (setBy: application). @default "opaque" */
+  readonly value: 'opaque' | 'server-id';
 };
 
 export type HealthCheck = {

@@ -168,6 +168,7 @@ function sticky(s: NonNullable<PoolInput['sticky']>, pointer: string): Sticky {
     cookie: s.cookie ?? DEFAULTS.sticky.cookie,
     ttl: parseDuration(s.ttl ?? DEFAULTS.sticky.ttl),
     setBy: s.setBy ?? DEFAULTS.sticky.setBy,
+    value: s.value ?? DEFAULTS.sticky.value,
   };
 }
 

@@ -95,9 +95,12 @@ const stickyContradictsBalance: Rule = (t) => {
       out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
     }
     if (p.sticky?.by === 'source-ip') {
-      for (const field of ['cookie', 'setBy'] as const) {
+      for (const field of ['cookie', 'setBy', 'value'] as const) {
         if (p.sticky[field] !== undefined) out.push(error(ptr(['pools', id, 'sticky', field]), `"${field}" applies only to sticky.by: cookie`));
       }
+    } else if (p.sticky?.value !== undefined && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) !== 'application') {
+      // The balancer's own cookie holds what the balancer writes: there is nothing to describe.
+      out.push(error(ptr(['pools', id, 'sticky', 'value']), '"value" applies only to sticky.setBy: application', { suggestion: 'add setBy: application, or remove value' }));
     }
   }
   return out;

@@ -48,6 +48,13 @@ export function nginxArg(v: string): string {
   return !(found & QUOTE) && !v.startsWith('~') && !v.startsWith('=') ? v : `"${v.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+/**
+ * A literal source value of an nginx `map`: nginx reads `default`, `include`, `hostnames` and
+ * `volatile` as parameters and a leading `~` as a regex, and strips one leading `\` to take any
+ * value literally: every key gets that `\`, then is quoted as any argument.
+ */
+export const nginxMapKey = (v: string): string => nginxArg(`\\${v}`);
+
 /** HAProxy argument: bare when safe, else single-quoted (HAProxy interprets nothing inside; adjacent pieces concatenate). */
 export function haproxyArg(v: string): string {
   const found = scan(v);

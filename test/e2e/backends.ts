@@ -3,7 +3,9 @@
  * what it received, so a check can see through the proxy: which server answered, which headers the
  * proxy added. `/health` answers the status set by setHealth(); `?hold=MS` delays the answer, to
  * park a request on whichever server the proxy chose; `?status=N` answers N; `?frame=V` sends its
- * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes.
+ * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes. With `issueCookie` set, a
+ * backend acts as the guide's session-affinity middleware: an answer to a request whose cookie of
+ * that name is not the backend's own id sets it to that id.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,6 +22,8 @@ export class Backend {
   /** The HTTP version and Host of the last /health request: what an application that checks Host sees. */
   lastHealthCheck: { version: string; host: string | undefined } | null = null;
   healthChecks = 0;
+  /** The name of the cookie this backend issues with its own id (the guide's middleware), or null. */
+  issueCookie: string | null = null;
   /** Requests being answered now (held ones included), by path. */
   readonly inFlight = new Map<string, number>();
   /** Every request received, in order: path only. */
@@ -88,8 +92,15 @@ export class Backend {
     req.on('end', () => setTimeout(() => {
       done();
       const body: Echo = { id: this.id, path: req.url ?? '', headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
-      if (!res.destroyed) res.writeHead(Number(url.searchParams.get('status') ?? 200), { 'content-type': 'application/json', ...extraHeaders(url) }).end(JSON.stringify(body));
+      if (!res.destroyed) res.writeHead(Number(url.searchParams.get('status') ?? 200), { 'content-type': 'application/json', ...extraHeaders(url), ...this.affinity(req) }).end(JSON.stringify(body));
     }, hold));
+  }
+
+  /** The guide's middleware: a request that does not name this server gets a cookie that does. */
+  private affinity(req: IncomingMessage): Record<string, string> {
+    if (this.issueCookie === null) return {};
+    const sent = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${this.issueCookie}=`))?.slice(this.issueCookie.length + 1);
+    return sent === this.id ? {} : { 'set-cookie': `${this.issueCookie}=${this.id}; Path=/; HttpOnly` };
   }
 
   /** Every message comes back as {id, echo}; the upgrade request's headers are sent first. */

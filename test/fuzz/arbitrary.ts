@@ -40,7 +40,8 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         balance: fc.option(fc.constantFrom('round-robin', 'least-connections', 'source-ip-hash'), { nil: undefined }),
         sticky: fc.option(fc.oneof(
           fc.constant({ by: 'source-ip' }),
-          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constantFrom('balancer', 'application') }),
+          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constant('balancer') }),
+          fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constant('application'), value: fc.constantFrom('opaque', 'server-id') }),
         ), { nil: undefined }),
         health: fc.option(fc.record({ path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
         timeouts: fc.option(fc.record({ connect: duration(1, DAYS_24), server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }), { nil: undefined }),

@@ -1,4 +1,4 @@
-import type { Model } from '../../model/model.js';
+import type { Model, Pool } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { upstreamName, zoneName } from './target.js';
@@ -15,7 +15,7 @@ export type LocationView = {
 };
 
 /** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
-export function locations(model: Model): LocationView[] {
+export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
   const out: LocationView[] = [];
   for (const r of model.routes) {
     // Both locations of a route share every string but the match: each is made once.
@@ -23,7 +23,8 @@ export function locations(model: Model): LocationView[] {
     const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
     // nginx refuses burst=0 (it is the default): write burst only when there is one.
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
-    const upstream = upstreamName(model, r.pool);
+    // An upstream's name, or the variable of a map that picks one of the pool's upstreams.
+    const upstream = proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
     const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
     const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });

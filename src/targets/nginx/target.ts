@@ -6,7 +6,7 @@ import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { type LocationView, locations } from './location.js';
-import { upstreamView, type UpstreamView, type StickyMapView } from './upstream.js';
+import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
 
 /** Every leaf is already a legal nginx token (escaped by nginxArg) or a number. */
 export type NginxView = {
@@ -57,7 +57,9 @@ export const nginx: Target<NginxView> = {
   build(model) {
     const decisions: Decision[] = [];
     const stickyMaps: StickyMapView[] = [];
-    const upstreams = model.pools.map((pool, i) => upstreamView(model, pool, i, decisions, stickyMaps));
+    const perPool = model.pools.map((pool, i) => poolUpstreams(model, pool, i, decisions, stickyMaps));
+    const upstreams = perPool.flatMap((p) => p.upstreams);
+    const proxyPass = new Map(model.pools.map((pool, i) => [pool, perPool[i]!.proxyPass]));
     const rateZones = model.routes.flatMap((r) =>
       r.rateLimit ? [{ name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
     );
@@ -65,7 +67,7 @@ export const nginx: Target<NginxView> = {
     decisions.push(...generalDecisions(model));
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
     // With TLS but no redirect, both servers proxy every route: one list serves both.
-    const routed = locations(model);
+    const routed = locations(model, proxyPass);
     const https = model.tls ? httpsServer(model, routed) : null;
     const http = plainServer(model, routed);
     // Each proxied client connection also holds one to a backend.

@@ -1,6 +1,6 @@
 import { type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
-import { nginxArg } from '../../render/escape.js';
+import { nginxArg, nginxMapKey } from '../../render/escape.js';
 import { lastOf } from '../memo.js';
 import { type Decision, decision } from '../target.js';
 import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
@@ -18,13 +18,66 @@ export type UpstreamView = {
   keepaliveTimeout: string;
 };
 
-/** `map $http_cookie $var { "~regex" $value; default $remote_addr; }`: a cookie's value, else the client address. */
-export type StickyMapView = { variable: string; regex: string; comment: string };
+/**
+ * `map SOURCE $variable { KEY VALUE; ... default FALLBACK; }`: a cookie's value read from the Cookie
+ * header (one regex key), or the upstream a server id names (one literal key per server).
+ */
+export type StickyMapView = { source: string; variable: string; entries: { key: string; value: string }[]; fallback: string; comment: string };
+
+/** A pool's upstreams (its own first) and what its locations proxy to: its upstream's name, or a map's variable. */
+export type PoolUpstreams = { upstreams: UpstreamView[]; proxyPass: string };
 
 /** The first version whose open-source build has `sticky cookie`. */
 const STICKY_COOKIE_SINCE = '1.29.6';
 
-export function upstreamView(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): UpstreamView {
+export function poolUpstreams(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): PoolUpstreams {
+  const own = upstreamView(model, pool, index, decisions, maps);
+  const s = pool.sticky;
+  if (!s || !followsServerId(pool)) return { upstreams: [own], proxyPass: own.name };
+  // The cookie names the server that issued it: a map sends that value to an upstream of that
+  // server alone, the pool's other servers its backups (a dead server still fails over, and the
+  // server that answers then issues its own id). No cookie, or a value that names no server of the
+  // pool (a server since removed, a forged value), goes to the pool's own upstream, balanced.
+  const value = `$lbgen_sticky_${index}`;
+  const proxyPass = `$lbgen_pool_${index}`;
+  maps.push({ source: '$http_cookie', variable: value, entries: [{ key: cookieRegex(s.cookie), value: '$value' }], fallback: '""', comment: `pool ${pool.id}: the value of cookie ${s.cookie}` });
+  maps.push({
+    source: value,
+    variable: proxyPass,
+    entries: pool.members.map((m) => ({ key: nginxMapKey(m.id), value: serverUpstreamName(own.name, m) })),
+    fallback: own.name,
+    comment: `pool ${pool.id}: a value that names a server of the pool goes to that server, anything else is balanced`,
+  });
+  // max_fails counts apart in each upstream: a server's failures there do not mark it here. A pool
+  // of N servers has N + 1 upstreams of N servers: the output grows with the square of N.
+  const passive = passiveOf(pool);
+  const perServer = pool.members.map((first): UpstreamView => {
+    const servers = [first, ...pool.members.filter((m) => m !== first)].map((m) => serverLine(m, passive, m !== first));
+    const name = serverUpstreamName(own.name, first);
+    return { ...own, name, comments: [`pool ${pool.id}, cookie ${s.cookie}=${first.id}: server ${first.id}, the others its backups`], zone: zoneOf(name, pool), method: null, sticky: null, servers };
+  });
+  return { upstreams: [own, ...perServer], proxyPass };
+}
+
+/** The application's cookie holds the id of the server that issued it: nginx can send it back there. */
+const followsServerId = (pool: Pool) => pool.sticky?.by === 'cookie' && pool.sticky.setBy === 'application' && pool.sticky.value === 'server-id';
+
+/** Pool and server ids hold no '.': the name of a pool's upstream for one server never meets another's. */
+const serverUpstreamName = (poolUpstream: string, m: Server) => `${poolUpstream}.${m.id}`;
+
+/** A shared zone makes least_conn and max_fails count across workers, not per worker. */
+const zoneOf = (name: string, pool: Pool) => `${name} ${Math.max(64, pool.members.length * 2)}k`;
+
+const passiveOf = (pool: Pool) => passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
+
+function serverLine(m: Server, passive: string, backup: boolean): UpstreamView['servers'][number] {
+  return { host: m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address), port: m.port, params: serverParams(m, passive, backup) };
+}
+
+/** A cookie name with '-' cannot be read as $cookie_NAME: its value is read from the Cookie header instead. */
+const cookieRegex = (cookie: string) => nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`);
+
+function upstreamView(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): UpstreamView {
   const comments: string[] = [`pool ${pool.id}`];
   const note = (d: Decision) => {
     decisions.push(d);
@@ -35,8 +88,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   const s = pool.sticky;
   const cookieHash = (cookie: string) => {
     const hashVariable = `$lbgen_sticky_${index}`;
-    // A cookie name with '-' cannot be read as $cookie_NAME: read it from the Cookie header instead.
-    maps.push({ variable: hashVariable, regex: nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`), comment: `pool ${pool.id}: cookie ${cookie}, else the client address` });
+    maps.push({ source: '$http_cookie', variable: hashVariable, entries: [{ key: cookieRegex(cookie), value: '$value' }], fallback: '$remote_addr', comment: `pool ${pool.id}: cookie ${cookie}, else the client address` });
     return `hash ${hashVariable} consistent`;
   };
   if (s?.by === 'source-ip') {
@@ -45,8 +97,11 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
       note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: source-IP stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
     }
     method = 'hash $remote_addr consistent';
+  } else if (s && followsServerId(pool)) {
+    // poolUpstreams adds the map and an upstream per server; this one serves clients the map does not place.
+    note(decision('stickyAppCookie', 'native', `a map from the value of the application's cookie ${s.cookie} to the server of the pool it names (an upstream per server, the pool's other servers its backups); a client without the cookie, or whose value names no server of the pool, is balanced as the pool says; a client stays as long as it sends the cookie (sticky.ttl, which bounds HAProxy's and the ALB's memory of it, has no part here)`, s.pointer));
   } else if (s?.by === 'cookie' && s.setBy === 'application') {
-    note(decision('stickyAppCookie', 'native', `hash on the application's cookie ${s.cookie} (consistent), the client address when absent; a client stays as long as it sends the cookie (sticky.ttl, which bounds HAProxy's and the ALB's memory of it, has no part here)`, s.pointer));
+    note(decision('stickyAppCookie', 'approximated', `nginx cannot learn which server issued the opaque cookie ${s.cookie}: a client sending it is kept on the server a consistent hash of its value picks, which need not be the one that issued it (a new session may move once, after its first request, which is hashed on the client address); if the application sets the cookie to its server's id (as the guide's session-affinity middleware), set sticky.value: server-id`, s.pointer));
     if (pool.balance === 'least-connections') {
       note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: cookie stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
     }
@@ -75,24 +130,25 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
     else note(decision('backupServers', 'native', 'server ... backup', `${pool.pointer}/servers`));
   }
   const hc = pool.healthCheck;
-  const passive = passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
+  const passive = passiveOf(pool);
   if (hc) note(decision('activeHealthCheck', 'approximated', noActiveCheck(passive), hc.pointer));
   // 5xx answers do not count, here or on HAProxy (observe layer4): an application error must not empty a pool.
   note(decision('passiveHealthCheck', 'native', passiveNote(passive), pool.pointer));
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
-      note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502`, `${serverPointer(m)}/maxConnections`));
+      // Each upstream counts max_conns apart: the map's upstreams per server add to the pool's own.
+      const apart = followsServerId(pool) ? ` (counted apart in pool "${pool.id}"'s upstream and in each of its upstreams per server)` : '';
+      note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502${apart}`, `${serverPointer(m)}/maxConnections`));
     }
     if (m.backup && hashed) continue;
-    servers.push({ host: m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address), port: m.port, params: serverParams(m, passive) });
+    servers.push(serverLine(m, passive, m.backup));
   }
   const name = upstreamName(model, pool);
   return {
     name,
     comments,
-    // A shared zone makes least_conn and max_fails count across workers, not per worker.
-    zone: `${name} ${Math.max(64, pool.members.length * 2)}k`,
+    zone: zoneOf(name, pool),
     method,
     sticky,
     servers,
@@ -107,12 +163,12 @@ const passiveNote = lastOf((passive: string) => `${passive}: connection errors a
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
 
-function serverParams(m: Server, passive: string): string {
-  if (m.weight === 1 && m.maxConnections === null && !m.backup) return passive;
+function serverParams(m: Server, passive: string, backup: boolean): string {
+  if (m.weight === 1 && m.maxConnections === null && !backup) return passive;
   return [
     m.weight !== 1 ? `weight=${m.weight}` : '',
     passive,
     m.maxConnections !== null ? `max_conns=${m.maxConnections}` : '',
-    m.backup ? 'backup' : '',
+    backup ? 'backup' : '',
   ].filter(Boolean).join(' ');
 }
