@@ -56,6 +56,7 @@ export type PoolInput = {
   sticky?: { by: 'source-ip' | 'cookie'; cookie?: string; ttl?: DurationInput; setBy?: 'balancer' | 'application' };
   healthCheck?: {
     path: string;
+    host?: string;
     interval?: DurationInput;
     timeout?: DurationInput;
     rise?: number;
