@@ -58,6 +58,7 @@ export type PoolInput = {
   sticky?: { by: 'source-ip' | 'cookie'; cookie?: string; ttl?: DurationInput; setBy?: 'balancer' | 'application'; value?: 'opaque' | 'server-id' };
   healthCheck?: {
     path: string;
+    host?: string;
     interval?: DurationInput;
     timeout?: DurationInput;
     rise?: number;

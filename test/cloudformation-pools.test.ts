@@ -52,6 +52,11 @@ test('health check: values, Matcher from expectStatus, ALB defaults when the poo
   said(warnings, 'pools.bare', 'always health-checks');
   said(warnings, 'pools.main.passive', 'no passive ejection');
   assert.ok(!warnings.some((w) => w.path === 'pools.bare.passive'), 'no warning for a passive setting the topology does not write');
+  assert.ok(!warnings.some((w) => w.path === 'pools.main.healthCheck.host'), 'no Host warning where the topology sets none');
+  // The ALB's check sends the target's IP address as Host: a Host the topology asks for is warned about.
+  const hosted = renderAlb(base({ main: { servers: ['s1'], healthCheck: { path: '/ready', host: 'health.internal' } } }));
+  said(hosted.warnings, 'pools.main.healthCheck.host', "sends the target's IP address as Host", 'health.internal applies to HAProxy only');
+  assert.ok(!JSON.stringify(hosted.template).includes('health.internal'), 'nothing in the template sends it');
 });
 
 test('clamps: each out-of-range value is clamped, with a warning naming both values', () => {

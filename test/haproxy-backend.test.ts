@@ -56,6 +56,27 @@ test('health checks: active with exact status or range, passive everywhere (a TC
   assert.ok(passive.includes('default-server check inter 2s downinter 20s rise 1 observe layer4 error-limit 5 on-error mark-down'));
 });
 
+test('the health check never sends a wildcard Host: healthCheck.host, else the first concrete domain, else the first server; explain says which', () => {
+  const sent = (t: Topology) => {
+    const r = render(t);
+    const line = backend(r.cfg, 'app_web').find((l) => l.startsWith('http-check send'))!;
+    const note = r.decisions.find((d) => d.feature === 'activeHealthCheck')!.note;
+    return { host: / hdr Host (\S+)$/.exec(line)![1], note };
+  };
+  const hc = { path: '/health' };
+  const wild = sent({ domains: ['*.tenants.example.com', 'api.example.com'], pools: { web: { servers: ['s1', 's2'], healthCheck: hc } } });
+  assert.equal(wild.host, 'api.example.com');
+  assert.match(wild.note, /sends Host: api\.example\.com \(the first of domains that is not a wildcard\)/);
+  const none = sent({ domains: ['*.tenants.example.com'], pools: { web: { servers: ['s2', 's1'], healthCheck: hc } } });
+  assert.equal(none.host, '10.0.0.2', "no concrete domain: the pool's first server's address");
+  assert.match(none.note, /sends Host: 10\.0\.0\.2 \(the pool's first server's address: .*set healthCheck\.host\)/);
+  const given = sent({ domains: ['*.tenants.example.com', 'api.example.com'], pools: { web: { servers: ['s1', 's2'], healthCheck: { ...hc, host: 'health.internal' } } } });
+  assert.equal(given.host, 'health.internal');
+  assert.match(given.note, /sends Host: health\.internal \(healthCheck\.host\)/);
+  // The schema refuses a wildcard (or anything but a host name) where domains take one.
+  assert.throws(() => render({ pools: { web: { servers: ['s1'], healthCheck: { ...hc, host: '*.example.com' } } } }), /pools\.web\.healthCheck\.host: must be a host name such as api\.example\.com \(no wildcard\) \(got "\*\.example\.com"\)/);
+});
+
 test('timeouts: pool connect/server, tunnel only where WebSocket routes go; weights and backups', () => {
   const { cfg } = render(readCase('reference'));
   assert.ok(backend(cfg, 'verb-app_websocket').includes('timeout tunnel 1h'));

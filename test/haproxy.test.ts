@@ -108,6 +108,35 @@ test('redirect: a Location without the Host\'s port, with the HTTPS port unless 
   assert.doesNotMatch(render({ tls: TLS, listen: { redirectToHttps: false } }).cfg, /redirect/);
 });
 
+test('a request without Host goes to the first domain that is not a wildcard, on both proxies, or gets 400', () => {
+  const nginxConf = (t: Topology) => generate(JSON.stringify({ ...BASE, tls: TLS, ...t }), { file: 't.yaml', targets: ['nginx'] }).files[0]!.text;
+  const noHost = "if !{ ssl_fc } !{ req.hdr(host) -m len 1: }";
+  const wild = render({ tls: TLS, listen: { https: 8443 }, domains: ['*.tenants.example.com', 'api.example.com'] });
+  const fe = section(wild.cfg, 'frontend app');
+  const at = fe.indexOf(`http-request redirect location 'https://api.example.com:8443%[pathq]' code 301 ${noHost}`);
+  assert.ok(at >= 0 && fe[at + 1]!.startsWith('http-request redirect location \'https://%[req.hdr(host)'), fe.join('\n'));
+  assert.match(wild.decisions.find((d) => d.feature === 'redirect')!.note, /without Host \(HTTP\/1\.0\) goes to api\.example\.com/);
+  assert.match(nginxConf({ listen: { https: 8443 }, domains: ['*.tenants.example.com', 'api.example.com'] }), /if \(\$http_host = ""\) \{\n\s+return 301 https:\/\/api\.example\.com:8443\$request_uri;\n\s+\}\n\s+return 301 https:\/\/\$host:8443\$request_uri;/);
+  for (const domains of [[], ['*.tenants.example.com']]) {
+    assert.ok(lines(render({ tls: TLS, domains }).cfg).includes(`http-request deny deny_status 400 ${noHost}`), `domains ${JSON.stringify(domains)}`);
+    assert.match(nginxConf({ domains }), /if \(\$http_host = ""\) \{\n\s+return 400;/, `domains ${JSON.stringify(domains)}`);
+  }
+  // $host already falls back to a concrete first server_name: nginx needs nothing more.
+  assert.doesNotMatch(nginxConf({ domains: ['api.example.com', '*.tenants.example.com'] }), /\$http_host = ""/);
+});
+
+test('the query is set aside while the path is normalised, then put back as sent', () => {
+  const fe = section(render({}).cfg, 'frontend app');
+  const at = (l: string) => fe.indexOf(l);
+  const aside = at('http-request set-pathq %[path] if { var(txn.lbgen_query) -m found }');
+  const back = at('http-request set-query %[var(txn.lbgen_query)] if { var(txn.lbgen_query) -m found }');
+  assert.ok(at('http-request normalize-uri fragment-strip') < at('http-request set-var(txn.lbgen_query) query if { query -m len 1: }'), 'the fragment is gone before the query is read');
+  const normalizers = fe.flatMap((l, i) => (l.startsWith('http-request normalize-uri ') && !l.endsWith('fragment-strip') ? [i] : []));
+  assert.equal(normalizers.length, 4);
+  assert.ok(aside >= 0 && normalizers.every((i) => aside < i && i < back), fe.join('\n'));
+  assert.ok(back < at('http-request set-var(txn.lbgen_path) path,url_dec'));
+});
+
 test('security headers: escaped for log-format, only over HTTPS, on every response', () => {
   const { cfg } = render(readCase('security-headers'));
   const headers = lines(cfg).filter((l) => l.includes('set-header') && !l.includes('X-Forwarded-Proto') && !l.includes('X-Real-IP'));

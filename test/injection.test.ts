@@ -28,7 +28,7 @@ const FIELDS: [string, string][] = [
   ['/tls/certificateArn', 'arn:aws:acm:eu-west-1:123456789012:certificate/abc'],
   ['/securityHeaders/contentSecurityPolicy', 'default-src self'], ['/securityHeaders/frameOptions', 'DENY'],
   ['/servers/app1/address', 'app1.example.com'], ['/pools/websocket/sticky/cookie', 'sid'],
-  ['/pools/http/healthCheck/path', '/healthz'], ['/routes/1/path', '/apix'], ['/routes/2/allowFrom/0', '10.0.0.0/8'],
+  ['/pools/http/healthCheck/path', '/healthz'], ['/pools/http/healthCheck/host', 'health.example.org'], ['/routes/1/path', '/apix'], ['/routes/2/allowFrom/0', '10.0.0.0/8'],
   ['/stats/user', 'ops'], ['/stats/passwordEnv', 'PW'], ['/stats/path', '/s'], ['/stats/allowFrom/0', '10.0.0.0/8'],
   ['/aws/accessLogs/bucket', 'my-bucket'], ['/aws/sslPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'],
   ['/nginx/version', '1.22'], ['/haproxy/version', '2.6'], ['/monitoring/alerts/notify', 'arn:aws:sns:eu-west-1:123456789012:ops'],

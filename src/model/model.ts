@@ -47,6 +47,12 @@ export type Sticky = {
 export type HealthCheck = {
   readonly pointer: string;
   readonly path: string;
+  /**
+   * The Host the check sends, and where it came from. Never a wildcard: an application that
+   * validates Host would answer 400 and every server would go down.
+   * @default the first of domains that is not a wildcard, else the pool's first server's address
+   */
+  readonly host: { readonly name: string; readonly from: 'healthCheck.host' | 'domains' | 'server' };
   /** @default 10s */
   readonly interval: Millis;
   /** @default half the interval, at most 5s */
@@ -122,6 +128,11 @@ export type Model = {
   /** The topology file's name as given on the command line, for output headers. */
   readonly sourceFile: string;
   readonly domains: readonly string[];
+  /**
+   * The first of domains that is not a wildcard (null: none): where a redirect sends a request
+   * that has no Host (HTTP/1.0), and the health check's default Host.
+   */
+  readonly primaryDomain: string | null;
   readonly listen: {
     /** null = all addresses. */
     readonly address: string | null;

@@ -15,11 +15,12 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const servers = serverIds.ids.map((id, i) => server(id, serverIds.values[i]!));
   const members = membersOf(t);
   const poolIds = idsOf(t.pools);
+  const primaryDomain = (t.domains ?? DEFAULTS.domains).find((d) => !d.startsWith('*.')) ?? null;
   const ROUTED = 1;
   const WEBSOCKET = 2;
   const routed = new Uint8Array(poolIds.ids.length);
   for (const r of t.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
-  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0));
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, primaryDomain));
   const routes = t.routes
     .map((r, index): Route => ({
       index,
@@ -38,6 +39,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
     name: t.name,
     sourceFile,
     domains: [...(t.domains ?? DEFAULTS.domains)],
+    primaryDomain,
     listen: {
       address: t.listen?.address ?? null,
       addressFamily: t.listen?.address === undefined ? null : addressFamily(t.listen.address) === 'ipv6' ? 6 : 4,
@@ -135,7 +137,7 @@ function server(id: string, s: ServerInput): Server {
   };
 }
 
-function pool(id: string, p: PoolInput, members: readonly Server[], websocket: boolean, used: boolean): Pool {
+function pool(id: string, p: PoolInput, members: readonly Server[], websocket: boolean, used: boolean, primaryDomain: string | null): Pool {
   // Field names below are fixed words: only the id can need escaping in a pointer.
   const pointer = ptr(['pools', id]);
   return {
@@ -144,7 +146,7 @@ function pool(id: string, p: PoolInput, members: readonly Server[], websocket: b
     members,
     balance: p.balance ?? DEFAULTS.pool.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
-    healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`) : null,
+    healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, primaryDomain, members[0]!)) : null,
     passive: {
       maxFails: p.passive?.maxFails ?? DEFAULTS.pool.passive.maxFails,
       failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pool.passive.failTimeout),
@@ -172,12 +174,20 @@ function sticky(s: NonNullable<PoolInput['sticky']>, pointer: string): Sticky {
   };
 }
 
-function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string): HealthCheck {
+/** The health check's Host: as given, else the first domain that is not a wildcard, else the first server's address. */
+function checkHost(given: string | undefined, primaryDomain: string | null, first: Server): HealthCheck['host'] {
+  if (given !== undefined) return { name: given, from: 'healthCheck.host' };
+  if (primaryDomain !== null) return { name: primaryDomain, from: 'domains' };
+  return { name: first.family === 'ipv6' ? `[${first.address}]` : first.address, from: 'server' };
+}
+
+function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string, host: HealthCheck['host']): HealthCheck {
   const interval = parseDuration(h.interval ?? DEFAULTS.healthCheck.interval);
   const status = String(h.expectStatus ?? DEFAULTS.healthCheck.expectStatus).split('-').map(Number);
   return {
     pointer,
     path: h.path,
+    host,
     interval,
     timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DEFAULTS.healthCheck.maxDefaultTimeout)) : parseDuration(h.timeout),
     rise: h.rise ?? DEFAULTS.healthCheck.rise,

@@ -62,8 +62,11 @@ export function haproxyArg(v: string): string {
   return !(found & (QUOTE | PERCENT)) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Literal text inside a HAProxy log-format string (before haproxyArg quotes the whole): a raw `%` is code there, so it is doubled. */
+export const haproxyFmtText = (v: string): string => v.replace(/%/g, '%%');
+
 /** HAProxy log-format argument (set-header values, hdr): a raw `%` is code there, so it is doubled first. */
-export const haproxyFmt = (v: string): string => haproxyArg(v.replace(/%/g, '%%'));
+export const haproxyFmt = (v: string): string => haproxyArg(haproxyFmtText(v));
 
 /** YAML scalar for CloudFormation: JSON's string form is valid YAML and round-trips every value. */
 export function yamlScalar(v: string | number | boolean): string {

@@ -3,9 +3,10 @@
  * what it received, so a check can see through the proxy: which server answered, which headers the
  * proxy added. `/health` answers the status set by setHealth(); `?hold=MS` delays the answer, to
  * park a request on whichever server the proxy chose; `?status=N` answers N; `?frame=V` sends its
- * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes. With `issueCookie` set, a
- * backend acts as the guide's session-affinity middleware: an answer to a request whose cookie of
- * that name is not the backend's own id sets it to that id.
+ * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes. As an application that validates
+ * Host does (Django's ALLOWED_HOSTS), a Host that is no host name (a wildcard) is answered 400.
+ * With `issueCookie` set, a backend acts as the guide's session-affinity middleware: an answer to a
+ * request whose cookie of that name is not the backend's own id sets it to that id.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
@@ -78,10 +79,16 @@ export class Backend {
   private answer(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://backend');
     this.seen.push(url.pathname);
+    const badHost = req.headers.host?.includes('*') === true;
     if (url.pathname === '/health') {
       this.lastHealthCheck = { version: req.httpVersion, host: req.headers.host };
       this.healthChecks++;
-      res.writeHead(this.health, { 'content-type': 'text/plain' }).end(`${this.id} ${this.health}\n`);
+      const status = badHost ? 400 : this.health;
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${this.id} ${status}\n`);
+      return;
+    }
+    if (badHost) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`invalid Host ${req.headers.host}\n`);
       return;
     }
     const hold = Number(url.searchParams.get('hold') ?? 0);

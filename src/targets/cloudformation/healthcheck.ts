@@ -36,7 +36,10 @@ export function healthCheckView(ctx: Ctx, pool: Pool, note: (d: Decision) => voi
     unhealthy: clampCount(ctx, hc.fall, R.threshold, `${hc.pointer}/fall`),
     matcher: yamlScalar(matcher(ctx, hc)),
   };
-  note(decision('activeHealthCheck', 'native', `target group health check GET ${hc.path} every ${interval} s (timeout ${timeout} s, healthy after ${view.healthy}, unhealthy after ${view.unhealthy}, success ${matcher(null, hc)})`, hc.pointer));
+  note(decision('activeHealthCheck', 'native', `target group health check GET ${hc.path} every ${interval} s (timeout ${timeout} s, healthy after ${view.healthy}, unhealthy after ${view.unhealthy}, success ${matcher(null, hc)}); Host: the target's IP address (not configurable): an application that validates Host must accept it on ${hc.path}`, hc.pointer));
+  if (hc.host.from === 'healthCheck.host') {
+    note(decision('activeHealthCheck', 'approximated', `an ALB health check always sends the target's IP address as Host and cannot send another: healthCheck.host ${hc.host.name} applies to HAProxy only`, `${hc.pointer}/host`));
+  }
   return view;
 }
 

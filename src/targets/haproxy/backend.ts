@@ -1,6 +1,6 @@
-import { type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
+import { type HealthCheck, type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
-import { haproxyArg } from '../../render/escape.js';
+import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
 import { lastOf } from '../memo.js';
 import { backendName, plainWord } from './names.js';
@@ -19,7 +19,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
   if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
   const check = pool.healthCheck;
-  if (check) note(decision('activeHealthCheck', 'native', 'option httpchk + http-check expect, server check inter/rise/fall, timeout check', check.pointer));
+  if (check) note(decision('activeHealthCheck', 'native', checkNote(check.host.name, check.host.from), check.pointer));
   note(decision('passiveHealthCheck', 'native', passiveNote(pool), pool.pointer));
   note(decision('keepalive', 'native', pool.keepalive > 0
     ? 'server connections kept alive and reused between requests (HAProxy sizes its idle pool itself)'
@@ -40,7 +40,8 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
     hashConsistent: pool.balance === 'source-ip-hash',
     ...sticky,
     check: check
-      ? { path: haproxyArg(check.path), host: checkHost(model, pool), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
+      // http-check send reads the header's value as a log-format string: haproxyFmt.
+      ? { path: haproxyArg(check.path), host: haproxyFmt(check.host.name), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
       : null,
     serverClose: pool.keepalive === 0,
     timeouts: timeouts(pool),
@@ -55,14 +56,14 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
 }
 
 /**
- * The Host of a health check. HAProxy 2.6 sends HTTP/1.0 without one unless told, which an
- * application that checks Host (Django's ALLOWED_HOSTS, say) answers 400: every server would fail.
- * The first of `domains`, else the first server's address (what the ALB sends is the target's).
+ * Which Host the check sends, and why. HAProxy 2.6 sends HTTP/1.0 without one unless told, and an
+ * application that checks Host (Django's ALLOWED_HOSTS, say) answers 400 to a missing or wrong
+ * one, a wildcard included: every server would go down. The model never picks a wildcard.
  */
-function checkHost(model: Model, pool: Pool): string {
-  const first = pool.members[0]!;
-  return haproxyArg(model.domains[0] ?? (first.family === 'ipv6' ? `[${first.address}]` : first.address));
-}
+const checkNote = lastOf((host: string, from: HealthCheck['host']['from']): string => {
+  const why = { 'healthCheck.host': 'healthCheck.host', domains: 'the first of domains that is not a wildcard', server: "the pool's first server's address: no domain that is not a wildcard; set healthCheck.host" }[from];
+  return `option httpchk + http-check expect, server check inter/rise/fall, timeout check; the check sends Host: ${host} (${why})`;
+});
 
 /** `status 200`, or `status 200-399`: HAProxy's `status` takes ranges, so a range keeps its exact bounds. */
 function expectStatus(s: { min: number; max: number }): string {

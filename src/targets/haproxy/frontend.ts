@@ -1,18 +1,20 @@
 import type { Model, Route } from '../../model/model.js';
-import { haproxyArg, haproxyFmt } from '../../render/escape.js';
+import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
 import { allowList, backendName, binds, frontendName, perClientTable, rateTable } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
 /**
- * Applied before routing, so that `/%68ealth`, `//health` or `/x/../health` meet the ACLs of
- * `/health` as they do nginx's locations (nginx normalises before matching). Experimental in 2.6.
+ * Applied to the path before routing, so that `/%68ealth`, `//health` or `/x/../health` meet the
+ * ACLs of `/health` as they do nginx's locations (nginx normalises before matching); a path with
+ * an invalid %-escape is refused (400). The template strips the fragment first and keeps the
+ * query out of their reach. Experimental in 2.6.
  */
-const NORMALIZERS = ['fragment-strip', 'percent-decode-unreserved strict', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot full'];
+const NORMALIZERS = ['percent-decode-unreserved strict', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot full'];
 
 export function frontendView(model: Model, decisions: Decision[]): FrontendView {
   const routes = model.routes.map((r) => routeView(model, r, decisions));
-  decisions.push(decision('routing', 'native', 'ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it', '/routes'));
+  decisions.push(decision('routing', 'native', 'ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it; the query reaches the server as sent', '/routes'));
   if (model.securityHeaders.length) {
     decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
   }
@@ -23,6 +25,7 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
     binds: [...binds(model, model.listen.http), ...tlsBinds(model, decisions)],
     perClient: limit === null ? null : { table: perClientTable(model), limit },
     redirect: redirect(model, decisions),
+    redirectWithoutHost: model.listen.redirectToHttps ? redirectWithoutHost(model) : null,
     normalizers: NORMALIZERS,
     captures: model.monitoring.accessLog === 'combined' ? ['req.hdr(referer) len 256', 'req.hdr(user-agent) len 256'] : [],
     requestHeaders: model.tls
@@ -54,11 +57,27 @@ function tlsBinds(model: Model, decisions: Decision[]): string[] {
 function redirect(model: Model, decisions: Decision[]): string | null {
   if (!model.listen.redirectToHttps) return null;
   const https = model.listen.https!;
-  decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}`, '/listen'));
+  const noHost = model.primaryDomain === null
+    ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
+    : `a request without Host (HTTP/1.0) goes to ${model.primaryDomain}, the first domain that is not a wildcard, as with nginx`;
+  decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}; ${noHost}`, '/listen'));
   // Never `redirect scheme https`: it keeps the Host's port, so "Host: example.com:80" was sent to
   // https://example.com:80/. nginx's $host drops the port; so does the regsub.
   const port = https === 443 ? '' : `:${https}`;
   return `location ${haproxyArg(`https://%[req.hdr(host),regsub(:[0-9]+$,)]${port}%[pathq]`)} code 301 unless { ssl_fc }`;
+}
+
+/**
+ * A request without Host (HTTP/1.0 allows it) would be sent to "https://:443/...": it goes to the
+ * first domain that is not a wildcard instead, as nginx falls back to its server_name, or is
+ * refused when there is none. An empty Host counts as none.
+ */
+function redirectWithoutHost(model: Model): string {
+  const noHost = 'if !{ ssl_fc } !{ req.hdr(host) -m len 1: }';
+  if (model.primaryDomain === null) return `deny deny_status 400 ${noHost}`;
+  const https = model.listen.https!;
+  const location = `https://${haproxyFmtText(model.primaryDomain)}${https === 443 ? '' : `:${https}`}%[pathq]`;
+  return `redirect location ${haproxyArg(location)} code 301 ${noHost}`;
 }
 
 function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRouteView {

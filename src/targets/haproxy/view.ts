@@ -36,6 +36,9 @@ export type FrontendView = {
   binds: string[];
   perClient: { table: string; limit: number } | null;
   redirect: string | null;
+  /** The `http-request` rule, before the redirect, for a request without Host: a redirect to the first concrete domain, or a 400. */
+  redirectWithoutHost: string | null;
+  /** `http-request normalize-uri` arguments, for the path only (the template keeps the query as sent). */
   normalizers: string[];
   captures: string[];
   /** Arguments of `http-request set-header`. */

@@ -1,6 +1,6 @@
 import type { Model, Pool, Route } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
-import { nginxArg } from '../../render/escape.js';
+import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
@@ -35,6 +35,11 @@ export type ServerView = {
   http2Directive: boolean;
   headers: { name: string; value: string }[];
   redirect: string | null;
+  /**
+   * What `return` gives a request without Host (HTTP/1.0) where $host would not: its fallback, the
+   * first server_name, is a wildcard or empty. null: $host falls back to the right domain already.
+   */
+  redirectWithoutHost: string | null;
   limitConns: string[];
   locations: LocationView[];
 };
@@ -123,7 +128,12 @@ function generalDecisions(model: Model): Decision[] {
     out.push(decision('alerts', 'unsupported', `nginx's stub_status has no ${what}: the ${field} alert is left out of prometheus-rules.yaml for nginx (the JSON access log carries them, for a log-based pipeline)`, `/monitoring/alerts/${field}`));
   }
   out.push(decision('accessLog', 'native', model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format', '/monitoring'));
-  if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', 'return 301 https://$host[:port]$request_uri', '/listen'));
+  if (model.listen.redirectToHttps) {
+    const noHost = model.primaryDomain === null
+      ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
+      : `a request without Host (HTTP/1.0) goes to ${model.primaryDomain}, the first domain that is not a wildcard`;
+    out.push(decision('redirect', 'native', `return 301 https://$host[:port]$request_uri; ${noHost}`, '/listen'));
+  }
   for (const p of model.pools) {
     if (p.keepalive > 0) out.push(decision('keepalive', 'native', keepaliveNote(p.keepalive), p.pointer));
     if (p.members.some((m) => m.weight !== 1)) out.push(decision('weights', 'native', 'server ... weight=N', `${p.pointer}/servers`));
@@ -178,10 +188,23 @@ function limitConns(model: Model): string[] {
   return connectionLimits(model).map((l) => `${l.zone} ${l.n}`);
 }
 
+/**
+ * Without Host, $host is the first server_name: a wildcard ("https://*.example.com/") or nothing
+ * ("https://:443/"). Such a request goes to the first domain that is not a wildcard, or is
+ * refused (400) when there is none; null where the first server_name is that domain already.
+ */
+function redirectWithoutHost(model: Model, port: string): string | null {
+  const domain = model.primaryDomain;
+  if (domain !== null && domain === model.domains[0]) return null;
+  if (domain === null) return '400';
+  // Part of a larger argument: only a name that needs no quoting can be (the schema admits no other).
+  if (nginxArg(domain) !== domain) throw new RenderError(`nginx cannot write the domain ${JSON.stringify(domain)} into a URL`);
+  return `301 https://${domain}${port}$request_uri`;
+}
+
 function plainServer(model: Model, routed: LocationView[]): ServerView {
-  const redirect = model.listen.redirectToHttps
-    ? `https://$host${model.listen.https === 443 ? '' : `:${model.listen.https}`}$request_uri`
-    : null;
+  const port = model.listen.https === 443 ? '' : `:${model.listen.https}`;
+  const redirect = model.listen.redirectToHttps ? `https://$host${port}$request_uri` : null;
   return {
     comment: redirect ? 'Plain HTTP: redirect to HTTPS (no HSTS here: RFC 6797 forbids it over HTTP)' : 'Plain HTTP',
     listens: listens(model, model.listen.http, ''),
@@ -190,6 +213,7 @@ function plainServer(model: Model, routed: LocationView[]): ServerView {
     http2Directive: false,
     headers: [],
     redirect,
+    redirectWithoutHost: redirect ? redirectWithoutHost(model, port) : null,
     limitConns: limitConns(model),
     locations: redirect ? [] : routed,
   };
@@ -214,6 +238,7 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
     http2Directive,
     headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
     redirect: null,
+    redirectWithoutHost: null,
     limitConns: limitConns(model),
     locations: routed,
   };
