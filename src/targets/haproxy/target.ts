@@ -83,7 +83,13 @@ export const haproxy: Target<HaproxyView> = {
 
 function globalView(model: Model, experimental: boolean): GlobalView {
   const tls = model.tls;
+  const h = model.haproxy;
+  const arg = (v: string | null) => (v === null ? null : haproxyArg(v));
   return {
+    user: arg(h.user),
+    group: arg(h.group),
+    chroot: arg(h.chroot),
+    adminSocket: arg(h.adminSocket),
     maxconn: model.limits.maxConnections,
     experimental,
     tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: TLS12_CIPHERS, ciphersuites: TLS13_SUITES } : null,

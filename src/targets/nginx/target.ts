@@ -80,7 +80,7 @@ export const nginx: Target<NginxView> = {
         accessLog: {
           format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
           jsonFormat: model.monitoring.accessLog === 'json',
-          path: '/var/log/nginx/access.log',
+          path: nginxArg(model.nginx.accessLog),
         },
         rateZones,
         connectionZones: connectionLimits(model).map((l) => ({ key: l.key, name: l.zone })),
