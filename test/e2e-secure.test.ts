@@ -1,11 +1,12 @@
 /**
  * Secure by default on the real HAProxy (test/e2e/checks-secure.ts): the worker drops root into
  * the chroot, the runtime API socket drains a server, the stats page is HTTPS-only and loopback-only
- * by default; and each check fails when its lines are taken out of the rendered configuration.
+ * by default; nginx writes its access log to nginx.accessLog; and each check fails when its lines
+ * are taken out of the rendered configuration.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { defaultStatsAllowFrom, drainThroughAdminSocket, statsHttpsFromLoopbackOnly, workerDropsRoot } from './e2e/checks-secure.js';
+import { accessLogAtField, defaultStatsAllowFrom, drainThroughAdminSocket, statsHttpsFromLoopbackOnly, workerDropsRoot } from './e2e/checks-secure.js';
 import { edit } from './e2e/mutations.js';
 import { type Stack, isRoot, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -14,8 +15,8 @@ const timeout = 30_000;
 const NOT_ROOT = isRoot ? false : 'not root: HAProxy cannot switch users or chroot, so the stack leaves haproxy.user, group and chroot out';
 
 /** Start a stack (default stats.allowFrom), run one check on it, stop it. */
-async function once<T>(check: (s: Stack) => Promise<T> | T, mutate?: (c: string) => string): Promise<T> {
-  const s = await startStack('haproxy', { topology: defaultStatsAllowFrom, ...(mutate ? { mutate } : {}) });
+async function once<T>(check: (s: Stack) => Promise<T> | T, mutate?: (c: string) => string, proxy: 'haproxy' | 'nginx' = 'haproxy'): Promise<T> {
+  const s = await startStack(proxy, { topology: defaultStatsAllowFrom, ...(mutate ? { mutate } : {}) });
   try {
     return await check(s);
   } finally {
@@ -56,5 +57,14 @@ describe('e2e haproxy: secure-by-default checks fail without their lines', { ski
   });
   test('a stats page without its allow-list answers 127.0.0.3', { timeout }, async () => {
     await assert.rejects(once(statsHttpsFromLoopbackOnly, edit(/^\s*http-request deny deny_status 403 if !stats_allowed.*\n/m, '')), /127\.0\.0\.3 \(outside the default stats\.allowFrom\) with the login: 200/);
+  });
+});
+
+describe('e2e nginx: nginx.accessLog', { skip: requireTool('nginx') ?? false }, () => {
+  test('the access log is written to the file nginx.accessLog names', { timeout }, async (t) => {
+    t.diagnostic(await once(accessLogAtField, undefined, 'nginx'));
+  });
+  test('an access_log elsewhere fails the check', { timeout }, async () => {
+    await assert.rejects(once(accessLogAtField, edit(/^( {4}access_log )\/\S+\/access\.log /m, '$1/dev/null '), 'nginx'), /waiting for a line for \?mark=\w+ in \S+ \(nginx\.accessLog\)/);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Issue 13, secure by default, on the real HAProxy: its worker drops root into the chroot, the
  * runtime API socket (root only) drains a server and puts it in maintenance without a reload, and
- * the stats page answers only HTTPS, only from this machine by default.
+ * the stats page answers only HTTPS, only from this machine by default. And nginx writes its access
+ * log to the file nginx.accessLog names (the harness points it into the sandbox).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { echoOf, request } from './client.js';
@@ -99,4 +101,12 @@ export async function statsHttpsFromLoopbackOnly(s: Stack): Promise<void> {
   assert.equal(local.status, 200, `HTTPS from 127.0.0.1 with the login: ${local.status}`);
   const other = await stats(s, { auth, from: '127.0.0.3' });
   assert.equal(other.status, 403, `HTTPS from 127.0.0.3 (outside the default stats.allowFrom) with the login: ${other.status}`);
+}
+
+/** A request's line appears in the file nginx.accessLog names. */
+export async function accessLogAtField(s: Stack): Promise<string> {
+  const mark = randomBytes(6).toString('hex');
+  await request({ port: s.ports.https, path: `${ROUTES.rr}?mark=${mark}` });
+  // nginx writes the line once it has finished the request, which may be just after the client has the answer.
+  return until(`a line for ?mark=${mark} in ${s.model.nginx.accessLog} (nginx.accessLog)`, 3000, async () => s.accessLog().find((l) => l.includes(mark)));
 }

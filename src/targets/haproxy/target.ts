@@ -57,6 +57,7 @@ export const haproxy: Target<HaproxyView> = {
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
+    decisions.push(decision('privileges', 'native', privilegesNote(model), '/haproxy'));
     if (model.monitoring.alerts) {
       decisions.push(decision('alerts', 'native', 'prometheus-rules.yaml over the built-in exporter: 5xx share, average response time, active servers per pool', model.monitoring.alerts.pointer));
       if (!model.monitoring.metrics) {
@@ -80,6 +81,15 @@ export const haproxy: Target<HaproxyView> = {
     };
   },
 };
+
+/** What the global section does with root, for explain. */
+function privilegesNote(model: Model): string {
+  const { user, group, chroot, adminSocket } = model.haproxy;
+  const who = user === null && group === null ? 'workers keep the user and group that start HAProxy' : `workers drop root to ${[user && `user ${user}`, group && `group ${group}`].filter(Boolean).join(', ')}`;
+  const where = chroot === null ? 'no chroot' : `chroot ${chroot}`;
+  const api = adminSocket === null ? 'no runtime API socket' : `runtime API at ${adminSocket} (stats socket mode 600 level admin)`;
+  return `${who}; ${where}; ${api}`;
+}
 
 function globalView(model: Model, experimental: boolean): GlobalView {
   const tls = model.tls;
