@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LbgenError } from '../src/diagnostics.js';
-import { generate } from '../src/pipeline.js';
+import { analyse, generate } from '../src/pipeline.js';
 
 type Topology = Record<string, unknown>;
 
@@ -75,4 +75,11 @@ test('with TLS the stats page takes the HTTPS certificate; without, it stays pla
 test('nginx.accessLog is the access_log file (default /var/log/nginx/access.log)', () => {
   assert.match(render({}, 'nginx'), /^ {4}access_log \/var\/log\/nginx\/access\.log lbgen_json;$/m);
   assert.match(render({ nginx: { accessLog: '/srv/logs/lb.access.log' } }, 'nginx'), /^ {4}access_log \/srv\/logs\/lb\.access\.log lbgen_json;$/m);
+});
+
+test('a user without a group is warned about: the workers would keep root\'s group', () => {
+  const warnings = (h: Topology) => analyse(JSON.stringify({ ...BASE, haproxy: h }), { file: 't.yaml', targets: ['haproxy'] }).diagnostics.filter((d) => d.severity === 'warning' && d.pointer.startsWith('/haproxy')).map((d) => `${d.path}: ${d.message}`);
+  assert.deepEqual(warnings({ group: null }), ['haproxy.group: haproxy.group is null while haproxy.user is haproxy: the workers keep the group that starts HAProxy (root\'s, when started as root); set a group']);
+  assert.deepEqual(warnings({ user: null, group: null }), []);
+  assert.deepEqual(warnings({}), []);
 });

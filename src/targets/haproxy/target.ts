@@ -58,6 +58,9 @@ export const haproxy: Target<HaproxyView> = {
     const metrics = metricsView(model, decisions);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
     decisions.push(decision('privileges', 'native', privilegesNote(model), '/haproxy'));
+    if (model.haproxy.user !== null && model.haproxy.group === null) {
+      diagnostics.push(warning('/haproxy/group', `haproxy.group is null while haproxy.user is ${model.haproxy.user}: the workers keep the group that starts HAProxy (root's, when started as root); set a group`));
+    }
     if (model.monitoring.alerts) {
       decisions.push(decision('alerts', 'native', 'prometheus-rules.yaml over the built-in exporter: 5xx share, average response time, active servers per pool', model.monitoring.alerts.pointer));
       if (!model.monitoring.metrics) {
