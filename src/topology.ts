@@ -46,8 +46,9 @@ export type Topology = {
     fixedNames?: boolean;
     deletionProtection?: boolean;
   };
-  nginx?: { version?: string };
-  haproxy?: { version?: string };
+  nginx?: { version?: string; accessLog?: string };
+  /** null: the line is left out (see the schema). */
+  haproxy?: { version?: string; user?: string | null; group?: string | null; chroot?: string | null; adminSocket?: string | null };
 };
 
 export type ServerInput = { address: string; port: number; weight?: number; backup?: boolean; maxConnections?: number };

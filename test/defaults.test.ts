@@ -49,6 +49,7 @@ const TABLE: [string, unknown][] = [
   ['limits.queueTimeout', DEFAULTS.limits.queueTimeout],
   ['stats.path', DEFAULTS.stats.path],
   ['stats.refresh', DEFAULTS.stats.refresh],
+  ['stats.allowFrom', DEFAULTS.stats.allowFrom],
   ['monitoring.metrics.path', DEFAULTS.metrics.path],
   ['monitoring.metrics.allowFrom', DEFAULTS.metrics.allowFrom],
   ['monitoring.accessLog', DEFAULTS.monitoring.accessLog],
@@ -60,6 +61,11 @@ const TABLE: [string, unknown][] = [
   ['aws.accessLogs.create', DEFAULTS.aws.accessLogsCreate],
   ['nginx.version', DEFAULTS.nginx.version],
   ['haproxy.version', DEFAULTS.haproxy.version],
+  ['nginx.accessLog', DEFAULTS.nginx.accessLog],
+  ['haproxy.user', DEFAULTS.haproxy.user],
+  ['haproxy.group', DEFAULTS.haproxy.group],
+  ['haproxy.chroot', DEFAULTS.haproxy.chroot],
+  ['haproxy.adminSocket', DEFAULTS.haproxy.adminSocket],
 ];
 
 test('every schema default equals DEFAULTS', () => {

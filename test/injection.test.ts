@@ -31,7 +31,8 @@ const FIELDS: [string, string][] = [
   ['/pools/http/healthCheck/path', '/healthz'], ['/pools/http/healthCheck/host', 'health.example.org'], ['/routes/1/path', '/apix'], ['/routes/2/allowFrom/0', '10.0.0.0/8'],
   ['/stats/user', 'ops'], ['/stats/passwordEnv', 'PW'], ['/stats/path', '/s'], ['/stats/allowFrom/0', '10.0.0.0/8'],
   ['/aws/accessLogs/bucket', 'my-bucket'], ['/aws/sslPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'],
-  ['/nginx/version', '1.22'], ['/haproxy/version', '2.6'], ['/monitoring/alerts/notify', 'arn:aws:sns:eu-west-1:123456789012:ops'],
+  ['/nginx/version', '1.22'], ['/haproxy/version', '2.6'], ['/nginx/accessLog', '/var/log/nginx/a.log'],
+  ['/haproxy/user', 'haproxy'], ['/haproxy/group', 'haproxy'], ['/haproxy/chroot', '/var/lib/haproxy'], ['/haproxy/adminSocket', '/run/haproxy/a.sock'], ['/monitoring/alerts/notify', 'arn:aws:sns:eu-west-1:123456789012:ops'],
 ];
 
 const reference = (): Record<string, unknown> => {

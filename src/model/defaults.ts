@@ -18,12 +18,14 @@ export const DEFAULTS = {
   healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
   route: { websocket: false, burst: 0 },
   limits: { maxConnections: 4096, queueTimeout: '5s' },
-  stats: { path: '/stats', refresh: '30s' },
+  // Loopback only, as the metrics endpoint: the page has admin actions behind Basic auth.
+  stats: { path: '/stats', refresh: '30s', allowFrom: ['127.0.0.1/32', '::1/128'] },
   metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32', '::1/128'] },
   monitoring: { accessLog: 'json' },
   aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false, fixedNames: false },
   /** aws.deletionProtection by aws.scheme: a public entry point is protected, an internal one is not. */
   deletionProtection: { 'internet-facing': true, internal: false },
-  nginx: { version: '1.22' },
-  haproxy: { version: '2.6' },
+  nginx: { version: '1.22', accessLog: '/var/log/nginx/access.log' },
+  // Debian's own haproxy.cfg: workers drop root, confined to an empty folder, with the runtime API on a root-only socket.
+  haproxy: { version: '2.6', user: 'haproxy', group: 'haproxy', chroot: '/var/lib/haproxy', adminSocket: '/run/haproxy/admin.sock' },
 } as const;

@@ -171,8 +171,8 @@ export type Model = {
     readonly refresh: Millis;
     readonly user: string;
     readonly passwordEnv: string;
-    /** null: every address (behind the login). */
-    readonly allowFrom: readonly Cidr[] | null;
+    /** @default ["127.0.0.1/32", "::1/128"] */
+    readonly allowFrom: readonly Cidr[];
   } | null;
   readonly monitoring: {
     readonly metrics: { readonly pointer: string; readonly port: number; readonly path: string; readonly allowFrom: readonly Cidr[] } | null;
@@ -208,10 +208,13 @@ export type Model = {
     /** As given; else true for internet-facing, false for internal. */
     readonly deletionProtection: boolean;
   };
-  /** @default "1.22" */
-  readonly nginx: { readonly version: Version };
-  /** @default "2.6" */
-  readonly haproxy: { readonly version: Version };
+  /** version @default "1.22"; accessLog @default "/var/log/nginx/access.log" */
+  readonly nginx: { readonly version: Version; readonly accessLog: string };
+  /**
+   * version @default "2.6"; user, group @default "haproxy"; chroot @default "/var/lib/haproxy";
+   * adminSocket @default "/run/haproxy/admin.sock". null: not set (a non-root start).
+   */
+  readonly haproxy: { readonly version: Version; readonly user: string | null; readonly group: string | null; readonly chroot: string | null; readonly adminSocket: string | null };
 };
 
 /** Where a server is written, made only when something is said about it. */

@@ -78,7 +78,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
           refresh: parseDuration(t.stats.refresh ?? DEFAULTS.stats.refresh),
           user: t.stats.user,
           passwordEnv: t.stats.passwordEnv,
-          allowFrom: t.stats.allowFrom ? cidrs(t.stats.allowFrom, '/stats/allowFrom') : null,
+          allowFrom: cidrs(t.stats.allowFrom ?? [...DEFAULTS.stats.allowFrom], '/stats/allowFrom'),
         }
       : null,
     monitoring: {
@@ -120,8 +120,15 @@ export function normalise(t: Topology, sourceFile: string): Model {
       fixedNames: t.aws?.fixedNames ?? DEFAULTS.aws.fixedNames,
       deletionProtection: t.aws?.deletionProtection ?? DEFAULTS.deletionProtection[t.aws?.scheme ?? DEFAULTS.aws.scheme],
     },
-    nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version) },
-    haproxy: { version: parseVersion(t.haproxy?.version ?? DEFAULTS.haproxy.version) },
+    nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version), accessLog: t.nginx?.accessLog ?? DEFAULTS.nginx.accessLog },
+    haproxy: {
+      version: parseVersion(t.haproxy?.version ?? DEFAULTS.haproxy.version),
+      // Not `??`: an explicit null turns the line off.
+      user: t.haproxy?.user === undefined ? DEFAULTS.haproxy.user : t.haproxy.user,
+      group: t.haproxy?.group === undefined ? DEFAULTS.haproxy.group : t.haproxy.group,
+      chroot: t.haproxy?.chroot === undefined ? DEFAULTS.haproxy.chroot : t.haproxy.chroot,
+      adminSocket: t.haproxy?.adminSocket === undefined ? DEFAULTS.haproxy.adminSocket : t.haproxy.adminSocket,
+    },
   };
 }
 

@@ -10,13 +10,14 @@ import { STATS } from './topology.js';
 
 type ServerRow = { backend: string; server: string; status: string };
 
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function stats(s: Stack, o: { path?: string; auth?: string; method?: string; body?: string; from?: string } = {}): Promise<Reply> {
+/** The page is served over HTTPS when the topology has TLS (the e2e topology does), plain HTTP otherwise. */
+export function stats(s: Stack, o: { path?: string; auth?: string; method?: string; body?: string; from?: string; tls?: boolean } = {}): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (o.auth) headers.authorization = o.auth;
   if (o.body) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return request({ port: s.ports.stats, path: o.path ?? STATS.path, tls: false, headers, ...(o.method ? { method: o.method } : {}), ...(o.body ? { body: o.body } : {}), ...(o.from ? { from: o.from } : {}) });
+  return request({ port: s.ports.stats, path: o.path ?? STATS.path, tls: o.tls ?? s.model.tls !== null, headers, ...(o.method ? { method: o.method } : {}), ...(o.body ? { body: o.body } : {}), ...(o.from ? { from: o.from } : {}) });
 }
 
 /** Server rows of the CSV export, read with the login. */

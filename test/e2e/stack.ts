@@ -1,9 +1,10 @@
 /**
  * One proxy under test with its backends: render the e2e topology with lbgen's generate(), start
- * the real nginx or haproxy on the output, and stop everything again. The only edits to the
- * rendered text are system paths (nginx's access log) and, for the mutation tests, the `mutate`
- * function a test passes on purpose. The access log is read where each proxy writes it: nginx's
- * file (in the sandbox), HAProxy's stdout (`log stdout`).
+ * the real nginx or haproxy on the output, and stop everything again. The rendered text is run as
+ * it is, but for the `mutate` function a mutation test passes on purpose: the topology itself puts
+ * every file the proxies write in the sandbox (nginx.accessLog, haproxy.adminSocket) and, as root,
+ * HAProxy's workers in a chroot of the sandbox as user haproxy. The access log is read where each
+ * proxy writes it: nginx's file (in the sandbox), HAProxy's stdout (`log stdout`).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,8 @@ export type Stack = {
   readonly dir: string;
   readonly proc: Proc;
   readonly statsPassword: string;
+  /** HAProxy's runtime API socket (haproxy.adminSocket), in the sandbox. */
+  readonly adminSocket: string;
   backend(id: string): Backend;
   /** The access log so far, one entry per line: nginx's access_log file, HAProxy's stdout. */
   accessLog(): string[];
@@ -60,14 +63,22 @@ function render(proxy: ProxyName, text: string): { model: Model; config: string 
   return { model, config: file.text };
 }
 
-/** The rendered access log is a system path: the running copy of nginx.conf writes into the sandbox instead. */
-const sandboxLogs = (config: string, dir: string) => config.split('/var/log/nginx/').join(`${dir}/logs/`);
+/** Whether this process can start HAProxy as the Debian package does (chroot, then user haproxy). */
+export const isRoot = process.getuid?.() === 0;
 
-/** The file nginx's http-level access_log writes to, in the running copy. */
-function nginxAccessLogFile(config: string, dir: string): string {
-  const m = /^ {4}access_log (\S+) /m.exec(sandboxLogs(config, dir));
-  if (!m) throw new Error('nginx.conf has no http-level access_log');
-  return m[1]!;
+/**
+ * The proxies' own files in the sandbox, never a system path. As root (CI), HAProxy drops to the
+ * haproxy user in an empty folder of the sandbox, as it does by default; a developer who is not
+ * root cannot switch users or chroot, so those lines are left out (null).
+ */
+function sandboxPaths(dir: string): (doc: Record<string, unknown>) => void {
+  return (doc) => {
+    doc.nginx = { accessLog: join(dir, 'logs', 'access.log') };
+    doc.haproxy = {
+      adminSocket: join(dir, 'admin.sock'),
+      ...(isRoot ? { chroot: join(dir, 'chroot') } : { user: null, group: null, chroot: null }),
+    };
+  };
 }
 
 /** Complete lines only: a line being written has no newline yet. */
@@ -83,9 +94,8 @@ function readLines(file: string): string[] {
 
 function launch(proxy: ProxyName, dir: string, config: string, statsPassword: string): Proc {
   if (proxy === 'nginx') {
-    const conf = sandboxLogs(config, dir);
     const file = join(dir, 'nginx.conf');
-    writeFileSync(file, conf);
+    writeFileSync(file, config);
     return start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `daemon off; pid ${dir}/nginx.pid;`]);
   }
   const file = join(dir, 'haproxy.cfg');
@@ -96,6 +106,7 @@ function launch(proxy: ProxyName, dir: string, config: string, statsPassword: st
 export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), `lbgen-e2e-${proxy}-`));
   mkdirSync(join(dir, 'logs'));
+  mkdirSync(join(dir, 'chroot'));
   const backends = await startBackends(ALL_BACKEND_IDS);
   let proc: Proc | undefined;
   const stop = async () => {
@@ -110,7 +121,10 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
     // then the proxy exits with "Address already in use", and new ports are chosen.
     for (let attempt = 1; ; attempt++) {
       const ports = await choosePorts(backends);
-      const rendered = render(proxy, topologyText(ports, tls, opts.topology));
+      const rendered = render(proxy, topologyText(ports, tls, (doc) => {
+        sandboxPaths(dir)(doc);
+        opts.topology?.(doc);
+      }));
       const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
       assertLoopbackOnly(config);
       proc = launch(proxy, dir, config, statsPassword);
@@ -131,9 +145,8 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
 
 function stackOf(proxy: ProxyName, backends: readonly Backend[], ports: Ports, model: Model, config: string, dir: string, proc: Proc, statsPassword: string, stop: () => Promise<void>): Stack {
   const backend = (id: string) => backends.find((b) => b.id === id) ?? assertNever(id);
-  const logFile = proxy === 'nginx' ? nginxAccessLogFile(config, dir) : null;
-  const accessLog = () => (logFile ? readLines(logFile) : lines(proc.stdout()));
-  return { proxy, backends, ports, model, config, dir, proc, statsPassword, backend, accessLog, stop };
+  const accessLog = () => (proxy === 'nginx' ? readLines(model.nginx.accessLog) : lines(proc.stdout()));
+  return { proxy, backends, ports, model, config, dir, proc, statsPassword, adminSocket: model.haproxy.adminSocket!, backend, accessLog, stop };
 }
 
 /** Refuse to start a proxy that would listen anywhere but 127.0.0.1: the suite must never open a port to the network. */

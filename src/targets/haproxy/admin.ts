@@ -13,8 +13,9 @@ export function statsView(model: Model, decisions: Decision[]): StatsView | null
   if (!s) return null;
   // The name goes inside "${...}" and ".if defined(...)", where nothing can be quoted.
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.passwordEnv)) throw new RenderError(`haproxy cannot read the environment variable ${JSON.stringify(s.passwordEnv)}`);
-  const from = s.allowFrom ? `, only from ${s.allowFrom.map((c) => c.text).join(', ')}` : '';
-  decisions.push(decision('stats', 'native', `listen on port ${s.port} behind Basic auth (user ${s.user}, password from $${s.passwordEnv} at start-up; HAProxy refuses to start when it is unset, and an empty one closes the page)${from}; admin actions only for that login`, s.pointer));
+  const tls = model.tls;
+  const over = tls ? `HTTPS (crt ${tls.bundle}, the TLS floor of the global section)` : 'plain HTTP';
+  decisions.push(decision('stats', 'native', `listen on port ${s.port} over ${over} behind Basic auth (user ${s.user}, password from $${s.passwordEnv} at start-up; HAProxy refuses to start when it is unset, and an empty one closes the page), only from ${s.allowFrom.map((c) => c.text).join(', ')}; admin actions only for that login`, s.pointer));
   const name = statsName(model);
   return {
     name,
@@ -23,10 +24,12 @@ export function statsView(model: Model, decisions: Decision[]): StatsView | null
     user: haproxyArg(s.user),
     passwordRef: `"\${${s.passwordEnv}}"`,
     auth: `${haproxyArg(`${s.user}:`)}"\${${s.passwordEnv}}"`,
-    binds: binds(model, s.port),
+    // With TLS, the login crosses the network encrypted: the page takes the HTTPS listener's certificate
+    // (the global ssl-default-bind-* lines give it the same protocol floor and ciphers).
+    binds: binds(model, s.port, tls ? ` ssl crt ${haproxyArg(tls.bundle)}` : ''),
     uri: haproxyArg(s.path),
     refresh: formatDuration(s.refresh),
-    allowFrom: s.allowFrom ? allowList(s.allowFrom, 'stats_allowed', '') : null,
+    allowFrom: allowList(s.allowFrom, 'stats_allowed', ''),
   };
 }
 

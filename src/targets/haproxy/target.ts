@@ -57,6 +57,10 @@ export const haproxy: Target<HaproxyView> = {
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
+    decisions.push(decision('privileges', 'native', privilegesNote(model), '/haproxy'));
+    if (model.haproxy.user !== null && model.haproxy.group === null) {
+      diagnostics.push(warning('/haproxy/group', `haproxy.group is null while haproxy.user is ${model.haproxy.user}: the workers keep the group that starts HAProxy (root's, when started as root); set a group`));
+    }
     if (model.monitoring.alerts) {
       decisions.push(decision('alerts', 'native', 'prometheus-rules.yaml over the built-in exporter: 5xx share, average response time, active servers per pool', model.monitoring.alerts.pointer));
       if (!model.monitoring.metrics) {
@@ -81,9 +85,24 @@ export const haproxy: Target<HaproxyView> = {
   },
 };
 
+/** What the global section does with root, for explain. */
+function privilegesNote(model: Model): string {
+  const { user, group, chroot, adminSocket } = model.haproxy;
+  const who = user === null && group === null ? 'workers keep the user and group that start HAProxy' : `workers drop root to ${[user && `user ${user}`, group && `group ${group}`].filter(Boolean).join(', ')}`;
+  const where = chroot === null ? 'no chroot' : `chroot ${chroot}`;
+  const api = adminSocket === null ? 'no runtime API socket' : `runtime API at ${adminSocket} (stats socket mode 600 level admin)`;
+  return `${who}; ${where}; ${api}`;
+}
+
 function globalView(model: Model, experimental: boolean): GlobalView {
   const tls = model.tls;
+  const h = model.haproxy;
+  const arg = (v: string | null) => (v === null ? null : haproxyArg(v));
   return {
+    user: arg(h.user),
+    group: arg(h.group),
+    chroot: arg(h.chroot),
+    adminSocket: arg(h.adminSocket),
     maxconn: model.limits.maxConnections,
     experimental,
     tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: TLS12_CIPHERS, ciphersuites: TLS13_SUITES } : null,

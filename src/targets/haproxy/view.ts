@@ -22,6 +22,11 @@ export type GlobalView = {
   /** `expose-experimental-directives`: needed by `http-request normalize-uri` in 2.6. */
   experimental: boolean;
   tls: { bindOptions: string; ciphers: string; ciphersuites: string } | null;
+  /** Escaped arguments of `user`, `group`, `chroot` and `stats socket`; null: the line is left out. */
+  user: string | null;
+  group: string | null;
+  chroot: string | null;
+  adminSocket: string | null;
 };
 
 export type DefaultsView = {
@@ -84,7 +89,7 @@ export type TableView = { name: string; comment: string; definition: string };
 
 export type StatsView = {
   name: string;
-  allowFrom: AllowView | null;
+  allowFrom: AllowView;
   userlist: string;
   passwordEnv: string;
   user: string;

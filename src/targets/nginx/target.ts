@@ -87,7 +87,7 @@ export const nginx: Target<NginxView> = {
         accessLog: {
           format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
           jsonFormat: model.monitoring.accessLog === 'json',
-          path: '/var/log/nginx/access.log',
+          path: nginxArg(model.nginx.accessLog),
         },
         rateZones,
         connectionZones: connectionLimits(model).map((l) => ({ key: l.key, name: l.zone })),
@@ -127,7 +127,7 @@ function generalDecisions(model: Model): Decision[] {
   for (const [field, what] of left) {
     out.push(decision('alerts', 'unsupported', `nginx's stub_status has no ${what}: the ${field} alert is left out of prometheus-rules.yaml for nginx (the JSON access log carries them, for a log-based pipeline)`, `/monitoring/alerts/${field}`));
   }
-  out.push(decision('accessLog', 'native', model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format', '/monitoring'));
+  out.push(decision('accessLog', 'native', `${model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format'}, to ${model.nginx.accessLog} (nginx.accessLog)`, '/monitoring'));
   if (model.listen.redirectToHttps) {
     const noHost = model.primaryDomain === null
       ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
