@@ -28,6 +28,8 @@ export type DefaultsView = {
   logFormat: string;
   /** `error-log-format`: set with the JSON access log only. */
   errorLogFormat: string | null;
+  /** `retries`: tries after the first, on connection failures and empty responses. */
+  retries: number;
   timeouts: { name: string; value: string }[];
 };
 

@@ -1,6 +1,7 @@
 import type { Model } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
+import { TRIES } from '../retry.js';
 import { upstreamName, zoneName } from './target.js';
 
 export type LocationView = {
@@ -11,6 +12,8 @@ export type LocationView = {
   upstream: string | null;
   websocket: boolean;
   connectTimeout: string;
+  /** proxy_next_upstream_timeout: every try may take the connect timeout, no retry starts after. */
+  retryWindow: string;
   readTimeout: string;
 };
 
@@ -25,13 +28,14 @@ export function locations(model: Model): LocationView[] {
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
     const upstream = upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
+    const retryWindow = formatDuration(r.pool.timeouts.connect * TRIES);
     const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
-    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });
+    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout });
     if (r.path === '/') out.push(body('/'));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
   if (!model.routes.some((r) => r.path === '/')) {
-    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
+    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '' });
   }
   return out;
 }

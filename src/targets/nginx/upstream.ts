@@ -2,6 +2,7 @@ import { type Model, type Pool, type Server, serverPointer } from '../../model/m
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { lastOf } from '../memo.js';
+import { TRIES } from '../retry.js';
 import { type Decision, decision } from '../target.js';
 import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
 
@@ -102,7 +103,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
 }
 
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
-const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not`);
+const passiveNote = lastOf((passive: string) => `${passive}: connection errors count, timeouts and 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error, ${TRIES} tries at most), a timed-out one is not retried`);
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);

@@ -1,0 +1,59 @@
+/**
+ * Production hazards of issue 13, on a stack of their own (test/e2e-hazards.test.ts): the round-robin
+ * pool answers within a short server timeout, so that a slow request times out in a second.
+ *
+ * - A request that times out runs on one server only (a retried timeout runs it on every server of
+ *   the pool), and the 504 comes within the timeout; a server that refuses connections is still
+ *   skipped, for GET and POST alike.
+ */
+import assert from 'node:assert/strict';
+import { request } from './client.js';
+import { idOf } from './expect.js';
+import type { Stack } from './stack.js';
+import { BACKEND_IDS, ROUTES } from './topology.js';
+
+/** pools.rr.timeouts.server in the hazards stack, and how long the slow request works. */
+export const SLOW = { serverTimeoutMs: 1000, workMs: 3000 } as const;
+/** Room for a loaded machine between the timeout and the 504; a retried timeout adds a whole timeout or more. */
+const MARGIN_MS = 1500;
+
+/** The topology edit of the hazards stack. */
+export const hazardsTopology = (doc: Record<string, unknown>): void => {
+  const pools = doc.pools as Record<string, Record<string, unknown>>;
+  pools.rr = { ...pools.rr, timeouts: { server: `${SLOW.serverTimeoutMs}ms` } };
+};
+
+/** How many times the backends received `path`, all together. */
+const runs = (s: Stack, path: string) => s.backends.reduce((n, b) => n + b.seen.filter((p) => p === path).length, 0);
+
+/** GET and POST that outlast timeouts.server: each runs on one server, and the client has its 504 within the timeout. */
+export async function slowRequestRunsOnce(s: Stack): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const method of ['GET', 'POST'] as const) {
+    const path = `${ROUTES.rr}/slow-${method.toLowerCase()}-${Date.now()}`;
+    const r = await request({ port: s.ports.https, path: `${path}?hold=${SLOW.workMs}`, method, ...(method === 'POST' ? { body: 'x' } : {}), timeoutMs: 15_000 });
+    const n = runs(s, path);
+    const what = `a ${method} that works ${SLOW.workMs} ms behind timeouts.server ${SLOW.serverTimeoutMs} ms`;
+    assert.equal(n, 1, `${what} ran on ${n} servers (answered ${r.status} after ${r.ms} ms)`);
+    assert.equal(r.status, 504, `${what}: ${r.status} ${r.body.slice(0, 120)}`);
+    assert.ok(r.ms < SLOW.serverTimeoutMs + MARGIN_MS, `${what}: 504 after ${r.ms} ms, more than the timeout plus ${MARGIN_MS} ms`);
+    out[method] = `504 after ${r.ms} ms, 1 server`;
+  }
+  return out;
+}
+
+/** A server that refuses connections is skipped: every GET and POST is answered by another. */
+export async function refusedConnectionRetried(s: Stack): Promise<void> {
+  const victim = s.backend(BACKEND_IDS[0]);
+  victim.kill();
+  try {
+    // Round robin over three servers: 6 requests meet the dead one twice, before any health check notices.
+    for (let i = 0; i < 6; i++) {
+      const method = i % 2 ? 'POST' : 'GET';
+      const id = idOf(await request({ port: s.ports.https, path: `${ROUTES.rr}?refused=${i}`, method, ...(method === 'POST' ? { body: 'x' } : {}) }), `${method} ${i} with ${victim.id} down`);
+      assert.notEqual(id, victim.id);
+    }
+  } finally {
+    await victim.start();
+  }
+}
