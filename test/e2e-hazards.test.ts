@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hazardsTopology, refusedConnectionRetried, slowRequestRunsOnce } from './e2e/checks-hazards.js';
+import { hazardsTopology, refusedConnectionRetried, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -26,6 +26,15 @@ const MUTATIONS = {
     nginx: edit(/^(\s*proxy_next_upstream) error;$/m, '$1 error timeout;'),
     haproxy: edit(/^(\s*retry-on conn-failure empty-response)$/m, '$1 response-timeout'),
   },
+  /** Each limit of the request head taken out, with the failure it must cause. */
+  headLimits: {
+    nginx: [{ without: 'large_client_header_buffers', mutate: edit(/^\s*large_client_header_buffers .*\n/m, ''), fails: /a 10 KB Cookie: 400/ }],
+    haproxy: [
+      { without: 'tune.bufsize', mutate: edit(/^\s*tune\.bufsize .*\n/m, ''), fails: /four headers of 15 KB \(60 KB in all\): 400/ },
+      { without: 'the 16 KB header check', mutate: edit(/^\s*http-request deny deny_status 400 if \{ req\.hdrs .*\n/m, ''), fails: /a 20 KB header: 200/ },
+      { without: 'the 16 KB request-line check', mutate: edit(/^\s*http-request return status 414 .*\n/m, ''), fails: /a 17 KB URL: 200/ },
+    ],
+  },
 } as const;
 
 for (const proxy of ['nginx', 'haproxy'] as const) {
@@ -40,11 +49,17 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
       for (const [method, r] of Object.entries(await slowRequestRunsOnce(s))) t.diagnostic(`${method}: ${r}`);
     });
     test('a server that refuses connections is skipped for GET and POST', { timeout }, () => refusedConnectionRetried(s));
+    test('request heads as the ALB\'s: a 10 KB Cookie and 60 KB of headers pass, a 20 KB header gets 400, a 17 KB URL 414', { timeout }, () => requestHeadLimits(s));
   });
 
   describe(`e2e ${proxy}: production hazards, mutated`, { skip: requireTool(proxy) ?? false }, () => {
     test('a timeout retried on the next server fails the slow-request check', { timeout }, async () => {
       await assert.rejects(withStack(proxy, MUTATIONS.retriedTimeout[proxy], slowRequestRunsOnce), /a GET that works \d+ ms behind timeouts\.server \d+ ms ran on [2-9] servers/);
     });
+    for (const m of MUTATIONS.headLimits[proxy]) {
+      test(`without ${m.without} the request-head check fails`, { timeout }, async () => {
+        await assert.rejects(withStack(proxy, m.mutate, requestHeadLimits), m.fails);
+      });
+    }
   });
 }

@@ -5,6 +5,7 @@
  * - A request that times out runs on one server only (a retried timeout runs it on every server of
  *   the pool), and the 504 comes within the timeout; a server that refuses connections is still
  *   skipped, for GET and POST alike.
+ * - Request heads are limited as the ALB's: 16 KB a request line or header, 64 KB in all.
  */
 import assert from 'node:assert/strict';
 import { request } from './client.js';
@@ -56,4 +57,23 @@ export async function refusedConnectionRetried(s: Stack): Promise<void> {
   } finally {
     await victim.start();
   }
+}
+
+const KB = 1024;
+const header = (bytes: number) => 'x'.repeat(bytes);
+
+/**
+ * The ALB's request-head limits on both proxies: a request line and a header up to 16 KB, 64 KB in
+ * all. A 10 KB Cookie and 60 KB in four headers pass; a 20 KB header gets 400, a 17 KB URL 414.
+ */
+export async function requestHeadLimits(s: Stack): Promise<void> {
+  const send = (path: string, headers: Record<string, string>) => request({ port: s.ports.https, path, headers });
+  const cookie = await send(`${ROUTES.rr}?cookie-10k`, { cookie: `session=${header(10 * KB)}` });
+  idOf(cookie, 'a 10 KB Cookie');
+  const four = Object.fromEntries([1, 2, 3, 4].map((i) => [`x-big-${i}`, header(15 * KB)]));
+  idOf(await send(`${ROUTES.rr}?four-15k`, four), 'four headers of 15 KB (60 KB in all)');
+  const over = await send(`${ROUTES.rr}?header-20k`, { 'x-big': header(20 * KB) });
+  assert.equal(over.status, 400, `a 20 KB header: ${over.status} ${over.body.slice(0, 120)}`);
+  const url = await send(`${ROUTES.rr}/${header(17 * KB)}`, {});
+  assert.equal(url.status, 414, `a 17 KB URL: ${url.status} ${url.body.slice(0, 120)}`);
 }
