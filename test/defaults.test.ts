@@ -46,6 +46,7 @@ const TABLE: [string, unknown][] = [
   ['pools.*.healthCheck.expectStatus', DEFAULTS.healthCheck.expectStatus],
   ['limits.maxConnections', DEFAULTS.limits.maxConnections],
   ['limits.queueTimeout', DEFAULTS.limits.queueTimeout],
+  ['limits.shutdownTimeout', DEFAULTS.limits.shutdownTimeout],
   ['stats.path', DEFAULTS.stats.path],
   ['stats.refresh', DEFAULTS.stats.refresh],
   ['monitoring.metrics.path', DEFAULTS.metrics.path],

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { hazardsTopology, refusedConnectionRetried, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
+import { SHUTDOWN_MS, hazardsTopology, refusedConnectionRetried, reloadEndsOldProcesses, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -25,6 +25,10 @@ const MUTATIONS = {
   retriedTimeout: {
     nginx: edit(/^(\s*proxy_next_upstream) error;$/m, '$1 error timeout;'),
     haproxy: edit(/^(\s*retry-on conn-failure empty-response)$/m, '$1 response-timeout'),
+  },
+  shutdown: {
+    nginx: edit(/^worker_shutdown_timeout .*\n/m, ''),
+    haproxy: edit(/^\s*hard-stop-after .*\n/m, ''),
   },
   /** Each limit of the request head taken out, with the failure it must cause. */
   headLimits: {
@@ -50,11 +54,18 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     });
     test('a server that refuses connections is skipped for GET and POST', { timeout }, () => refusedConnectionRetried(s));
     test('request heads as the ALB\'s: a 10 KB Cookie and 60 KB of headers pass, a 20 KB header gets 400, a 17 KB URL 414', { timeout }, () => requestHeadLimits(s));
+    // Last: the reload replaces the proxy's processes (HAProxy's new one is stopped by the check).
+    test(`a reload with a WebSocket open: the old ${proxy === 'nginx' ? 'workers are' : 'process is'} gone within limits.shutdownTimeout (${SHUTDOWN_MS} ms)`, { timeout }, async (t) => {
+      t.diagnostic(await reloadEndsOldProcesses(s));
+    });
   });
 
   describe(`e2e ${proxy}: production hazards, mutated`, { skip: requireTool(proxy) ?? false }, () => {
     test('a timeout retried on the next server fails the slow-request check', { timeout }, async () => {
       await assert.rejects(withStack(proxy, MUTATIONS.retriedTimeout[proxy], slowRequestRunsOnce), /a GET that works \d+ ms behind timeouts\.server \d+ ms ran on [2-9] servers/);
+    });
+    test(`without ${proxy === 'nginx' ? 'worker_shutdown_timeout' : 'hard-stop-after'} the tunnel keeps the old ${proxy} process after a reload`, { timeout }, async () => {
+      await assert.rejects(withStack(proxy, MUTATIONS.shutdown[proxy], reloadEndsOldProcesses), /still running \d+ ms after the reload/);
     });
     for (const m of MUTATIONS.headLimits[proxy]) {
       test(`without ${m.without} the request-head check fails`, { timeout }, async () => {

@@ -6,22 +6,32 @@
  *   the pool), and the 504 comes within the timeout; a server that refuses connections is still
  *   skipped, for GET and POST alike.
  * - Request heads are limited as the ALB's: 16 KB a request line or header, 64 KB in all.
+ * - After a reload, the old processes that hold a WebSocket tunnel are gone within
+ *   limits.shutdownTimeout.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import WebSocket from 'ws';
 import { request } from './client.js';
 import { idOf } from './expect.js';
+import { type Proc, sleep, start, until } from './proc.js';
 import type { Stack } from './stack.js';
-import { BACKEND_IDS, ROUTES } from './topology.js';
+import { BACKEND_IDS, ROUTES, STATS } from './topology.js';
+import { childrenOf } from './workers.js';
 
 /** pools.rr.timeouts.server in the hazards stack, and how long the slow request works. */
 export const SLOW = { serverTimeoutMs: 1000, workMs: 3000 } as const;
 /** Room for a loaded machine between the timeout and the 504; a retried timeout adds a whole timeout or more. */
 const MARGIN_MS = 1500;
 
+/** limits.shutdownTimeout in the hazards stack. */
+export const SHUTDOWN_MS = 2000;
+
 /** The topology edit of the hazards stack. */
 export const hazardsTopology = (doc: Record<string, unknown>): void => {
   const pools = doc.pools as Record<string, Record<string, unknown>>;
   pools.rr = { ...pools.rr, timeouts: { server: `${SLOW.serverTimeoutMs}ms` } };
+  doc.limits = { ...(doc.limits as object), shutdownTimeout: `${SHUTDOWN_MS}ms` };
 };
 
 /** How many times the backends received `path`, all together. */
@@ -76,4 +86,61 @@ export async function requestHeadLimits(s: Stack): Promise<void> {
   assert.equal(over.status, 400, `a 20 KB header: ${over.status} ${over.body.slice(0, 120)}`);
   const url = await send(`${ROUTES.rr}/${header(17 * KB)}`, {});
   assert.equal(url.status, 414, `a 17 KB URL: ${url.status} ${url.body.slice(0, 120)}`);
+}
+
+/** A WebSocket through the proxy, open once the backend's greeting arrived. */
+function openTunnel(s: Stack): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${s.ports.https}${ROUTES.ws}`, { rejectUnauthorized: false, handshakeTimeout: 5000 });
+    ws.once('message', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('close', () => reject(new Error('the tunnel closed before the greeting')));
+  });
+}
+
+const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === null;
+const nginxWorkers = (master: number) => childrenOf(master).filter((c) => c.cmdline.includes('worker process')).map((c) => c.pid);
+
+/**
+ * Reload the proxy while a WebSocket tunnel is open: the old process that holds it must still run
+ * half-way through limits.shutdownTimeout (the tunnel keeps it), then be gone within limits.shutdownTimeout plus a
+ * margin; the new configuration answers. nginx reloads on SIGHUP to its master; HAProxy by a new
+ * process started with -sf, which the check stops at the end.
+ */
+export async function reloadEndsOldProcesses(s: Stack): Promise<string> {
+  const deadline = SHUTDOWN_MS + 3000;
+  const ws = await openTunnel(s);
+  ws.on('error', () => undefined);
+  let next: Proc | null = null;
+  try {
+    const t0 = Date.now();
+    let old: () => number[];
+    if (s.proxy === 'nginx') {
+      const master = s.proc.child.pid!;
+      const before = nginxWorkers(master);
+      process.kill(master, 'SIGHUP');
+      await until('the new nginx workers', 5000, async () => (nginxWorkers(master).some((p) => !before.includes(p)) ? true : undefined));
+      old = () => nginxWorkers(master).filter((p) => before.includes(p));
+    } else {
+      const env = { ...process.env, [STATS.passwordEnv]: s.statsPassword };
+      next = start('haproxy (reloaded)', 'haproxy', ['-f', join(s.dir, 'haproxy.cfg'), '-db', '-sf', String(s.proc.child.pid)], env);
+      const started = next;
+      // The new process tells the old one to stop once it listens; the old one then stops accepting.
+      await until('the new HAProxy process to take over', 5000, async () => (alive(started) ? (await sleep(300), true) : undefined));
+      old = () => (alive(s.proc) ? [s.proc.child.pid!] : []);
+    }
+    // Half the bound after the reload, only the tunnel keeps an old process (an idle one ends at once).
+    await sleep(SHUTDOWN_MS / 2 - (Date.now() - t0));
+    const first = old();
+    assert.ok(first.length > 0 && ws.readyState === WebSocket.OPEN, `${Date.now() - t0} ms after the reload, an old ${s.proxy} process still serves the tunnel (${first.length} old, tunnel state ${ws.readyState}): else this check proves nothing`);
+    const left = await until(`the old ${s.proxy} processes to end`, deadline, async () => (old().length === 0 ? [] : undefined), 50).catch(() => old());
+    const ms = Date.now() - t0;
+    assert.deepEqual(left, [], `old ${s.proxy} process(es) ${left.join(', ')} still running ${ms} ms after the reload, with limits.shutdownTimeout ${SHUTDOWN_MS} ms`);
+    if (next) assert.ok(alive(next), `the reloaded HAProxy exited:\n${next.output()}`);
+    idOf(await request({ port: s.ports.https, path: `${ROUTES.rr}?after-reload` }), 'a request after the reload');
+    return `old process(es) ${first.join(', ')} gone ${ms} ms after the reload`;
+  } finally {
+    ws.terminate();
+    await next?.stop();
+  }
 }

@@ -86,6 +86,7 @@ function globalView(model: Model, experimental: boolean): GlobalView {
   const tls = model.tls;
   return {
     maxconn: model.limits.maxConnections,
+    hardStopAfter: formatDuration(model.limits.shutdownTimeout),
     experimental,
     tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: TLS12_CIPHERS, ciphersuites: TLS13_SUITES } : null,
   };

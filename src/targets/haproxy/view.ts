@@ -19,6 +19,8 @@ export type HaproxyView = {
 
 export type GlobalView = {
   maxconn: number;
+  /** limits.shutdownTimeout. */
+  hardStopAfter: string;
   /** `expose-experimental-directives`: needed by `http-request normalize-uri` in 2.6. */
   experimental: boolean;
   tls: { bindOptions: string; ciphers: string; ciphersuites: string } | null;

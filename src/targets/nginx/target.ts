@@ -16,6 +16,8 @@ export type NginxView = {
   header: string[];
   workerConnections: number;
   fileLimit: number;
+  /** worker_shutdown_timeout: limits.shutdownTimeout. */
+  shutdownTimeout: string;
   /** proxy_next_upstream_tries. */
   upstreamTries: number;
   accessLog: { format: string; jsonFormat: boolean; path: string };
@@ -80,6 +82,7 @@ export const nginx: Target<NginxView> = {
         workerConnections,
         // A descriptor per connection plus room for logs, listeners and the shared memory zones.
         fileLimit: workerConnections + 64,
+        shutdownTimeout: formatDuration(model.limits.shutdownTimeout),
         upstreamTries: TRIES,
         accessLog: {
           format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
