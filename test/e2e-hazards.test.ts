@@ -23,7 +23,7 @@ async function withStack<T>(proxy: ProxyName, mutate: (c: string) => string, che
 /** What puts each hazard back, per proxy. */
 const MUTATIONS = {
   retriedTimeout: {
-    nginx: edit(/^(\s*proxy_next_upstream) error;$/m, '$1 error timeout;'),
+    nginx: edit(/^\s*proxy_next_upstream_timeout .*\n/m, ''),
     haproxy: edit(/^(\s*retry-on conn-failure empty-response)$/m, '$1 response-timeout'),
   },
   shutdown: {
@@ -61,7 +61,7 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
   });
 
   describe(`e2e ${proxy}: production hazards, mutated`, { skip: requireTool(proxy) ?? false }, () => {
-    test('a timeout retried on the next server fails the slow-request check', { timeout }, async () => {
+    test('a response timeout retried on the next server fails the slow-request check', { timeout }, async () => {
       await assert.rejects(withStack(proxy, MUTATIONS.retriedTimeout[proxy], slowRequestRunsOnce), /a GET that works \d+ ms behind timeouts\.server \d+ ms ran on [2-9] servers/);
     });
     test(`without ${proxy === 'nginx' ? 'worker_shutdown_timeout' : 'hard-stop-after'} the tunnel keeps the old ${proxy} process after a reload`, { timeout }, async () => {

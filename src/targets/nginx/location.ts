@@ -12,7 +12,11 @@ export type LocationView = {
   upstream: string | null;
   websocket: boolean;
   connectTimeout: string;
-  /** proxy_next_upstream_timeout: every try may take the connect timeout, no retry starts after. */
+  /**
+   * proxy_next_upstream_timeout: time for every try to connect, but never more than the read timeout,
+   * so that a request whose answer timed out (after at least the read timeout) is not retried. A
+   * pool whose server timeout is shorter than its connect timeout thus loses the retry of a timed-out connect.
+   */
   retryWindow: string;
   readTimeout: string;
 };
@@ -28,8 +32,9 @@ export function locations(model: Model): LocationView[] {
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
     const upstream = upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
-    const retryWindow = formatDuration(r.pool.timeouts.connect * TRIES);
-    const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
+    const read = r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server;
+    const retryWindow = formatDuration(Math.min(r.pool.timeouts.connect * TRIES, read));
+    const readTimeout = formatDuration(read);
     const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout });
     if (r.path === '/') out.push(body('/'));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));

@@ -80,6 +80,11 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
   if (hc) note(decision('activeHealthCheck', 'approximated', noActiveCheck(passive), hc.pointer));
   // 5xx answers do not count, here or on HAProxy (observe layer4): an application error must not empty a pool.
   note(decision('passiveHealthCheck', 'native', passiveNote(passive), pool.pointer));
+  // Retries stop once the read timeout has passed (proxy_next_upstream_timeout, see location.ts): a connect timeout as long loses its retry.
+  const { connect, server } = pool.timeouts;
+  if (server <= connect) {
+    note(decision('timeouts', 'approximated', `nginx cannot tell a connection timeout from a response timeout and stops retrying once timeouts.server has passed (so that a slow request runs once): with timeouts.server ${formatDuration(server)} no longer than timeouts.connect ${formatDuration(connect)}, a connection to a server of pool "${pool.id}" that times out is not retried on another (HAProxy retries it)`, `${pool.pointer}/timeouts/server`));
+  }
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
@@ -103,7 +108,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
 }
 
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
-const passiveNote = lastOf((passive: string) => `${passive}: connection errors count, timeouts and 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error, ${TRIES} tries at most), a timed-out one is not retried`);
+const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error timeout, ${TRIES} tries at most), but none once timeouts.server has passed (proxy_next_upstream_timeout): a request whose answer timed out is not run again`);
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
