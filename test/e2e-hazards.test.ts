@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SHUTDOWN_MS, hazardsTopology, refusedConnectionRetried, reloadEndsOldProcesses, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
+import { SHUTDOWN_MS, failedConnectionsRetried, hazardsTopology, reloadEndsOldProcesses, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -25,6 +25,11 @@ const MUTATIONS = {
   retriedTimeout: {
     nginx: edit(/^\s*proxy_next_upstream_timeout .*\n/m, ''),
     haproxy: edit(/^(\s*retry-on conn-failure empty-response)$/m, '$1 response-timeout'),
+  },
+  /** A timed-out connection no longer retried. */
+  connectTimeout: {
+    nginx: edit(/^(\s*proxy_next_upstream) error timeout;$/m, '$1 error;'),
+    haproxy: edit(/^(\s*retry-on) conn-failure (empty-response)$/m, '$1 $2'),
   },
   shutdown: {
     nginx: edit(/^worker_shutdown_timeout .*\n/m, ''),
@@ -52,7 +57,9 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test('a GET or POST that outlasts timeouts.server runs on one server; the 504 comes within the timeout', { timeout }, async (t) => {
       for (const [method, r] of Object.entries(await slowRequestRunsOnce(s))) t.diagnostic(`${method}: ${r}`);
     });
-    test('a server that refuses connections is skipped for GET and POST', { timeout }, () => refusedConnectionRetried(s));
+    test('a connection that times out or is refused is retried on another server, for GET and POST', { timeout }, async (t) => {
+      t.diagnostic(await failedConnectionsRetried(s));
+    });
     test('request heads as the ALB\'s: a 10 KB Cookie and 60 KB of headers pass, a 20 KB header gets 400, a 17 KB URL 414', { timeout }, () => requestHeadLimits(s));
     // Last: the reload replaces the proxy's processes (HAProxy's new one is stopped by the check).
     test(`a reload with a WebSocket open: the old ${proxy === 'nginx' ? 'workers are' : 'process is'} gone within limits.shutdownTimeout (${SHUTDOWN_MS} ms)`, { timeout }, async (t) => {
@@ -63,6 +70,9 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
   describe(`e2e ${proxy}: production hazards, mutated`, { skip: requireTool(proxy) ?? false }, () => {
     test('a response timeout retried on the next server fails the slow-request check', { timeout }, async () => {
       await assert.rejects(withStack(proxy, MUTATIONS.retriedTimeout[proxy], slowRequestRunsOnce), /a GET that works \d+ ms behind timeouts\.server \d+ ms ran on [2-9] servers/);
+    });
+    test('a connection timeout not retried fails the failed-connection check', { timeout }, async () => {
+      await assert.rejects(withStack(proxy, MUTATIONS.connectTimeout[proxy], failedConnectionsRetried), /with b1 not answering connections: 50[234]/);
     });
     test(`without ${proxy === 'nginx' ? 'worker_shutdown_timeout' : 'hard-stop-after'} the tunnel keeps the old ${proxy} process after a reload`, { timeout }, async () => {
       await assert.rejects(withStack(proxy, MUTATIONS.shutdown[proxy], reloadEndsOldProcesses), /still running \d+ ms after the reload/);

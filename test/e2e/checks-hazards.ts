@@ -3,8 +3,8 @@
  * pool answers within a short server timeout, so that a slow request times out in a second.
  *
  * - A request that times out runs on one server only (a retried timeout runs it on every server of
- *   the pool), and the 504 comes within the timeout; a server that refuses connections is still
- *   skipped, for GET and POST alike.
+ *   the pool), and the 504 comes within the timeout; a connection refused or timed out is still
+ *   retried on another server, for GET and POST alike.
  * - Request heads are limited as the ALB's: 16 KB a request line or header, 64 KB in all.
  * - After a reload, the old processes that hold a WebSocket tunnel are gone within
  *   limits.shutdownTimeout.
@@ -19,8 +19,8 @@ import type { Stack } from './stack.js';
 import { BACKEND_IDS, ROUTES, STATS } from './topology.js';
 import { childrenOf } from './workers.js';
 
-/** pools.rr.timeouts.server in the hazards stack, and how long the slow request works. */
-export const SLOW = { serverTimeoutMs: 1000, workMs: 3000 } as const;
+/** pools.rr.timeouts in the hazards stack, and how long the slow request works. */
+export const SLOW = { serverTimeoutMs: 1000, workMs: 3000, connectTimeoutMs: 500 } as const;
 /** Room for a loaded machine between the timeout and the 504; a retried timeout adds a whole timeout or more. */
 const MARGIN_MS = 1500;
 
@@ -30,7 +30,7 @@ export const SHUTDOWN_MS = 2000;
 /** The topology edit of the hazards stack. */
 export const hazardsTopology = (doc: Record<string, unknown>): void => {
   const pools = doc.pools as Record<string, Record<string, unknown>>;
-  pools.rr = { ...pools.rr, timeouts: { server: `${SLOW.serverTimeoutMs}ms` } };
+  pools.rr = { ...pools.rr, timeouts: { connect: `${SLOW.connectTimeoutMs}ms`, server: `${SLOW.serverTimeoutMs}ms` } };
   doc.limits = { ...(doc.limits as object), shutdownTimeout: `${SHUTDOWN_MS}ms` };
 };
 
@@ -53,18 +53,63 @@ export async function slowRequestRunsOnce(s: Stack): Promise<Record<string, stri
   return out;
 }
 
-/** A server that refuses connections is skipped: every GET and POST is answered by another. */
-export async function refusedConnectionRetried(s: Stack): Promise<void> {
+/**
+ * A listener on 127.0.0.1:PORT that never accepts, its queue filled by its own connections: a SYN
+ * to it is dropped, so a proxy's connection attempt times out (on loopback, a closed port refuses at once).
+ */
+const BLACK_HOLE = `
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(0)
+held = []
+for _ in range(3):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError:
+        pass
+    held.append(c)
+time.sleep(0.2)
+print("ready", flush=True)
+time.sleep(600)
+`;
+
+/** GET and POST in turn on the round-robin pool: each answered by a server other than `not`; the slowest time. */
+async function everyAnswered(s: Stack, not: string, what: string): Promise<number> {
+  let slowest = 0;
+  // Round robin over three servers: 6 requests meet the failing one twice, before any health check notices.
+  for (let i = 0; i < 6; i++) {
+    const method = i % 2 ? 'POST' : 'GET';
+    const r = await request({ port: s.ports.https, path: `${ROUTES.rr}?${what.replace(/\W+/g, '-')}=${i}`, method, ...(method === 'POST' ? { body: 'x' } : {}) });
+    assert.notEqual(idOf(r, `${method} ${i} ${what}`), not);
+    slowest = Math.max(slowest, r.ms);
+  }
+  return slowest;
+}
+
+/**
+ * Connection failures are still retried on another server, for GET and POST: a connection that
+ * times out (timeouts.connect) and one refused. The slowest request shows that one did meet the
+ * timed-out connection (else the check would prove nothing).
+ */
+export async function failedConnectionsRetried(s: Stack): Promise<string> {
   const victim = s.backend(BACKEND_IDS[0]);
   victim.kill();
+  let hole: Proc | null = start('black hole', 'python3', ['-c', BLACK_HOLE, String(victim.port)]);
   try {
-    // Round robin over three servers: 6 requests meet the dead one twice, before any health check notices.
-    for (let i = 0; i < 6; i++) {
-      const method = i % 2 ? 'POST' : 'GET';
-      const id = idOf(await request({ port: s.ports.https, path: `${ROUTES.rr}?refused=${i}`, method, ...(method === 'POST' ? { body: 'x' } : {}) }), `${method} ${i} with ${victim.id} down`);
-      assert.notEqual(id, victim.id);
-    }
+    const h = hole;
+    await until('the black hole to listen', 5000, async () => (h.stdout().includes('ready') ? true : undefined));
+    const slowest = await everyAnswered(s, victim.id, `with ${victim.id} not answering connections`);
+    assert.ok(slowest >= SLOW.connectTimeoutMs - 50, `no request waited for the connect timeout (${SLOW.connectTimeoutMs} ms; the slowest took ${slowest} ms): none met the server that does not answer`);
+    await hole.stop();
+    hole = null;
+    await everyAnswered(s, victim.id, `with ${victim.id} refusing connections`);
+    return `a timed-out connection retried (the slowest request took ${slowest} ms), refused ones too`;
   } finally {
+    await hole?.stop();
     await victim.start();
   }
 }
