@@ -15,7 +15,8 @@ export type LocationView = {
   /**
    * proxy_next_upstream_timeout: time for every try to connect, but never more than the read timeout,
    * so that a request whose answer timed out (after at least the read timeout) is not retried. A
-   * pool whose server timeout is shorter than its connect timeout thus loses the retry of a timed-out connect.
+   * pool whose server timeout is no longer than its connect timeout thus loses the retry of a timed-out
+   * connect (upstream.ts warns).
    */
   retryWindow: string;
   readTimeout: string;

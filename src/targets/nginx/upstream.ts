@@ -108,7 +108,7 @@ export function upstreamView(model: Model, pool: Pool, index: number, decisions:
 }
 
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
-const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error timeout, ${TRIES} tries at most), but none once timeouts.server has passed (proxy_next_upstream_timeout): a request whose answer timed out is not run again`);
+const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error timeout, ${TRIES} tries at most), but none once the lesser of timeouts.server and ${TRIES} x timeouts.connect has passed (proxy_next_upstream_timeout): a request whose answer timed out is not run again`);
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
