@@ -28,7 +28,7 @@ export type Topology = {
   servers: Record<string, ServerInput>;
   pools: Record<string, PoolInput>;
   routes: RouteInput[];
-  limits?: { maxConnections?: number; connectionsPerClient?: number; queueTimeout?: DurationInput };
+  limits?: { maxConnections?: number; connectionsPerClient?: number; queueTimeout?: DurationInput; shutdownTimeout?: DurationInput };
   stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string; allowFrom?: string[] };
   monitoring?: {
     metrics?: { port: number; path?: string; allowFrom?: string[] };

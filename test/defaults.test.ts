@@ -47,6 +47,7 @@ const TABLE: [string, unknown][] = [
   ['pools.*.healthCheck.expectStatus', DEFAULTS.healthCheck.expectStatus],
   ['limits.maxConnections', DEFAULTS.limits.maxConnections],
   ['limits.queueTimeout', DEFAULTS.limits.queueTimeout],
+  ['limits.shutdownTimeout', DEFAULTS.limits.shutdownTimeout],
   ['stats.path', DEFAULTS.stats.path],
   ['stats.refresh', DEFAULTS.stats.refresh],
   ['stats.allowFrom', DEFAULTS.stats.allowFrom],

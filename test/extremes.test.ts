@@ -44,9 +44,9 @@ function judge(t: TestContext, text: string): { warnings: string[] } {
 
 test('durations: 24 days is the most every target takes; beyond, each is refused at its field', (t) => {
   const day24 = { timeouts: { connect: '24d', server: '24d', tunnel: '24d' }, healthCheck: { path: '/h', interval: '24d', timeout: '5s' }, passive: { failTimeout: '24d' }, sticky: { by: 'source-ip', ttl: '24d' } };
-  judge(t, topology(day24, { limits: { queueTimeout: '24d' } }));
-  const over = refusals(topology({ timeouts: { connect: '25d', tunnel: '100d' }, passive: { failTimeout: 3_000_000 }, sticky: { by: 'source-ip', ttl: '999999999d' } }, { limits: { queueTimeout: '30d' } }));
-  for (const field of ['pools.web.timeouts.connect', 'pools.web.timeouts.tunnel', 'pools.web.passive.failTimeout', 'pools.web.sticky.ttl', 'limits.queueTimeout']) {
+  judge(t, topology(day24, { limits: { queueTimeout: '24d', shutdownTimeout: '24d' } }));
+  const over = refusals(topology({ timeouts: { connect: '25d', tunnel: '100d' }, passive: { failTimeout: 3_000_000 }, sticky: { by: 'source-ip', ttl: '999999999d' } }, { limits: { queueTimeout: '30d', shutdownTimeout: '25d' } }));
+  for (const field of ['pools.web.timeouts.connect', 'pools.web.timeouts.tunnel', 'pools.web.passive.failTimeout', 'pools.web.sticky.ttl', 'limits.queueTimeout', 'limits.shutdownTimeout']) {
     assert.ok(over.some((d) => d.includes(`: error: ${field}: must be at most 24d`)), `${field} in:\n${over.join('\n')}`);
   }
 });

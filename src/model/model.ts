@@ -161,6 +161,8 @@ export type Model = {
     readonly connectionsPerClient: number | null;
     /** @default 5s */
     readonly queueTimeout: Millis;
+    /** How long old processes keep their connections after a reload. @default 5m */
+    readonly shutdownTimeout: Millis;
   };
   readonly stats: {
     readonly pointer: string;

@@ -69,6 +69,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
       maxConnectionsGiven: t.limits?.maxConnections !== undefined,
       connectionsPerClient: t.limits?.connectionsPerClient ?? null,
       queueTimeout: parseDuration(t.limits?.queueTimeout ?? DEFAULTS.limits.queueTimeout),
+      shutdownTimeout: parseDuration(t.limits?.shutdownTimeout ?? DEFAULTS.limits.shutdownTimeout),
     },
     stats: t.stats
       ? {

@@ -199,6 +199,7 @@ const durationsInRange: Rule = (t) => {
     else if (p.sticky) check(p.sticky.ttl, id, 'sticky/ttl');
   }
   check(t.limits?.queueTimeout, '', '/limits/queueTimeout');
+  check(t.limits?.shutdownTimeout, '', '/limits/shutdownTimeout');
   check(t.stats?.refresh, '', '/stats/refresh');
   check(t.monitoring?.alerts?.responseTime, '', '/monitoring/alerts/responseTime');
   check(t.aws?.idleTimeout, '', '/aws/idleTimeout');

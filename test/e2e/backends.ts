@@ -16,6 +16,7 @@ export type Echo = { id: string; path: string; headers: Record<string, string | 
 
 /** Longer than any proxy's idle timeout towards backends (nginx: 4s), so the proxy always closes first. */
 const KEEP_ALIVE_MS = 15_000;
+const MAX_HEADER_BYTES = 128 * 1024;
 
 export class Backend {
   port = 0;
@@ -36,7 +37,8 @@ export class Backend {
 
   /** Listen (again, after kill) on `port`, or on a free one the first time. */
   async start(port = this.port): Promise<void> {
-    const server = createServer((req, res) => this.answer(req, res));
+    // Request heads as large as the proxies pass (64 KB; Node's default stops at 16 KB).
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.answer(req, res));
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     server.headersTimeout = KEEP_ALIVE_MS + 1000;
     server.on('connection', (s) => {

@@ -3,6 +3,7 @@ import { formatDuration, toSeconds } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
 import { lastOf } from '../memo.js';
+import { TRIES } from '../retry.js';
 import { backendName, plainWord } from './names.js';
 import type { BackendView } from './view.js';
 
@@ -73,7 +74,7 @@ function expectStatus(s: { min: number; max: number }): string {
 const passiveNote = (pool: Pool): string => passiveText(pool.passive.maxFails, pool.passive.failTimeout, pool.healthCheck !== null);
 const passiveText = lastOf((maxFails: number, failTimeout: number, checked: boolean): string => {
   const back = checked ? 'the health check brings it back' : `a TCP check every ${formatDuration(failTimeout)} brings it back`;
-  return `observe layer4 error-limit ${maxFails} on-error mark-down: ${maxFails} consecutive connection failures take a server out (5xx answers do not, as with nginx's max_fails: a client must not be able to empty a pool with a URL that fails); ${back}; a request that fails before any answer is retried at once on another server (retry-on, option redispatch 1)`;
+  return `observe layer4 error-limit ${maxFails} on-error mark-down: ${maxFails} consecutive connection failures take a server out (5xx answers do not, as with nginx's max_fails: a client must not be able to empty a pool with a URL that fails); ${back}; a request whose server fails before any answer (connection refused, reset or timed out, or closed with nothing back; not a response timeout) is retried at once on another server, ${TRIES - 1} times at most (retry-on, option redispatch 1)`;
 });
 
 /** The timeouts a backend sets (tunnel only for a WebSocket pool). */

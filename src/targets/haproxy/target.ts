@@ -4,6 +4,7 @@ import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS, TLS13_SUITES } from '../tls.js';
+import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { metricsView, statsView, tableViews } from './admin.js';
 import { backendView } from './backend.js';
@@ -104,6 +105,7 @@ function globalView(model: Model, experimental: boolean): GlobalView {
     chroot: arg(h.chroot),
     adminSocket: arg(h.adminSocket),
     maxconn: model.limits.maxConnections,
+    hardStopAfter: formatDuration(model.limits.shutdownTimeout),
     experimental,
     tls: tls ? { bindOptions: `ssl-min-ver ${tls.minVersion} no-tls-tickets`, ciphers: TLS12_CIPHERS, ciphersuites: TLS13_SUITES } : null,
   };
@@ -116,6 +118,7 @@ function defaultsView(model: Model): DefaultsView {
     logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),
     // The combined format leaves errors in HAProxy's own text form, as nginx leaves them to its error log.
     errorLogFormat: model.monitoring.accessLog === 'json' ? haproxyArg(JSON_ERROR_LOG) : null,
+    retries: TRIES - 1,
     timeouts: [
       { name: 'connect', value: formatDuration(DEFAULT_CONNECT_TIMEOUT) },
       { name: 'client', value: formatDuration(longest) },

@@ -19,6 +19,8 @@ export type HaproxyView = {
 
 export type GlobalView = {
   maxconn: number;
+  /** limits.shutdownTimeout. */
+  hardStopAfter: string;
   /** `expose-experimental-directives`: needed by `http-request normalize-uri` in 2.6. */
   experimental: boolean;
   tls: { bindOptions: string; ciphers: string; ciphersuites: string } | null;
@@ -33,6 +35,8 @@ export type DefaultsView = {
   logFormat: string;
   /** `error-log-format`: set with the JSON access log only. */
   errorLogFormat: string | null;
+  /** `retries`: tries after the first, on connection failures and empty responses. */
+  retries: number;
   timeouts: { name: string; value: string }[];
 };
 

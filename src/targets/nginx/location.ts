@@ -1,6 +1,7 @@
 import type { Model, Pool } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
+import { TRIES } from '../retry.js';
 import { upstreamName, zoneName } from './target.js';
 
 export type LocationView = {
@@ -11,6 +12,13 @@ export type LocationView = {
   upstream: string | null;
   websocket: boolean;
   connectTimeout: string;
+  /**
+   * proxy_next_upstream_timeout: time for every try to connect, but never more than the read timeout,
+   * so that a request whose answer timed out (after at least the read timeout) is not retried. A
+   * pool whose server timeout is no longer than its connect timeout thus loses the retry of a timed-out
+   * connect (upstream.ts warns).
+   */
+  retryWindow: string;
   readTimeout: string;
 };
 
@@ -26,13 +34,15 @@ export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): L
     // An upstream's name, or the variable of a map that picks one of the pool's upstreams.
     const upstream = proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
-    const readTimeout = formatDuration(r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server);
-    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, readTimeout });
+    const read = r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server;
+    const retryWindow = formatDuration(Math.min(r.pool.timeouts.connect * TRIES, read));
+    const readTimeout = formatDuration(read);
+    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout });
     if (r.path === '/') out.push(body('/'));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
   if (!model.routes.some((r) => r.path === '/')) {
-    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', readTimeout: '' });
+    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '' });
   }
   return out;
 }

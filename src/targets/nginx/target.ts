@@ -4,6 +4,7 @@ import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
+import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { type LocationView, locations } from './location.js';
 import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
@@ -15,6 +16,10 @@ export type NginxView = {
   header: string[];
   workerConnections: number;
   fileLimit: number;
+  /** worker_shutdown_timeout: limits.shutdownTimeout. */
+  shutdownTimeout: string;
+  /** proxy_next_upstream_tries. */
+  upstreamTries: number;
   accessLog: { format: string; jsonFormat: boolean; path: string };
   rateZones: { name: string; rate: string; comment: string }[];
   connectionZones: { key: string; name: string }[];
@@ -84,6 +89,8 @@ export const nginx: Target<NginxView> = {
         workerConnections,
         // A descriptor per connection plus room for logs, listeners and the shared memory zones.
         fileLimit: workerConnections + 64,
+        shutdownTimeout: formatDuration(model.limits.shutdownTimeout),
+        upstreamTries: TRIES,
         accessLog: {
           format: model.monitoring.accessLog === 'json' ? 'lbgen_json' : 'combined',
           jsonFormat: model.monitoring.accessLog === 'json',

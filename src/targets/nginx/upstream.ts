@@ -2,6 +2,7 @@ import { type Model, type Pool, type Server, serverPointer } from '../../model/m
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { nginxArg, nginxMapKey } from '../../render/escape.js';
 import { lastOf } from '../memo.js';
+import { TRIES } from '../retry.js';
 import { type Decision, decision } from '../target.js';
 import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
 
@@ -134,6 +135,11 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
   if (hc) note(decision('activeHealthCheck', 'approximated', noActiveCheck(passive), hc.pointer));
   // 5xx answers do not count, here or on HAProxy (observe layer4): an application error must not empty a pool.
   note(decision('passiveHealthCheck', 'native', passiveNote(passive), pool.pointer));
+  // Retries stop once the read timeout has passed (proxy_next_upstream_timeout, see location.ts): a connect timeout as long loses its retry.
+  const { connect, server } = pool.timeouts;
+  if (server <= connect) {
+    note(decision('timeouts', 'approximated', `nginx cannot tell a connection timeout from a response timeout and stops retrying once timeouts.server has passed (so that a slow request runs once): with timeouts.server ${formatDuration(server)} no longer than timeouts.connect ${formatDuration(connect)}, a connection to a server of pool "${pool.id}" that times out is not retried on another (HAProxy retries it)`, `${pool.pointer}/timeouts/server`));
+  }
   const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
@@ -158,7 +164,7 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
 }
 
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
-const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not`);
+const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error timeout, ${TRIES} tries at most), but none once the lesser of timeouts.server and ${TRIES} x timeouts.connect has passed (proxy_next_upstream_timeout): a request whose answer timed out is not run again`);
 
 /** Most pools share their passive settings, and most servers have no parameter of their own: one string for all of them. */
 const passiveParams = lastOf((maxFails: number, failTimeout: number) => `max_fails=${maxFails} fail_timeout=${formatDuration(failTimeout)}`);
