@@ -87,7 +87,10 @@ test('a route matches its path and what is under it, longest first, each rule sc
   assert.ok(fe.includes('acl route2_path var(txn.lbgen_path) -m str /api/v1') && fe.includes('acl route2_path var(txn.lbgen_path) -m beg /api/v1/'));
   assert.ok(fe.indexOf('http-request set-var(txn.lbgen_path) path,url_dec') < fe.findIndex((l) => l.startsWith('acl route')), 'the decoded path is set before the route ACLs');
   const order = fe.filter((l) => l.startsWith('http-request set-var(txn.lbgen_route)')).map((l) => /int\((\d)\)/.exec(l)![1]);
-  assert.deepEqual(order, ['1', '2', '0'], '/api/v1/admin, then /api/v1, then /api');
+  assert.deepEqual(order, ['3', '1', '2', '0'], '/api/v1/admin/audit, then /api/v1/admin, then /api/v1, then /api');
+  // The allow-listed route and the one nested under it (which inherits the list) ignore letter case; the others do not.
+  for (const [i, p] of [[3, '/api/v1/admin/audit'], [1, '/api/v1/admin']] as const) assert.ok(fe.includes(`acl route${i}_path var(txn.lbgen_path) -i -m str ${p}`), p);
+  assert.ok(fe.includes('http-request deny deny_status 403 if route3 !route3_allowed4 || route3 { src 2002::/16 ::/96 }'), 'the nested route refuses outside its inherited list');
   const scoped = fe.filter((x) => /track-sc1|sc-inc-gpc0|deny_status (403|429)/.test(x));
   assert.ok(scoped.length >= 4, `the case's rate limits and allow-lists are there: ${scoped.join(' | ')}`);
   for (const l of scoped) assert.match(l, / if route\d/, l);

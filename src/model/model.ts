@@ -97,8 +97,16 @@ export type Route = {
   /** @default false */
   readonly websocket: boolean;
   readonly rateLimit: RateLimit | null;
-  /** null = everyone. */
+  /**
+   * null = everyone. A route without its own allowFrom takes the one of the nearest route whose
+   * path is a path prefix of its own ignoring letter case ("/" excepted): see `inheritsFrom`.
+   * A route with an allowFrom (own or inherited) matches its path ignoring letter case.
+   */
   readonly allowFrom: readonly Cidr[] | null;
+  /** The route whose allowFrom this route inherited; null when it has its own or none. */
+  readonly inheritsFrom: { readonly index: number; readonly path: string } | null;
+  /** Where the route's allowFrom is written: its own `allowFrom`, or the route itself when inherited. */
+  readonly allowFromPointer: string;
 };
 
 export type SecurityHeader = {

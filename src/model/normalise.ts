@@ -2,6 +2,7 @@ import { segmentsToPointer as ptr } from '../diagnostics.js';
 import type { PoolInput, ServerInput, Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
+import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
 import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
@@ -21,16 +22,23 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const routed = new Uint8Array(poolIds.ids.length);
   for (const r of t.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
   const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, primaryDomain));
+  const own = t.routes.map((r, index) => (r.allowFrom ? cidrs(r.allowFrom, `/routes/${index}/allowFrom`) : null));
+  const inherits = inheritedAllowFrom(t.routes);
   const routes = t.routes
-    .map((r, index): Route => ({
-      index,
-      pointer: `/routes/${index}`,
-      path: r.path,
-      pool: pools[poolIds.place.get(r.pool)!]!,
-      websocket: r.websocket ?? DEFAULTS.route.websocket,
-      rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.route.burst } : null,
-      allowFrom: r.allowFrom ? cidrs(r.allowFrom, `/routes/${index}/allowFrom`) : null,
-    }))
+    .map((r, index): Route => {
+      const from = inherits[index]!;
+      return {
+        index,
+        pointer: `/routes/${index}`,
+        path: r.path,
+        pool: pools[poolIds.place.get(r.pool)!]!,
+        websocket: r.websocket ?? DEFAULTS.route.websocket,
+        rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.route.burst } : null,
+        allowFrom: from < 0 ? own[index]! : own[from]!,
+        inheritsFrom: from < 0 ? null : { index: from, path: t.routes[from]!.path },
+        allowFromPointer: from < 0 ? `/routes/${index}/allowFrom` : `/routes/${index}`,
+      };
+    })
     // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
     .sort((a, b) => b.path.length - a.path.length);
   const tls = t.tls;

@@ -2,6 +2,7 @@ import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKey
 import type { Topology } from '../topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
+import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
 import { isIPv4, parseCidr } from './net.js';
 
@@ -52,6 +53,28 @@ const duplicateRoutePaths: Rule = (t) => {
     const earlier = first.get(r.path);
     if (earlier === undefined) first.set(r.path, i);
     else out.push(samePath(i, earlier, r.path));
+  });
+  return out;
+};
+
+/**
+ * A route with an allowFrom (its own or inherited, see allowlists.ts) matches its path ignoring
+ * letter case: two routes whose paths differ only in case would match the same requests there, and
+ * the later one would never be reached. (If either has an allowFrom, the other inherits it.)
+ */
+const caseOnlyRoutePaths: Rule = (t) => {
+  const first = new Map<string, number>();
+  const out: Diagnostic[] = [];
+  let inherits: number[] | null = null;
+  t.routes.forEach((r, i) => {
+    const key = r.path.toLowerCase();
+    const earlier = first.get(key);
+    if (earlier === undefined) return void first.set(key, i);
+    const other = t.routes[earlier]!;
+    if (other.path === r.path) return; // duplicateRoutePaths reports it
+    inherits ??= inheritedAllowFrom(t.routes);
+    if (!r.allowFrom && !other.allowFrom && inherits[i]! < 0) return;
+    out.push(error(ptr(['routes', i, 'path']), `"${r.path}" differs from routes[${earlier}].path "${other.path}" only in letter case; routes with an allowFrom match their path ignoring case, so one of the two would never be reached`));
   });
   return out;
 };
@@ -277,7 +300,7 @@ const unused: Rule = (t) => {
 };
 
 export const RULES: readonly Rule[] = [
-  routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, stickyContradictsBalance, healthCheckTimeout,
+  routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, caseOnlyRoutePaths, stickyContradictsBalance, healthCheckTimeout,
   expectStatusRange, durationsInRange, headersWithoutTls, addressesValid, listenerConsistency, unused,
 ];
 

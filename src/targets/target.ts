@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import type { Model } from '../model/model.js';
+import type { Model, Route } from '../model/model.js';
 
 export type TargetName = 'nginx' | 'haproxy' | 'cloudformation';
 
@@ -38,3 +38,7 @@ export type Target<V = unknown> = {
 };
 
 export const decision = (feature: Feature, outcome: Outcome, note: string, pointer: string): Decision => ({ feature, outcome, note, pointer });
+
+/** How every target's allowFrom decision begins for a route whose allowFrom is another route's. */
+export const inheritedNote = (r: Route): string =>
+  r.inheritsFrom ? `inherited from routes[${r.inheritsFrom.index}] (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';

@@ -104,7 +104,8 @@ export function logPolicyResource(ctx: Ctx): string {
   return yamlScalar(`arn:\${AWS::Partition}:s3:::\${AccessLogsBucket}/${prefix ? `${prefix}/` : ''}AWSLogs/\${AWS::AccountId}/*`);
 }
 
-const ipv6Allowed = (ctx: Ctx) => ctx.model.routes.filter((r) => (r.allowFrom ?? []).some((c) => c.family === 6));
+/** Routes whose own allowFrom holds IPv6 networks (an inherited list is said once, at its route). */
+const ipv6Allowed = (ctx: Ctx) => ctx.model.routes.filter((r) => !r.inheritsFrom && (r.allowFrom ?? []).some((c) => c.family === 6));
 
 /**
  * IPv6 networks in an allowFrom need IPv6 clients: an internet-facing load balancer is made

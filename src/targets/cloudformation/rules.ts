@@ -1,7 +1,7 @@
 import { error } from '../../diagnostics.js';
 import type { Route } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
-import { decision } from '../target.js';
+import { decision, inheritedNote } from '../target.js';
 import type { ActionView, Ctx } from './view.js';
 
 /**
@@ -49,7 +49,10 @@ export function routing(ctx: Ctx, targetGroups: ReadonlyMap<string, string>): Ro
     chunks.forEach((ips, i) => rules.push({ comment: `${label}, allowed sources (part ${i + 1} of ${chunks.length})`, paths, sourceIps: ips, action: forward(tg) }));
     if (paths) rules.push({ comment: `${label}: anyone else gets 403`, paths, sourceIps: null, action: fixedResponse(403) });
     else defaultAction = fixedResponse(403);
-    ctx.decisions.push(decision('allowFrom', 'native', `listener rules with a source-ip condition (${room} addresses a rule, ${chunks.length} rule(s)) forward; then ${paths ? 'a rule' : 'the default action'} answers 403`, `${route.pointer}/allowFrom`));
+    const how = `${inheritedNote(route)}listener rules with a source-ip condition (${room} addresses a rule, ${chunks.length} rule(s)) forward; then ${paths ? 'a rule' : 'the default action'} answers 403`;
+    // Path patterns have `*` and `?` but no case folding: the variants of a path are 2^letters patterns, past any quota.
+    if (paths) ctx.decisions.push(decision('allowFrom', 'approximated', `${how}. ALB path patterns are case-sensitive: ${route.path.toUpperCase()} (or any other letter case of ${route.path}) escapes these rules and goes where the others send it, from any client (nginx and HAProxy answer 403); a backend that ignores case must enforce this allow-list itself`, route.allowFromPointer));
+    else ctx.decisions.push(decision('allowFrom', 'native', how, route.allowFromPointer));
   }
   return { rules, defaultAction };
 }

@@ -1,6 +1,6 @@
 import type { Model, Route } from '../../model/model.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
-import { type Decision, decision } from '../target.js';
+import { type Decision, decision, inheritedNote } from '../target.js';
 import { allowList, backendName, binds, frontendName, perClientTable, rateTable } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
@@ -14,7 +14,7 @@ const NORMALIZERS = ['percent-decode-unreserved strict', 'path-merge-slashes', '
 
 export function frontendView(model: Model, decisions: Decision[]): FrontendView {
   const routes = model.routes.map((r) => routeView(model, r, decisions));
-  decisions.push(decision('routing', 'native', 'ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it; the query reaches the server as sent', '/routes'));
+  decisions.push(decision('routing', 'native', `ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it; the query reaches the server as sent${model.routes.some((r) => r.allowFrom && r.path !== '/') ? '; the paths of routes with an allowFrom ignore letter case (-i)' : ''}`, '/routes'));
   if (model.securityHeaders.length) {
     decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
   }
@@ -81,7 +81,9 @@ function redirectWithoutHost(model: Model): string {
 }
 
 function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRouteView {
-  if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'ACL on src; anyone else: http-request deny deny_status 403', `${r.pointer}/allowFrom`));
+  if (r.allowFrom) {
+    decisions.push(decision('allowFrom', 'native', `${inheritedNote(r)}ACL on src; anyone else: http-request deny deny_status 403${r.path === '/' ? '' : `; the path ACLs ignore letter case (-i), so ${r.path} in any case meets it`}`, r.allowFromPointer));
+  }
   if (r.websocket) {
     decisions.push(decision('websocket', 'native', `upgrades pass through natively; timeout tunnel of pool ${r.pool.id}`, `${r.pointer}/websocket`));
   }
@@ -89,13 +91,25 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
   const limit = rl ? rl.perSecond + rl.burst : 0;
   if (rl) decisions.push(decision('rateLimit', 'approximated', rateNote(rl.perSecond, rl.burst), rl.pointer));
   return {
-    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`,
+    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
     index: r.index,
-    paths: r.path === '/' ? ['var(txn.lbgen_path) -m beg /'] : [`var(txn.lbgen_path) -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path) -m beg ${haproxyArg(`${r.path}/`)}`],
+    paths: routePaths(r),
     allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.index}_allowed`, `route${r.index}`) : null,
     rate: rl ? { table: rateTable(model, r), limit } : null,
     backend: backendName(model, r.pool),
   };
+}
+
+/**
+ * The exact path or the path followed by "/". A route with an allowFrom (own or inherited) matches
+ * ignoring letter case, so that /ADMIN meets /admin's allow-list (backends that ignore case serve
+ * it as /admin); every route under such a path, ignoring case, has an allowFrom too, so the
+ * longest-first order still picks the right route. Other routes keep case-sensitive paths.
+ */
+function routePaths(r: Route): string[] {
+  if (r.path === '/') return ['var(txn.lbgen_path) -m beg /'];
+  const i = r.allowFrom ? ' -i' : '';
+  return [`var(txn.lbgen_path)${i} -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path)${i} -m beg ${haproxyArg(`${r.path}/`)}`];
 }
 
 /** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */

@@ -22,12 +22,20 @@ export type LocationView = {
   readTimeout: string;
 };
 
-/** `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix one. */
+/**
+ * `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix
+ * one. A route with an allowFrom matches ignoring letter case (a backend that ignores case would
+ * serve /ADMIN as /admin): one case-insensitive regex location instead. nginx tries regex locations
+ * (in the order written: longest path first) before the longest prefix one; that is right here,
+ * since every route under an allow-listed path ignoring case has an allowFrom too (inherited) and
+ * so is a longer regex, and any prefix location a regex can take a request from is a shorter path.
+ */
 export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
   const out: LocationView[] = [];
   for (const r of model.routes) {
     // Both locations of a route share every string but the match: each is made once.
-    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}`;
+    const inherited = r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : '';
+    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
     const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
     // nginx refuses burst=0 (it is the default): write burst only when there is one.
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
@@ -39,6 +47,7 @@ export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): L
     const readTimeout = formatDuration(read);
     const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout });
     if (r.path === '/') out.push(body('/'));
+    else if (r.allowFrom) out.push(body(`~* ${nginxArg(`^${regexEscape(r.path)}(?:/|\\z)`)}`));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
   if (!model.routes.some((r) => r.path === '/')) {
@@ -46,3 +55,6 @@ export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): L
   }
   return out;
 }
+
+/** A path as a literal inside a PCRE pattern (the schema admits only `.` among its metacharacters). */
+const regexEscape = (path: string): string => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -5,7 +5,7 @@ import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
-import { type Decision, type Target, decision } from '../target.js';
+import { type Decision, type Target, decision, inheritedNote } from '../target.js';
 import { type LocationView, locations } from './location.js';
 import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
 
@@ -114,7 +114,8 @@ export const nginx: Target<NginxView> = {
 
 /** Features every topology has: how nginx realises them, for explain. */
 function generalDecisions(model: Model): Decision[] {
-  const out = [decision('routing', 'native', 'location = /p plus location /p/ per route: longest prefix wins, /p never matches /px', '/routes')];
+  const listed = model.routes.some((r) => r.allowFrom && r.path !== '/');
+  const out = [decision('routing', 'native', `location = /p plus location /p/ per route: longest prefix wins, /p never matches /px${listed ? '; a route with an allowFrom is one case-insensitive regex location (~* ^/p(/|end)), tried longest first' : ''}`, '/routes')];
   const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
   out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts requests in progress (each HTTP/2 stream apart), where HAProxy counts open TCP connections; 429 beyond (HAProxy queues over maxconn and closes a client's extra connection)`, '/limits'));
   for (const [field, n] of [['maxConnections', total], ['connectionsPerClient', perClient]] as const) {
@@ -158,7 +159,7 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
   if (r.rateLimit) {
     decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
   }
-  if (r.allowFrom) decisions.push(decision('allowFrom', 'native', 'allow ...; deny all; (403)', `${r.pointer}/allowFrom`));
+  if (r.allowFrom) decisions.push(decision('allowFrom', 'native', `${inheritedNote(r)}allow ...; deny all; (403)${r.path === '/' ? '' : `, on ${r.path} in any letter case (~*)`}`, r.allowFromPointer));
   if (r.websocket) {
     decisions.push(decision('websocket', 'native', 'Upgrade passed with Connection: upgrade on this route only ($lbgen_websocket), HTTP/1.1, the tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
     // proxy_read_timeout takes no variable: one value serves the location's tunnels and plain requests.
