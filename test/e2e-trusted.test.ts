@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allowFromBehindProxy, behindProxy, behindTcpProxy, ipv6PrefixBehindProxy, proxyProtocolAddress, rateLimitBehindProxy } from './e2e/checks-trusted.js';
+import { allowFromBehindProxy, behindProxy, behindProxyPerClient, behindTcpProxy, ipv6PrefixBehindProxy, perClientBehindProxy, proxyProtocolAddress, rateLimitBehindProxy, stickyBehindProxy } from './e2e/checks-trusted.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -51,12 +51,22 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test('IPv6 clients share a rate limit per /64; IPv4 clients stay per address', { timeout: 30_000 }, async () => {
       await on(proxy, behindProxy, ipv6PrefixBehindProxy);
     });
+    test('limits.connectionsPerClient counts each client behind the proxy apart (429 beyond)', { timeout: 30_000 }, async () => {
+      await on(proxy, behindProxyPerClient, perClientBehindProxy);
+    });
+    test('sticky by source-ip keeps each client behind the proxy on one server and spreads the clients', { timeout: 30_000 }, async () => {
+      await on(proxy, behindProxy, stickyBehindProxy);
+    });
     test('PROXY protocol v1 and v2: the header names the client when the trusted proxy sends it, not otherwise', { timeout: 30_000 }, async () => {
       await on(proxy, behindTcpProxy, proxyProtocolAddress);
     });
     test('mutations: without the realip settings, the allowFrom and rate checks fail', { timeout: 60_000 }, async () => {
       await assert.rejects(on(proxy, behindProxy, allowFromBehindProxy, m.noRealIp!), /127\.0\.0\.3": 200, expected 403/);
       await assert.rejects(on(proxy, behindProxy, rateLimitBehindProxy, m.noRealIp!), /another client behind the same proxy/);
+    });
+    test('mutations: without the realip settings, the per-client connection and stickiness checks fail', { timeout: 60_000 }, async () => {
+      await assert.rejects(on(proxy, behindProxyPerClient, perClientBehindProxy, m.noRealIp!), /another client behind the same proxy meanwhile: 429/);
+      await assert.rejects(on(proxy, behindProxy, stickyBehindProxy, m.noRealIp!), /12 clients behind one proxy spread over the pool/);
     });
     test('mutation: reading only the rightmost address, the two-hop case fails', { timeout: 30_000 }, async () => {
       await assert.rejects(on(proxy, behindProxy, allowFromBehindProxy, m.notRecursive!), /"127\.0\.0\.3, 127\.0\.0\.1": 200, expected 403/);

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { type Reply, echoOf, parallel, request } from './client.js';
+import { idOf } from './expect.js';
+import { until } from './proc.js';
 import type { Stack } from './stack.js';
 import { ROUTES } from './topology.js';
 
@@ -173,4 +175,42 @@ export async function proxyProtocolAddress(s: Stack): Promise<void> {
   assert.equal(toldBackend(told, 'through the PROXY protocol'), '127.0.0.50');
   const bare = await viaTcpProxy(s, ROUTES.rr, TRUSTED, null);
   assert.ok('error' in bare || bare.status === 400, `a connection without a PROXY header is refused: ${JSON.stringify(bare).slice(0, 200)}`);
+}
+
+/** The topology edit: behind the trusted proxy, with a limit of 2 requests in progress per client. */
+export const behindProxyPerClient = (doc: Record<string, unknown>): void => {
+  behindProxy(doc);
+  doc.limits = { ...(doc.limits as object), connectionsPerClient: 2 };
+};
+
+/**
+ * limits.connectionsPerClient counts each client behind the proxy apart (both proxies count
+ * requests in progress there and answer 429 beyond): one client at its limit is refused a third
+ * request, another client through the same proxy connection source is served meanwhile.
+ */
+export async function perClientBehindProxy(s: Stack): Promise<void> {
+  const active = () => s.backends.reduce((n, b) => n + b.active('/park'), 0);
+  const held = [0, 1].map((i) => via(s, `/park?hold=1500&n=${i}`, TRUSTED, '127.0.0.70'));
+  for (const h of held) h.catch(() => undefined);
+  await until('2 held requests of 127.0.0.70 to reach the backends', 2000, async () => (active() >= 2 ? true : undefined), 10);
+  const third = await via(s, `${ROUTES.rr}?third=1`, TRUSTED, '127.0.0.70');
+  assert.equal(third.status, 429, `a third request of 127.0.0.70 while 2 are in progress: ${third.status}`);
+  idOf(await via(s, `${ROUTES.rr}?other=1`, TRUSTED, '127.0.0.71'), 'another client behind the same proxy meanwhile');
+  for (const h of await Promise.all(held)) idOf(h, 'a held request of 127.0.0.70');
+}
+
+/**
+ * sticky.by: source-ip keeps each client behind the proxy on its server, and spreads many clients
+ * over the pool (they all share one connecting address, which alone would put them on one server).
+ */
+export async function stickyBehindProxy(s: Stack): Promise<void> {
+  const servers = new Set<string>();
+  for (let c = 0; c < 12; c++) {
+    const client = `127.0.1.${c + 1}`;
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) ids.add(idOf(await via(s, `${ROUTES.sticky}?c=${c}&i=${i}`, TRUSTED, client), `${ROUTES.sticky} for ${client}`));
+    assert.equal(ids.size, 1, `${client} kept on one server: ${[...ids].join(', ')}`);
+    servers.add([...ids][0]!);
+  }
+  assert.ok(servers.size >= 2, `12 clients behind one proxy spread over the pool: ${[...servers].join(', ')}`);
 }
