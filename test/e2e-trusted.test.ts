@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allowFromBehindProxy, behindProxy, behindProxyPerClient, behindTcpProxy, ipv6PrefixBehindProxy, perClientBehindProxy, proxyProtocolAddress, rateLimitBehindProxy, stickyBehindProxy } from './e2e/checks-trusted.js';
+import { allowFromBehindProxy, behindProxy, clientKeysOnNginx, showClientKey, behindProxyPerClient, behindTcpProxy, ipv6PrefixBehindProxy, perClientBehindProxy, proxyProtocolAddress, rateLimitBehindProxy, stickyBehindProxy } from './e2e/checks-trusted.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -57,6 +57,11 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test('sticky by source-ip keeps each client behind the proxy on one server and spreads the clients', { timeout: 30_000 }, async () => {
       await on(proxy, behindProxy, stickyBehindProxy);
     });
+    if (proxy === 'nginx') {
+      test('the per-client key is the client\'s /64 for IPv6 addresses in any written form', { timeout: 30_000 }, async (t) => {
+        await on(proxy, behindProxy, async (s) => t.diagnostic(`${await clientKeysOnNginx(s)} addresses`), showClientKey);
+      });
+    }
     test('PROXY protocol v1 and v2: the header names the client when the trusted proxy sends it, not otherwise', { timeout: 30_000 }, async () => {
       await on(proxy, behindTcpProxy, proxyProtocolAddress);
     });

@@ -214,3 +214,42 @@ export async function stickyBehindProxy(s: Stack): Promise<void> {
   }
   assert.ok(servers.size >= 2, `12 clients behind one proxy spread over the pool: ${[...servers].join(', ')}`);
 }
+
+/** The harness (not a mutation): nginx tells each answer's per-client key in a response header. */
+export const CLIENT_KEY_HEADER = 'x-lbgen-test-client-key';
+export function showClientKey(config: string): string {
+  // In the HTTPS server, the only one with TLS settings.
+  const out = config.replace(/^(\s+)(ssl_session_tickets off;\n)/m, `$1$2$1add_header ${CLIENT_KEY_HEADER} "$lbgen_client" always;\n`);
+  if (out === config) throw new Error('the client-key harness found no place in the rendered configuration');
+  return out;
+}
+
+/** Deterministic pseudo-random 16-bit groups, rich in zeros so that "::" falls everywhere. */
+function addressGroups(seed: number, count: number): number[][] {
+  let x = seed;
+  const next = () => ((x = (x * 1103515245 + 12345) & 0x7fffffff) >> 8) & 0xffff;
+  return Array.from({ length: count }, () => Array.from({ length: 8 }, () => (next() % 3 === 0 ? 0 : next() % 5 === 0 ? next() & 0xf : next())));
+}
+
+/**
+ * nginx's per-client key over many IPv6 addresses, each written in X-Forwarded-For in a form nginx
+ * prints otherwise (all eight groups with leading zeros, upper case, or compressed): the key must
+ * be the address's /64, whatever the form, as test/clientkey.test.ts predicts from nginx's source.
+ */
+export async function clientKeysOnNginx(s: Stack): Promise<number> {
+  const wrong: string[] = [];
+  let n = 0;
+  for (const [i, groups] of addressGroups(11, 60).entries()) {
+    // ::ffff:a.b.c.d and ::a.b.c.d print with a dotted tail and are counted whole: left out here.
+    if (groups.slice(0, 5).every((g) => g === 0)) continue;
+    const hex = groups.map((g) => g.toString(16));
+    const forms = [groups.map((g) => g.toString(16).padStart(4, '0')).join(':'), hex.join(':').toUpperCase(), hex.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')];
+    const form = forms[i % forms.length]!;
+    const r = await via(s, ROUTES.rr, TRUSTED, form);
+    const want = hex.slice(0, 4).join(':');
+    if (r.headers[CLIENT_KEY_HEADER] !== want) wrong.push(`${form}: ${String(r.headers[CLIENT_KEY_HEADER])}, expected ${want}`);
+    n++;
+  }
+  assert.deepEqual(wrong, [], 'nginx per-client keys (/64)');
+  return n;
+}
