@@ -41,6 +41,7 @@ function toldBackend(r: Reply, what: string): string {
  * allowFrom (/private: 127.0.0.1 and 127.0.0.2) sees the address X-Forwarded-For names when the
  * request comes from the trusted proxy: the rightmost address that is not itself trusted, so a
  * client cannot put an allowed address left of its own. From anyone else the header is ignored.
+ * The backend and the access log see the same address.
  */
 export async function allowFromBehindProxy(s: Stack): Promise<void> {
   const cases: [from: string, xff: string, status: number][] = [
@@ -63,6 +64,8 @@ export async function allowFromBehindProxy(s: Stack): Promise<void> {
   assert.deepEqual(got, [], `allowFrom ${ROUTES.private} behind a trusted proxy`);
   // The backend hears of the client alone: neither the trusted hop nor the client-made entries.
   assert.equal(toldBackend(await via(s, ROUTES.rr, TRUSTED, '127.0.0.9, 127.0.0.50, 127.0.0.1'), 'through the proxy'), '127.0.0.50');
+  // The access log names the client too.
+  await until('the access log line of 127.0.0.50', 3000, async () => (s.accessLog().some((l) => l.includes('"client":"127.0.0.50"')) ? true : undefined));
   assert.equal(toldBackend(await via(s, ROUTES.rr, '127.0.0.2', '127.0.0.50'), 'from an untrusted peer'), '127.0.0.2');
 }
 
