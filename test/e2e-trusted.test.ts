@@ -33,6 +33,8 @@ const MUTATIONS: Record<ProxyName, Record<string, (c: string) => string>> = {
   haproxy: {
     noRealIp: edit(/^\s*http-request set-src hdr_ip.*\n/m, ''),
     notRecursive: edit(/^\s*http-request set-src hdr_ip\(x-forwarded-for,-2\).*\n/m, ''),
+    // Hops taken without the count: an entry that is not an address is passed over.
+    passOver: edit(/\{ var\(txn\.lbgen_hops\) -m int \d \} /, ''),
     // The restore of an untrusted peer's own address under accept-proxy.
     trustEveryone: edit(/^\s*tcp-request session set-src .*\n/m, ''),
     perAddress: edit(/track-sc1 src,ipmask\(32,64\) /, 'track-sc1 src '),
@@ -76,6 +78,11 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test('mutation: reading only the rightmost address, the two-hop case fails', { timeout: 30_000 }, async () => {
       await assert.rejects(on(proxy, behindProxy, allowFromBehindProxy, m.notRecursive!), /"127\.0\.0\.3, 127\.0\.0\.1": 200, expected 403/);
     });
+    if (proxy === 'haproxy') {
+      test('mutation: walking past an entry that is not an address, the allowFrom check fails', { timeout: 30_000 }, async () => {
+        await assert.rejects(on(proxy, behindProxy, allowFromBehindProxy, m.passOver!), /"127\.0\.0\.3, not-an-address": 403, expected 200/);
+      });
+    }
     test('mutation: counting each IPv6 address apart, the /64 check fails', { timeout: 30_000 }, async () => {
       await assert.rejects(on(proxy, behindProxy, ipv6PrefixBehindProxy, m.perAddress!), /another address of the same \/64/);
     });

@@ -52,6 +52,8 @@ export async function allowFromBehindProxy(s: Stack): Promise<void> {
     [TRUSTED, '127.0.0.2, 127.0.0.1', 200],
     // A client-made entry left of the client's real address is never reached.
     [TRUSTED, '127.0.0.2, 127.0.0.3', 403],
+    // An entry that is not an address ends the walk: the last trusted address (the proxy's own, allowed) is the client.
+    [TRUSTED, '127.0.0.3, not-an-address', 200],
     // Not from the trusted proxy: the header is ignored.
     ['127.0.0.3', '127.0.0.2', 403],
     ['127.0.0.2', '127.0.0.3', 200],

@@ -49,7 +49,7 @@ export const XFF_HOPS = 8;
 /**
  * listen.trustedProxies: where the client address comes from. X-Forwarded-For: one set-src per hop,
  * each taking the next address to the left while the current one is trusted (nginx's
- * real_ip_recursive). PROXY protocol: accept-proxy makes the header's address src for everything
+ * real_ip_recursive), up to XFF_HOPS. PROXY protocol: accept-proxy makes the header's address src for everything
  * but `tcp-request connection` rules, which see the connecting peer; an untrusted peer gets its own
  * address back.
  */
@@ -65,10 +65,14 @@ function trusted(model: Model): FrontendView['trusted'] {
       request: [],
     };
   }
-  const request = Array.from({ length: XFF_HOPS }, (_, i) => {
-    const hop = `hdr_ip(x-forwarded-for,-${i + 1})`;
-    return `set-src ${hop} if ${peers.when(`{ ${hop} -m found }`)}`;
-  });
+  // txn.lbgen_hops counts the addresses taken: a hop is taken only right after the one before it,
+  // so an entry that is not an address ends the walk (as nginx stops there) instead of being passed over.
+  const request = ['set-var(txn.lbgen_hops) int(0)'];
+  for (let k = 1; k <= XFF_HOPS; k++) {
+    const hop = `hdr_ip(x-forwarded-for,-${k})`;
+    request.push(`set-var(txn.lbgen_hops) int(${k}) if ${peers.when(`{ var(txn.lbgen_hops) -m int ${k - 1} } { ${hop} -m found }`)}`);
+    request.push(`set-src ${hop} if { var(txn.lbgen_hops) -m int ${k} }`);
+  }
   return { acls: peers.acls, connection: [], session: [], request };
 }
 
@@ -76,7 +80,7 @@ function clientDecisions(model: Model, decisions: Decision[]): void {
   if (model.listen.trustedProxies) {
     const from = model.listen.proxyProtocol
       ? 'bind ... accept-proxy on the HTTP and HTTPS ports (every connection must start with a PROXY header, v1 or v2); the header\'s address is the client\'s only when the connecting peer is trusted (tcp-request connection sees the peer, tcp-request session set-src restores it otherwise)'
-      : `http-request set-src hdr_ip(x-forwarded-for,-N) while the current address is trusted, from the right: the rightmost address that is not itself trusted, through at most ${XFF_HOPS} trusted hops (nginx's real_ip_recursive walks any number)`;
+      : `http-request set-src hdr_ip(x-forwarded-for,-N) while the current address is trusted, from the right: the rightmost address that is not itself trusted, through at most ${XFF_HOPS} trusted hops (nginx's real_ip_recursive walks any number; an entry that is not an address ends the walk, as in nginx)`;
     decisions.push(decision('trustedProxies', 'native', `${from}; before every rule that reads src, so rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
   }
   if (model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit)) {
