@@ -69,6 +69,10 @@ test('explain and output: per-client limits per /64 by default, per address at 1
   assert.match(nginx!.text, /limit_req_zone \$binary_remote_addr /);
   assert.doesNotMatch(nginx!.text, /lbgen_client/);
   assert.match(haproxy!.text, /track-sc1 src table /);
+  // A dualstack ALB (an IPv6 network in an allowFrom) with WAF rate rules: WAF counts each IPv6 address.
+  const waf = notes({ aws: { waf: true }, routes: [{ path: '/', pool: 'web', rateLimit: { perSecond: 5 }, allowFrom: ['2001:db8::/32'] }] }, 'clientPrefix');
+  assert.match(waf.cloudformation!, /^approximated: AWS WAF's rate rules count each client IP address: an IPv6 client is not counted per \/64/);
+  assert.equal(notes({}, 'clientPrefix').cloudformation, undefined, 'no word of it without WAF or IPv6 clients');
   const unlimited = generate(JSON.stringify({ ...BASE, routes: [{ path: '/', pool: 'web' }] }), { file: 't.yaml', targets: ['nginx'] }).files[0]!;
   assert.doesNotMatch(unlimited.text, /lbgen_client/, 'no map without a per-client limit');
 });
