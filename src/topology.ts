@@ -8,7 +8,7 @@ export type Topology = {
   version: 1;
   name: string;
   domains?: string[];
-  listen?: { address?: string; http?: number; https?: number; redirectToHttps?: boolean };
+  listen?: { address?: string; http?: number; https?: number; redirectToHttps?: boolean; trustedProxies?: string[]; proxyProtocol?: boolean };
   tls?: {
     certificate: string;
     key: string;
@@ -28,7 +28,7 @@ export type Topology = {
   servers: Record<string, ServerInput>;
   pools: Record<string, PoolInput>;
   routes: RouteInput[];
-  limits?: { maxConnections?: number; connectionsPerClient?: number; queueTimeout?: DurationInput; shutdownTimeout?: DurationInput };
+  limits?: { maxConnections?: number; connectionsPerClient?: number; ipv6PrefixLength?: number; queueTimeout?: DurationInput; shutdownTimeout?: DurationInput };
   stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string; allowFrom?: string[] };
   monitoring?: {
     metrics?: { port: number; path?: string; allowFrom?: string[] };

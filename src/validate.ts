@@ -161,6 +161,7 @@ function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnosti
       const word = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
       return error(at, `must be ${word} ${String(p.limit)}${got}`);
     }
+    case 'multipleOf': return error(at, `must be a multiple of ${String(p.multipleOf)}${got}`);
     case 'minLength': return error(at, `must be at least ${String(p.limit)} characters long${got}`);
     case 'maxLength': return error(at, `must be at most ${String(p.limit)} characters long${got}`);
     case 'minItems': return error(at, `must list at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`);

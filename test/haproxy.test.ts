@@ -169,7 +169,7 @@ test('limits: maxconn, per-client connections, per-server maxconn with a queue t
   const { cfg } = render(readCase('haproxy-admin'));
   assert.match(cfg, /^global\n {4}maxconn 1000$/m);
   const fe = section(cfg, 'frontend ops');
-  assert.ok(fe.includes('tcp-request connection track-sc0 src table ops.perclient'));
+  assert.ok(fe.includes('tcp-request connection track-sc0 src,ipmask(32,64) table ops.perclient'), 'an IPv6 client per /64');
   assert.ok(fe.includes('tcp-request connection reject if { sc0_conn_cur gt 8 }'));
   assert.match(cfg, /timeout queue 2s/);
   assert.ok(section(cfg, 'backend ops_web').includes('server s2 10.9.0.2:8000 weight 2 maxconn 50'));

@@ -30,6 +30,7 @@ const FIELDS: [string, string][] = [
   ['/servers/app1/address', 'app1.example.com'], ['/pools/websocket/sticky/cookie', 'sid'],
   ['/pools/http/healthCheck/path', '/healthz'], ['/pools/http/healthCheck/host', 'health.example.org'], ['/routes/1/path', '/apix'], ['/routes/2/allowFrom/0', '10.0.0.0/8'],
   ['/stats/user', 'ops'], ['/stats/passwordEnv', 'PW'], ['/stats/path', '/s'], ['/stats/allowFrom/0', '10.0.0.0/8'],
+  ['/listen/trustedProxies/0', '10.0.0.0/8'],
   ['/aws/accessLogs/bucket', 'my-bucket'], ['/aws/sslPolicy', 'ELBSecurityPolicy-TLS13-1-2-2021-06'],
   ['/nginx/version', '1.22'], ['/haproxy/version', '2.6'], ['/nginx/accessLog', '/var/log/nginx/a.log'],
   ['/haproxy/user', 'haproxy'], ['/haproxy/group', 'haproxy'], ['/haproxy/chroot', '/var/lib/haproxy'], ['/haproxy/adminSocket', '/run/haproxy/a.sock'], ['/monitoring/alerts/notify', 'arn:aws:sns:eu-west-1:123456789012:ops'],
@@ -42,6 +43,7 @@ const reference = (): Record<string, unknown> => {
   t.nginx = { version: '1.22' };
   t.haproxy = { version: '2.6' };
   t.stats = { ...(t.stats as object), allowFrom: ['10.0.0.0/8'] };
+  t.listen = { ...(t.listen as object), trustedProxies: ['10.0.0.0/8'] };
   t.aws = { ...(t.aws as object), sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' };
   return t;
 };

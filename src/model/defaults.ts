@@ -4,7 +4,7 @@
  */
 export const DEFAULTS = {
   domains: [] as string[],
-  listen: { http: 80, https: 443, redirectToHttpsWithTls: true },
+  listen: { http: 80, https: 443, redirectToHttpsWithTls: true, proxyProtocol: false },
   tls: { minVersion: 'TLSv1.2', http2: true },
   hsts: { includeSubDomains: false, preload: false },
   server: { weight: 1, backup: false },
@@ -17,7 +17,7 @@ export const DEFAULTS = {
   sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer', value: 'opaque' },
   healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
   route: { websocket: false, burst: 0 },
-  limits: { maxConnections: 4096, queueTimeout: '5s', shutdownTimeout: '5m' },
+  limits: { maxConnections: 4096, ipv6PrefixLength: 64, queueTimeout: '5s', shutdownTimeout: '5m' },
   // Loopback only, as the metrics endpoint: the page has admin actions behind Basic auth.
   stats: { path: '/stats', refresh: '30s', allowFrom: ['127.0.0.1/32', '::1/128'] },
   metrics: { path: '/metrics', allowFrom: ['127.0.0.1/32', '::1/128'] },

@@ -151,6 +151,10 @@ export type Model = {
     readonly https: number | null;
     /** @default true with tls, else false */
     readonly redirectToHttps: boolean;
+    /** Peers whose X-Forwarded-For (or PROXY header) names the client; null = clients arrive directly. */
+    readonly trustedProxies: readonly Cidr[] | null;
+    /** The HTTP and HTTPS listeners take a PROXY protocol header (only with trustedProxies). @default false */
+    readonly proxyProtocol: boolean;
   };
   readonly tls: Tls | null;
   /** Fixed order; sent on HTTPS responses only. */
@@ -167,6 +171,8 @@ export type Model = {
     /** Whether the topology writes maxConnections (a target that cannot cap connections warns only then). */
     readonly maxConnectionsGiven: boolean;
     readonly connectionsPerClient: number | null;
+    /** IPv6 clients share per-client limits per network of this length (128: per address). @default 64 */
+    readonly ipv6PrefixLength: number;
     /** @default 5s */
     readonly queueTimeout: Millis;
     /** How long old processes keep their connections after a reload. @default 5m */

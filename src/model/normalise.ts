@@ -54,6 +54,8 @@ export function normalise(t: Topology, sourceFile: string): Model {
       http: t.listen?.http ?? DEFAULTS.listen.http,
       https: tls ? t.listen?.https ?? DEFAULTS.listen.https : null,
       redirectToHttps: tls ? t.listen?.redirectToHttps ?? DEFAULTS.listen.redirectToHttpsWithTls : false,
+      trustedProxies: t.listen?.trustedProxies ? cidrs(t.listen.trustedProxies, '/listen/trustedProxies') : null,
+      proxyProtocol: t.listen?.proxyProtocol ?? DEFAULTS.listen.proxyProtocol,
     },
     tls: tls
       ? {
@@ -76,6 +78,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
       maxConnections: t.limits?.maxConnections ?? DEFAULTS.limits.maxConnections,
       maxConnectionsGiven: t.limits?.maxConnections !== undefined,
       connectionsPerClient: t.limits?.connectionsPerClient ?? null,
+      ipv6PrefixLength: t.limits?.ipv6PrefixLength ?? DEFAULTS.limits.ipv6PrefixLength,
       queueTimeout: parseDuration(t.limits?.queueTimeout ?? DEFAULTS.limits.queueTimeout),
       shutdownTimeout: parseDuration(t.limits?.shutdownTimeout ?? DEFAULTS.limits.shutdownTimeout),
     },

@@ -256,6 +256,7 @@ const addressesValid: Rule = (t) => {
   t.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['routes', i, 'allowFrom']), r.allowFrom));
   cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
   cidrs('/stats/allowFrom', t.stats?.allowFrom);
+  cidrs('/listen/trustedProxies', t.listen?.trustedProxies);
   return out;
 };
 
@@ -263,6 +264,8 @@ const listenerConsistency: Rule = (t) => {
   const out: Diagnostic[] = [];
   if (!t.tls && t.listen?.redirectToHttps === true) out.push(error('/listen/redirectToHttps', 'a redirect to HTTPS needs a tls block'));
   if (!t.tls && t.listen?.https !== undefined) out.push(warning('/listen/https', 'ignored: there is no tls block, so nothing listens for HTTPS'));
+  // A PROXY header names any address its sender likes: only the networks of the balancers in front may be believed.
+  if (t.listen?.proxyProtocol === true && !t.listen.trustedProxies) out.push(error('/listen/proxyProtocol', 'the PROXY protocol needs listen.trustedProxies: the networks of the balancers allowed to name the client'));
   const ports: [string, number][] = [['/listen/http', t.listen?.http ?? DEFAULTS.listen.http]];
   if (t.tls) ports.push(['/listen/https', t.listen?.https ?? DEFAULTS.listen.https]);
   if (t.stats) ports.push(['/stats/port', t.stats.port]);

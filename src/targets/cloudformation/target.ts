@@ -40,6 +40,7 @@ export const cloudformation: Target<CfnView> = {
     const waf = wafView(ctx);
     const loadBalancer = loadBalancerView(ctx, dualstack);
     limitDecisions(ctx, pools);
+    clientDecisions(ctx, dualstack);
     // Over a quota the template cannot deploy at all: its other errors still count, but its
     // per-pool warnings (two per pool: 20,000 at 10,000 pools) would bury the line that matters.
     const overQuota = checkQuotas(ctx, targetGroups, rules);
@@ -65,6 +66,23 @@ export const cloudformation: Target<CfnView> = {
     };
   },
 };
+
+/**
+ * The ALB is where clients arrive: it cannot take its clients' addresses from a balancer or CDN in
+ * front of it, and its WAF counts each IPv6 address apart.
+ */
+function clientDecisions(ctx: Ctx, dualstack: boolean): void {
+  const m = ctx.model;
+  if (m.listen.trustedProxies) {
+    ctx.decisions.push(decision('trustedProxies', 'unsupported', 'the ALB is the edge and does not apply listen.trustedProxies: it appends the connecting address to X-Forwarded-For (backends must read the rightmost address), and its source-ip conditions (allowFrom), WAF rate rules and security group see the TCP peer, which behind a CDN is the CDN\'s address', '/listen/trustedProxies'));
+  }
+  if (m.listen.proxyProtocol) {
+    ctx.decisions.push(decision('proxyProtocol', 'unsupported', 'an ALB\'s listeners do not accept the PROXY protocol (a Network Load Balancer\'s do): listen.proxyProtocol is not applied', '/listen/proxyProtocol'));
+  }
+  if (dualstack && m.aws.waf && m.limits.ipv6PrefixLength < 128 && m.routes.some((r) => r.rateLimit)) {
+    ctx.decisions.push(decision('clientPrefix', 'approximated', `AWS WAF's rate rules count each client IP address: an IPv6 client is not counted per /${m.limits.ipv6PrefixLength} network (limits.ipv6PrefixLength), so one with many addresses gets a budget for each`, '/limits'));
+  }
+}
 
 /** Connection caps: ALB scales its own capacity and has neither a per-client nor a per-target limit. */
 function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {

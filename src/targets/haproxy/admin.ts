@@ -2,7 +2,7 @@ import type { Model } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { RenderError, haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { allowList, binds, metricsName, perClientTable, rateTable, statsName } from './names.js';
+import { allowList, binds, clientWord, metricsName, perClientTable, rateTable, statsName } from './names.js';
 import type { MetricsView, StatsView, TableView } from './view.js';
 
 /** Entries per table: one per client address seen recently. */
@@ -44,12 +44,13 @@ export function metricsView(model: Model, decisions: Decision[]): MetricsView | 
 export function tableViews(model: Model): TableView[] {
   const out: TableView[] = [];
   if (model.limits.connectionsPerClient !== null) {
-    out.push({ name: perClientTable(model), comment: 'limits.connectionsPerClient: open connections per client address', definition: `type ipv6 size ${TABLE_SIZE} expire 1m store conn_cur` });
+    const what = model.listen.trustedProxies ? 'requests in progress' : 'open connections';
+    out.push({ name: perClientTable(model), comment: `limits.connectionsPerClient: ${what} per ${clientWord(model)}`, definition: `type ipv6 size ${TABLE_SIZE} expire 1m store conn_cur` });
   }
   for (const r of model.routes) {
     if (!r.rateLimit) continue;
     // gpc0 counts only the requests let through (sc-inc-gpc0 after the deny rule), so a client over the limit regains its rate after 1 s.
-    out.push({ name: rateTable(model, r), comment: `routes[${r.index}] ${r.path}: requests served per client address in the last second`, definition: `type ipv6 size ${TABLE_SIZE} expire 10s store gpc0,gpc0_rate(1s)` });
+    out.push({ name: rateTable(model, r), comment: `routes[${r.index}] ${r.path}: requests served per ${clientWord(model)} in the last second`, definition: `type ipv6 size ${TABLE_SIZE} expire 10s store gpc0,gpc0_rate(1s)` });
   }
   return out;
 }

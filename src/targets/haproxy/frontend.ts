@@ -1,7 +1,7 @@
 import type { Model, Route } from '../../model/model.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision, inheritedNote } from '../target.js';
-import { allowList, backendName, binds, frontendName, perClientTable, rateTable } from './names.js';
+import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
 /**
@@ -19,11 +19,19 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
     decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
   }
   const limit = model.limits.connectionsPerClient;
-  decisions.push(decision('connectionLimits', 'native', `global maxconn ${model.limits.maxConnections}${limit === null ? '' : `; per client address a stick table counts open connections, and one beyond ${limit} is closed at once (tcp-request connection reject)`}`, '/limits'));
+  // Behind trusted proxies the client is known per request, not per connection (one connection of a CDN carries many clients).
+  const perRequest = model.listen.trustedProxies !== null;
+  const counted = perRequest
+    ? `requests in progress (http-request track-sc0 after the client address is found), and one beyond ${limit} is answered 429, as nginx counts`
+    : `open connections, and one beyond ${limit} is closed at once (tcp-request connection reject)`;
+  decisions.push(decision('connectionLimits', 'native', `global maxconn ${model.limits.maxConnections}${limit === null ? '' : `; per ${clientWord(model)} a stick table counts ${counted}`}`, '/limits'));
+  clientDecisions(model, decisions);
+  const proxy = model.listen.proxyProtocol ? ' accept-proxy' : '';
   return {
     name: frontendName(model),
-    binds: [...binds(model, model.listen.http), ...tlsBinds(model, decisions)],
-    perClient: limit === null ? null : { table: perClientTable(model), limit },
+    binds: [...binds(model, model.listen.http, proxy), ...tlsBinds(model, decisions, proxy)],
+    trusted: trusted(model),
+    perClient: limit === null ? null : { table: perClientTable(model), limit, key: clientKey(model), perRequest },
     redirect: redirect(model, decisions),
     redirectWithoutHost: model.listen.redirectToHttps ? redirectWithoutHost(model) : null,
     normalizers: NORMALIZERS,
@@ -38,7 +46,55 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
   };
 }
 
-function tlsBinds(model: Model, decisions: Decision[]): string[] {
+/** HAProxy walks at most this many trusted hops of X-Forwarded-For from the right (nginx any number). */
+export const XFF_HOPS = 8;
+
+/**
+ * listen.trustedProxies: where the client address comes from. X-Forwarded-For: one set-src per hop,
+ * each taking the next address to the left while the current one is trusted (nginx's
+ * real_ip_recursive), up to XFF_HOPS. PROXY protocol: accept-proxy makes the header's address src for everything
+ * but `tcp-request connection` rules, which see the connecting peer; an untrusted peer gets its own
+ * address back.
+ */
+function trusted(model: Model): FrontendView['trusted'] {
+  const list = model.listen.trustedProxies;
+  if (!list) return null;
+  const peers = trustedPeers(list);
+  if (model.listen.proxyProtocol) {
+    return {
+      acls: peers.acls,
+      connection: ['set-var(sess.lbgen_peer) src', `set-var(sess.lbgen_trusted) bool(1) if ${peers.when('')}`],
+      session: ['set-src var(sess.lbgen_peer) unless { var(sess.lbgen_trusted) -m bool }'],
+      request: [],
+    };
+  }
+  // txn.lbgen_hops counts the addresses taken: a hop is taken only right after the one before it,
+  // so an entry that is not an address ends the walk (as nginx stops there) instead of being passed over.
+  const request = ['set-var(txn.lbgen_hops) int(0)'];
+  for (let k = 1; k <= XFF_HOPS; k++) {
+    const hop = `hdr_ip(x-forwarded-for,-${k})`;
+    request.push(`set-var(txn.lbgen_hops) int(${k}) if ${peers.when(`{ var(txn.lbgen_hops) -m int ${k - 1} } { ${hop} -m found }`)}`);
+    request.push(`set-src ${hop} if { var(txn.lbgen_hops) -m int ${k} }`);
+  }
+  return { acls: peers.acls, connection: [], session: [], request };
+}
+
+function clientDecisions(model: Model, decisions: Decision[]): void {
+  if (model.listen.trustedProxies) {
+    const from = model.listen.proxyProtocol
+      ? 'bind ... accept-proxy on the HTTP and HTTPS ports (every connection must start with a PROXY header, v1 or v2); the header\'s address is the client\'s only when the connecting peer is trusted (tcp-request connection sees the peer, tcp-request session set-src restores it otherwise)'
+      : `http-request set-src hdr_ip(x-forwarded-for,-N) while the current address is trusted, from the right: the rightmost address that is not itself trusted, through at most ${XFF_HOPS} trusted hops (nginx's real_ip_recursive walks any number; an entry that is not an address ends the walk, as in nginx)`;
+    decisions.push(decision('trustedProxies', 'native', `${from}; before every rule that reads src, so rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
+  }
+  if (model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit)) {
+    const bits = model.limits.ipv6PrefixLength;
+    decisions.push(decision('clientPrefix', 'native', bits === 128
+      ? 'per-client limits track src, each address'
+      : `per-client limits track src,ipmask(32,${bits}): an IPv6 client by its /${bits} network, an IPv4 one by its address; source-IP stickiness stays per address`, '/limits'));
+  }
+}
+
+function tlsBinds(model: Model, decisions: Decision[], proxy: string): string[] {
   const tls = model.tls;
   if (!tls) return [];
   if (tls.bundleDefaulted) {
@@ -47,7 +103,7 @@ function tlsBinds(model: Model, decisions: Decision[]): string[] {
     decisions.push(decision('tls', 'native', `bind ... ssl crt ${tls.bundle}, ssl-min-ver ${tls.minVersion}`, tls.pointer));
   }
   if (tls.http2) decisions.push(decision('http2', 'native', 'alpn h2,http/1.1', `${tls.pointer}/http2`));
-  return binds(model, model.listen.https!, ` ssl crt ${haproxyArg(tls.bundle)}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
+  return binds(model, model.listen.https!, `${proxy} ssl crt ${haproxyArg(tls.bundle)}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
 }
 
 /**
@@ -95,7 +151,7 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
     index: r.index,
     paths: routePaths(r),
     allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.index}_allowed`, `route${r.index}`) : null,
-    rate: rl ? { table: rateTable(model, r), limit } : null,
+    rate: rl ? { table: rateTable(model, r), limit, key: clientKey(model) } : null,
     backend: backendName(model, r.pool),
   };
 }

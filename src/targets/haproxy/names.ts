@@ -73,3 +73,28 @@ export function plainWord(v: string, what: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(v)) throw new RenderError(`haproxy cannot take ${what} ${JSON.stringify(v)}`);
   return v;
 }
+
+/** What per-client limits count: an address, or for IPv6 a network of limits.ipv6PrefixLength bits. */
+export function clientWord(model: Model): string {
+  const bits = model.limits.ipv6PrefixLength;
+  return bits === 128 ? 'client address' : `client address (an IPv6 client per /${bits})`;
+}
+
+/** The sample per-client limits track: src, with an IPv6 client's low bits masked off (IPv4 stays whole). */
+export function clientKey(model: Model): string {
+  const bits = model.limits.ipv6PrefixLength;
+  return bits === 128 ? 'src' : `src,ipmask(32,${bits})`;
+}
+
+/**
+ * listen.trustedProxies as ACLs (`trusted_peer6`, `trusted_peer4`; an IPv4 network never trusts an
+ * IPv6 address that embeds it, as allowList) and `when(extra)`, the condition "the current src is a
+ * trusted proxy" with `extra` also true.
+ */
+export function trustedPeers(list: readonly Cidr[]): { acls: string[]; when: (extra: string) => string } {
+  const v6 = cidrChunks(list.filter((c) => c.family === 6)).map((c) => `trusted_peer6 src ${c}`);
+  const v4 = cidrChunks(list.filter((c) => c.family === 4)).map((c) => `trusted_peer4 src ${c}`);
+  const embedded = v4.length ? ['trusted_embedded src 2002::/16 ::/96'] : [];
+  const terms = [...(v6.length ? ['trusted_peer6'] : []), ...(v4.length ? ['trusted_peer4 !trusted_embedded'] : [])];
+  return { acls: [...v6, ...v4, ...embedded], when: (extra) => terms.map((t) => `${extra ? `${extra} ` : ''}${t}`).join(' || ') };
+}

@@ -43,7 +43,10 @@ export type DefaultsView = {
 export type FrontendView = {
   name: string;
   binds: string[];
-  perClient: { table: string; limit: number } | null;
+  /** listen.trustedProxies: ACL lines, then the tcp-request connection / session and http-request rules that find the client address. */
+  trusted: { acls: string[]; connection: string[]; session: string[]; request: string[] } | null;
+  /** key: the tracked sample; perRequest: counted in http-request rules, after the client address is found (429), else per connection. */
+  perClient: { table: string; limit: number; key: string; perRequest: boolean } | null;
   redirect: string | null;
   /** The `http-request` rule, before the redirect, for a request without Host: a redirect to the first concrete domain, or a 400. */
   redirectWithoutHost: string | null;
@@ -69,7 +72,7 @@ export type FrontendRouteView = {
   /** CIDR lists, chunked so that no line has too many arguments (HAProxy reads at most 64 per line). */
   /** ACL lines and the condition that answers 403 (see allowList). */
   allowFrom: AllowView | null;
-  rate: { table: string; limit: number } | null;
+  rate: { table: string; limit: number; key: string } | null;
   backend: string;
 };
 

@@ -6,6 +6,7 @@ import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision, inheritedNote } from '../target.js';
+import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { type LocationView, locations } from './location.js';
 import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
 
@@ -21,7 +22,9 @@ export type NginxView = {
   /** proxy_next_upstream_tries. */
   upstreamTries: number;
   accessLog: { format: string; jsonFormat: boolean; path: string };
-  rateZones: { name: string; rate: string; comment: string }[];
+  /** The variable per-client limits count by (see clientkey.ts), and its map when it needs one. */
+  clientKey: { comment: string; source: string; entries: { match: string; value: string }[] } | null;
+  rateZones: { key: string; name: string; rate: string; comment: string }[];
   connectionZones: { key: string; name: string }[];
   /** Idle upstream connections close after this: backends must keep theirs open longer (Node's default is 5s). */
   upstreamIdleTimeout: string;
@@ -37,6 +40,8 @@ export type ServerView = {
   listens: string[];
   serverName: string | null;
   tls: { certificate: string; key: string; protocols: string; ciphers: string; sessionCache: string } | null;
+  /** listen.trustedProxies: the realip module's settings (the networks are CIDRs checked by the schema). */
+  realIp: { from: string[]; header: string } | null;
   http2Directive: boolean;
   headers: { name: string; value: string }[];
   redirect: string | null;
@@ -70,8 +75,9 @@ export const nginx: Target<NginxView> = {
     const perPool = model.pools.map((pool, i) => poolUpstreams(model, pool, i, decisions, stickyMaps));
     const upstreams = perPool.flatMap((p) => p.upstreams);
     const proxyPass = new Map(model.pools.map((pool, i) => [pool, perPool[i]!.proxyPass]));
+    const key = clientKey(model);
     const rateZones = model.routes.flatMap((r) =>
-      r.rateLimit ? [{ name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
+      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
     );
     model.routes.forEach((r) => routeDecisions(r, decisions));
     decisions.push(...generalDecisions(model));
@@ -96,8 +102,9 @@ export const nginx: Target<NginxView> = {
           jsonFormat: model.monitoring.accessLog === 'json',
           path: nginxArg(model.nginx.accessLog),
         },
+        clientKey: key.map,
         rateZones,
-        connectionZones: connectionLimits(model).map((l) => ({ key: l.key, name: l.zone })),
+        connectionZones: connectionLimits(model, key.variable).map((l) => ({ key: l.key, name: l.zone })),
         upstreamIdleTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
         stickyMaps,
         upstreams,
@@ -117,7 +124,8 @@ function generalDecisions(model: Model): Decision[] {
   const listed = model.routes.some((r) => r.allowFrom && r.path !== '/');
   const out = [decision('routing', 'native', `location = /p plus location /p/ per route: longest prefix wins, /p never matches /px${listed ? '; a route with an allowFrom is one case-insensitive regex location (~* ^/p(/|end)), tried longest first' : ''}`, '/routes')];
   const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
-  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts requests in progress (each HTTP/2 stream apart), where HAProxy counts open TCP connections; 429 beyond (HAProxy queues over maxconn and closes a client's extra connection)`, '/limits'));
+  out.push(...clientDecisions(model));
+  out.push(decision('connectionLimits', 'native', `limit_conn on a shared key (total ${total})${perClient !== null ? ` and per client address (${perClient})` : ''}; nginx counts requests in progress (each HTTP/2 stream apart), ${model.listen.trustedProxies ? 'as HAProxy does behind trusted proxies' : 'where HAProxy counts open TCP connections'}; 429 beyond (HAProxy queues over maxconn${model.listen.trustedProxies ? '' : " and closes a client's extra connection"})`, '/limits'));
   for (const [field, n] of [['maxConnections', total], ['connectionsPerClient', perClient]] as const) {
     if (n !== null && n > LIMIT_CONN_MAX) {
       out.push(decision('connectionLimits', 'unsupported', `nginx's limit_conn counts at most ${LIMIT_CONN_MAX}: limits.${field} ${n} is left to worker_connections (${field === 'maxConnections' ? 'per worker process' : 'not per client'}) instead`, `/limits/${field}`));
@@ -184,16 +192,57 @@ function serverName(model: Model): string | null {
 const LIMIT_CONN_MAX = 65535;
 
 /** The total and per-client connection limits nginx can count (see generalDecisions for the rest). */
-function connectionLimits(model: Model): { key: string; zone: string; n: number }[] {
+function connectionLimits(model: Model, clientVariable: string): { key: string; zone: string; n: number }[] {
   const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
   return [
     { key: '$lbgen_everyone', zone: `${model.name}_total`, n: total },
-    ...(perClient !== null ? [{ key: '$binary_remote_addr', zone: `${model.name}_perclient`, n: perClient }] : []),
+    ...(perClient !== null ? [{ key: clientVariable, zone: `${model.name}_perclient`, n: perClient }] : []),
   ].filter((l) => l.n <= LIMIT_CONN_MAX);
 }
 
 function limitConns(model: Model): string[] {
-  return connectionLimits(model).map((l) => `${l.zone} ${l.n}`);
+  // The zone names and numbers only: the key does not matter here.
+  return connectionLimits(model, '').map((l) => `${l.zone} ${l.n}`);
+}
+
+/**
+ * What per-client limits count by: the whole address ($binary_remote_addr) at a prefix length of
+ * 128, else the client's IPv6 network through a map (clientkey.ts). Only a topology with such a
+ * limit gets the map.
+ */
+function clientKey(model: Model): { variable: string; map: NginxView['clientKey'] } {
+  const limited = model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit);
+  const map = limited ? clientKeyMap(model.limits.ipv6PrefixLength) : null;
+  if (!map) return { variable: '$binary_remote_addr', map: null };
+  const comment = `Per-client limits count an IPv6 client by its /${model.limits.ipv6PrefixLength} network (limits.ipv6PrefixLength), an IPv4 one by its address.`;
+  return { variable: CLIENT_KEY_VARIABLE, map: { comment, ...map } };
+}
+
+/** How the client address is found (listen.trustedProxies) and how per-client limits count it, for explain. */
+function clientDecisions(model: Model): Decision[] {
+  const out: Decision[] = [];
+  const trusted = model.listen.trustedProxies;
+  if (trusted) {
+    const from = model.listen.proxyProtocol
+      ? 'listen ... proxy_protocol on the HTTP and HTTPS ports (every connection must start with a PROXY header, v1 or v2), real_ip_header proxy_protocol'
+      : 'real_ip_header X-Forwarded-For, real_ip_recursive on (the rightmost address that is not itself trusted)';
+    out.push(decision('trustedProxies', 'native', `realip module: set_real_ip_from each network, ${from}; only from those peers. Rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
+  }
+  const limited = model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit);
+  if (limited) {
+    const bits = model.limits.ipv6PrefixLength;
+    out.push(decision('clientPrefix', 'native', bits === 128
+      ? 'per-client limits count each address ($binary_remote_addr)'
+      : `per-client limits count an IPv6 client by its /${bits} network (a map on $remote_addr), an IPv4 one by its address; source-IP stickiness stays per address`, '/limits'));
+  }
+  return out;
+}
+
+/** listen.trustedProxies as the realip module's settings, in each proxied server. */
+function realIp(model: Model): ServerView['realIp'] {
+  const trusted = model.listen.trustedProxies;
+  if (!trusted) return null;
+  return { from: trusted.map((c) => c.text), header: model.listen.proxyProtocol ? 'proxy_protocol' : 'X-Forwarded-For' };
 }
 
 /**
@@ -215,9 +264,10 @@ function plainServer(model: Model, routed: LocationView[]): ServerView {
   const redirect = model.listen.redirectToHttps ? `https://$host${port}$request_uri` : null;
   return {
     comment: redirect ? 'Plain HTTP: redirect to HTTPS (no HSTS here: RFC 6797 forbids it over HTTP)' : 'Plain HTTP',
-    listens: listens(model, model.listen.http, ''),
+    listens: listens(model, model.listen.http, model.listen.proxyProtocol ? ' proxy_protocol' : ''),
     serverName: serverName(model),
     tls: null,
+    realIp: realIp(model),
     http2Directive: false,
     headers: [],
     redirect,
@@ -231,7 +281,7 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
   const tls = model.tls!;
   // `listen ... http2` is the only form before 1.25.1; the `http2 on` directive replaces it after.
   const http2Directive = tls.http2 && atLeast(model.nginx.version, '1.25.1');
-  const suffix = ` ssl${tls.http2 && !http2Directive ? ' http2' : ''}`;
+  const suffix = ` ssl${tls.http2 && !http2Directive ? ' http2' : ''}${model.listen.proxyProtocol ? ' proxy_protocol' : ''}`;
   return {
     comment: 'HTTPS',
     listens: listens(model, model.listen.https!, suffix),
@@ -243,6 +293,7 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
       ciphers: TLS12_CIPHERS,
       sessionCache: `shared:${model.name}_tls:10m`,
     },
+    realIp: realIp(model),
     http2Directive,
     headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
     redirect: null,
