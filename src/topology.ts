@@ -1,6 +1,6 @@
 /**
  * The topology as written, after the schema accepted it: optional fields stay optional.
- * Mirrors schemas/topology.schema.json; the meaning of each field is in docs/topology-v1.md.
+ * Mirrors schemas/topology.schema.json; the meaning of each field is in its description there (docs/topology.md).
  */
 export type DurationInput = string | number;
 

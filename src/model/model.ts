@@ -208,7 +208,7 @@ export type Model = {
   readonly aws: {
     /** @default "internet-facing" */
     readonly scheme: 'internet-facing' | 'internal';
-    /** As given; null = derived by the ALB target (see topology-v1.md). */
+    /** As given; null = derived by the ALB target (see aws.idleTimeout in docs/topology.md). */
     readonly idleTimeout: Millis | null;
     /** As given; null = derived from tls.minVersion. */
     readonly sslPolicy: string | null;

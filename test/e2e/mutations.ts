@@ -74,7 +74,7 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'the health check\'s HTTP/1.1 and Host', mutate: edit(/ ver HTTP\/1\.1 hdr Host \S+/, ''), check: healthCheckRotation },
   { proxy: 'haproxy', breaks: 'the HTTP health check', mutate: edit(/^\s*option httpchk\n(\s*http-check .*\n)*/m, ''), check: healthCheckRotation },
   { proxy: 'haproxy', breaks: 'Upgrade removed outside WebSocket routes', mutate: edit(/^\s*http-request del-header Upgrade.*\n/m, ''), check: webSocketEchoes },
-  { proxy: 'haproxy', breaks: 'routing on the decoded path', mutate: edit(/var\(txn\.lbgen_path\) -m (str|beg)/, 'path -m $1'), check: allowFrom },
+  { proxy: 'haproxy', breaks: 'routing on the decoded path', mutate: edit(/var\(txn\.lbgen_path\)( -i)? -m (str|beg)/, 'path$1 -m $2'), check: allowFrom },
   { proxy: 'haproxy', breaks: 'the refusal of dot segments that decoding reveals', mutate: edit(/^\s*http-request deny deny_status 400 if \{ var\(txn\.lbgen_path\) -m reg .*\n/m, ''), check: allowFrom },
   { proxy: 'haproxy', breaks: 'allowFrom deny', mutate: edit(/^\s*http-request deny deny_status 403 .*\n/m, ''), check: allowFrom },
   { proxy: 'haproxy', breaks: 'deny_status 429', mutate: edit(/deny_status 429/, 'deny_status 403'), check: rateLimit },
