@@ -16,6 +16,8 @@ test('explain: a table per feature and target, the same rows as JSON, and render
   const table = lbgen(['explain', EXAMPLE]);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^activeHealthCheck {2}pools\.http\.healthCheck \(line 35\)\n {2}nginx +approximated +nginx open source has no active health checks/m);
+  // How long a reload may keep old processes (limits.shutdownTimeout, default 5m), on each target.
+  assert.match(table.stdout, /^reloads {2}limits \(line \d+\)\n {2}nginx +native +worker_shutdown_timeout 5m: .*\n {2}haproxy +native +hard-stop-after 5m: .*\n {2}cloudformation +native +no reloads: /m);
   const json = lbgen(['explain', EXAMPLE, '--format', 'json']);
   assert.equal(json.code, 0, json.stderr);
   const rows = JSON.parse(json.stdout) as Row[];

@@ -8,7 +8,7 @@ export type Feature =
   | 'routing' | 'balance' | 'weights' | 'backupServers' | 'activeHealthCheck' | 'passiveHealthCheck'
   | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
   | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
-  | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges'
+  | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges' | 'reloads'
   | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix';
 
 export type Outcome = 'native' | 'approximated' | 'unsupported';

@@ -93,6 +93,8 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   if (m.limits.connectionsPerClient !== null) {
     ctx.decisions.push(decision('connectionLimits', 'unsupported', `ALB has no per-client connection limit: limits.connectionsPerClient ${m.limits.connectionsPerClient} is not enforced (an AWS WAF rate rule limits requests, not connections)`, '/limits/connectionsPerClient'));
   }
+  // Not a gap: nothing to bound, so no warning; explain says what takes its place.
+  ctx.decisions.push(decision('reloads', 'native', `no reloads: a target leaving a target group drains its connections for aws.deregistrationDelay (${m.aws.deregistrationDelay / 1000} s); limits.shutdownTimeout does not apply`, '/limits'));
   const used = new Set(pools.flatMap((p) => p.members.map((s) => s.id)));
   for (const s of m.servers.filter((x) => used.has(x.id) && x.maxConnections !== null)) {
     ctx.decisions.push(decision('serverMaxConnections', 'unsupported', `ALB cannot cap connections per target: server "${s.id}" may get more than its maxConnections ${s.maxConnections}`, `${serverPointer(s)}/maxConnections`));

@@ -59,6 +59,7 @@ export const haproxy: Target<HaproxyView> = {
     const metrics = metricsView(model, decisions);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
     decisions.push(decision('privileges', 'native', privilegesNote(model), '/haproxy'));
+    decisions.push(decision('reloads', 'native', `hard-stop-after ${formatDuration(model.limits.shutdownTimeout)}: after a reload (-sf) the old process closes the connections it still holds (WebSocket tunnels) then (limits.shutdownTimeout)`, '/limits'));
     if (model.haproxy.user !== null && model.haproxy.group === null) {
       diagnostics.push(warning('/haproxy/group', `haproxy.group is null while haproxy.user is ${model.haproxy.user}: the workers keep the group that starts HAProxy (root's, when started as root); set a group`));
     }

@@ -143,6 +143,7 @@ function generalDecisions(model: Model): Decision[] {
   for (const [field, what] of left) {
     out.push(decision('alerts', 'unsupported', `nginx's stub_status has no ${what}: the ${field} alert is left out of prometheus-rules.yaml for nginx (the JSON access log carries them, for a log-based pipeline)`, `/monitoring/alerts/${field}`));
   }
+  out.push(decision('reloads', 'native', `worker_shutdown_timeout ${formatDuration(model.limits.shutdownTimeout)}: after a reload the old workers close the connections they still hold (WebSocket tunnels) then (limits.shutdownTimeout)`, '/limits'));
   out.push(decision('accessLog', 'native', `${model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format'}, to ${model.nginx.accessLog} (nginx.accessLog)`, '/monitoring'));
   if (model.listen.redirectToHttps) {
     const noHost = model.primaryDomain === null
