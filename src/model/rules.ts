@@ -302,9 +302,16 @@ const unused: Rule = (t) => {
   return out;
 };
 
+/** An alerts block without a threshold alerts on nothing (the ALB template would declare a topic parameter no alarm uses). */
+const alertsWithoutThreshold: Rule = (t) => {
+  const a = t.monitoring?.alerts;
+  if (!a || a.errorRatePercent !== undefined || a.responseTime !== undefined || a.unhealthyServersPercent !== undefined) return [];
+  return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
+};
+
 export const RULES: readonly Rule[] = [
   routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, caseOnlyRoutePaths, stickyContradictsBalance, healthCheckTimeout,
-  expectStatusRange, durationsInRange, headersWithoutTls, addressesValid, listenerConsistency, unused,
+  expectStatusRange, durationsInRange, headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
 ];
 
 export const rules = (t: Topology): Diagnostic[] => RULES.flatMap((rule) => rule(t));

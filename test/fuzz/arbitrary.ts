@@ -24,6 +24,59 @@ const cspText = fc.stringMatching(/^[ !#%-~]{1,80}$/).filter((s) => s.trim() ===
 
 export type Generated = Record<string, unknown>;
 
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+/** The fields of the top-level blocks beyond routing: listeners, headers, limits, monitoring, AWS, the proxies' own blocks. */
+const extraArbitrary = fc.record({
+  domains: opt(fc.uniqueArray(fc.oneof(hostname, hostname.map((h) => `*.${h}`)), { minLength: 1, maxLength: 3 })),
+  redirect: fc.boolean(),
+  listenAddress: opt(fc.constantFrom('127.0.0.1', '0.0.0.0', '::1', '::')),
+  trusted: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 })),
+  proxyProtocol: fc.boolean(),
+  arn: fc.boolean(),
+  hstsFlags: fc.record({ includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] }),
+  headers: opt(fc.record({
+    frameOptions: fc.constantFrom('DENY', 'SAMEORIGIN'),
+    contentTypeOptions: fc.constant('nosniff'),
+    xssProtection: fc.constantFrom('0', '1', '1; mode=block'),
+    referrerPolicy: fc.constantFrom('no-referrer', 'strict-origin-when-cross-origin', 'same-origin', 'unsafe-url'),
+  }, { requiredKeys: [] })),
+  limits: fc.record({
+    ipv6PrefixLength: fc.integer({ min: 8, max: 32 }).map((n) => n * 4),
+    queueTimeout: duration(1, DAYS_24),
+    shutdownTimeout: duration(1, DAYS_24),
+  }, { requiredKeys: [] }),
+  statsPage: fc.record({ path: path, refresh: duration(1, 3600) }, { requiredKeys: [] }),
+  monitoring: opt(fc.record({
+    metrics: fc.record({ port: fc.constant(9100), path: path, allowFrom: fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 }) }, { requiredKeys: ['port'] }),
+    accessLog: fc.constantFrom('json', 'combined'),
+    // At least one threshold: an alerts block without one is refused (rules.ts alertsWithoutThreshold).
+    alerts: fc.record({
+      errorRatePercent: fc.integer({ min: 1, max: 100 }),
+      responseTime: duration(1, 600),
+      unhealthyServersPercent: fc.integer({ min: 1, max: 100 }),
+      notify: fc.constant('arn:aws:sns:eu-west-1:123456789012:fuzz-alerts'),
+    }, { requiredKeys: [] }).filter((a) => a.errorRatePercent !== undefined || a.responseTime !== undefined || a.unhealthyServersPercent !== undefined),
+  }, { requiredKeys: [] })),
+  logPrefix: opt(fc.stringMatching(/^[a-z0-9]{1,10}(\/[a-z0-9]{1,10}){0,2}$/)),
+  aws: fc.record({
+    scheme: fc.constantFrom('internet-facing', 'internal'),
+    sslPolicy: fc.constantFrom('ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06', 'ELBSecurityPolicy-TLS13-1-3-2021-06'),
+    deregistrationDelay: duration(0, 3600),
+    fixedNames: fc.boolean(),
+    deletionProtection: fc.boolean(),
+  }, { requiredKeys: [] }),
+  targetIp: fc.boolean(),
+  nginx: opt(fc.record({ version: fc.constant('1.22'), accessLog: fc.constantFrom('/var/log/nginx/fuzz.log', '/var/log/nginx/access.json') }, { requiredKeys: [] })),
+  haproxy: opt(fc.record({
+    version: fc.constant('2.6'),
+    user: fc.constantFrom('haproxy', null),
+    group: fc.constantFrom('haproxy', 'nogroup', null),
+    chroot: fc.constantFrom('/var/lib/haproxy', null),
+    adminSocket: fc.constantFrom('/run/haproxy/admin.sock', '/tmp/fuzz-admin.sock', null),
+  }, { requiredKeys: [] })),
+});
+
 export const topologyArbitrary: fc.Arbitrary<Generated> = fc
   .record({
     name: fc.stringMatching(/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/),
@@ -46,6 +99,8 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         health: fc.option(fc.record({ path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
         timeouts: fc.option(fc.record({ connect: duration(1, DAYS_24), server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }), { nil: undefined }),
         keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+        passive: fc.option(fc.record({ maxFails: fc.integer({ min: 1, max: 100 }), failTimeout: duration(1, DAYS_24) }, { requiredKeys: [] }), { nil: undefined }),
+        checkHost: fc.option(hostname, { nil: undefined }),
       }),
       { minLength: 4, maxLength: 4 },
     ),
@@ -66,6 +121,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
     idle: fc.option(duration(1, DAYS_24), { nil: undefined }),
     waf: fc.boolean(),
     logs: fc.constantFrom('none', 'bucket', 'create'),
+    extra: extraArbitrary,
   })
   .map((g) => {
     const servers: Record<string, unknown> = {};
@@ -88,7 +144,8 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         servers: members,
         ...(balance ? { balance } : {}),
         ...(p.sticky ? { sticky: p.sticky } : {}),
-        ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect } } : {}),
+        ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect, ...(p.checkHost ? { host: p.checkHost } : {}) } } : {}),
+        ...(p.passive ? { passive: p.passive } : {}),
         ...(p.timeouts ? { timeouts: p.timeouts } : {}),
         ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
       };
@@ -100,21 +157,39 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       ...(g.rate[i] ? { rateLimit: g.rate[i] } : {}),
       ...(g.allow[i] ? { allowFrom: g.allow[i] } : {}),
     }));
+    const x = g.extra;
+    // targetType ip registers the servers themselves, which AWS takes as private IPv4 addresses only.
+    if (x.targetIp) Object.values(servers).forEach((s, i) => Object.assign(s as object, { address: `10.0.0.${i + 1}` }));
     return {
       version: 1,
       name: g.name,
-      listen: { http: 8080, ...(g.tls ? { https: 8443 } : {}) },
-      ...(g.tls ? { tls: { certificate: '/etc/ssl/fuzz/cert.pem', key: '/etc/ssl/fuzz/key.pem', bundle: '/etc/ssl/fuzz/bundle.pem', http2: g.http2, minVersion: g.tls13 ? 'TLSv1.3' : 'TLSv1.2' } } : {}),
-      ...(g.tls && (g.csp !== undefined || g.hsts !== undefined) ? { securityHeaders: { ...(g.hsts !== undefined ? { hsts: { maxAge: g.hsts } } : {}), ...(g.csp !== undefined ? { contentSecurityPolicy: g.csp } : {}) } } : {}),
+      ...(x.domains ? { domains: x.domains } : {}),
+      listen: {
+        http: 8080,
+        ...(g.tls ? { https: 8443, redirectToHttps: x.redirect } : {}),
+        ...(x.listenAddress ? { address: x.listenAddress } : {}),
+        ...(x.trusted ? { trustedProxies: x.trusted, proxyProtocol: x.proxyProtocol } : {}),
+      },
+      ...(g.tls ? { tls: { certificate: '/etc/ssl/fuzz/cert.pem', key: '/etc/ssl/fuzz/key.pem', bundle: '/etc/ssl/fuzz/bundle.pem', http2: g.http2, minVersion: g.tls13 ? 'TLSv1.3' : 'TLSv1.2', ...(x.arn ? { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab' } : {}) } } : {}),
+      ...(g.tls && (g.csp !== undefined || g.hsts !== undefined || x.headers) ? { securityHeaders: {
+        ...(g.hsts !== undefined ? { hsts: { maxAge: g.hsts, ...x.hstsFlags } } : {}),
+        ...(g.csp !== undefined ? { contentSecurityPolicy: g.csp } : {}),
+        ...(x.headers ?? {}),
+      } } : {}),
       servers,
       pools,
       routes,
-      limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}) },
-      ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD', ...(g.statsAllow ? { allowFrom: g.statsAllow } : {}) } } : {}),
+      limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}), ...x.limits },
+      ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD', ...(g.statsAllow ? { allowFrom: g.statsAllow } : {}), ...x.statsPage } } : {}),
+      ...(x.monitoring ? { monitoring: x.monitoring } : {}),
       aws: {
         waf: g.waf,
         ...(g.idle !== undefined ? { idleTimeout: g.idle } : {}),
-        ...(g.logs === 'bucket' ? { accessLogs: { bucket: 'fuzz-logs' } } : g.logs === 'create' ? { accessLogs: { create: true } } : {}),
+        ...(g.logs === 'bucket' ? { accessLogs: { bucket: 'fuzz-logs', ...(x.logPrefix ? { prefix: x.logPrefix } : {}) } } : g.logs === 'create' ? { accessLogs: { create: true } } : {}),
+        ...x.aws,
+        ...(x.targetIp ? { targetType: 'ip' } : {}),
       },
+      ...(x.nginx ? { nginx: x.nginx } : {}),
+      ...(x.haproxy ? { haproxy: x.haproxy } : {}),
     };
   });

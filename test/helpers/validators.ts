@@ -101,7 +101,8 @@ function inPrivateHosts(dir: string, paths: Paths, command: string[]): { status:
   const hosts = join(dir, 'hosts');
   writeFileSync(hosts, ['127.0.0.1 localhost', '::1 localhost ip6-localhost', ...paths.hostnames.map((h) => `127.0.0.1 ${h}`)].join('\n') + '\n');
   const address = paths.listenAddress;
-  const addAddress = address && address !== '127.0.0.1' && address !== '::1' ? `ip addr add ${address}/${address.includes(':') ? 128 : 32} dev lo && ` : '';
+  // Loopback and the wildcards (every address) need nothing added; any other address does.
+  const addAddress = address && !['127.0.0.1', '::1', '0.0.0.0', '::'].includes(address) ? `ip addr add ${address}/${address.includes(':') ? 128 : 32} dev lo && ` : '';
   const script = `mount --bind "$0" /etc/hosts && ip link set lo up && ${addAddress}exec "$@"`;
   const ns = namespaceArgs();
   if ('skip' in ns) throw new Error(ns.skip);
