@@ -27,6 +27,7 @@ type Schema = {
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly minProperties?: number;
+  readonly multipleOf?: number;
   readonly uniqueItems?: boolean;
   readonly pattern?: string;
   readonly 'x-expected'?: string;
@@ -151,6 +152,7 @@ function accepts(s: Schema): string {
   range(s.minimum ?? s.exclusiveMinimum, s.maximum, isDuration ? ' s' : '', s.minimum === undefined && s.exclusiveMinimum !== undefined);
   range(s.minItems, s.maxItems, ' items');
   range(s.minLength, s.maxLength, ' characters');
+  if (s.multipleOf !== undefined) parts.push(`a multiple of ${s.multipleOf}`);
   if (s.minProperties !== undefined) parts.push(`at least ${s.minProperties} entr${s.minProperties === 1 ? 'y' : 'ies'}`);
   if (s.uniqueItems) parts.push('no repeats');
   return parts.join('; ');
