@@ -51,14 +51,21 @@ export function cidrChunks(list: readonly Cidr[], size = 16): string[] {
  */
 const EMBEDDED_IPV4 = '{ src 2002::/16 ::/96 }';
 
+/** A list of networks as ACL lines, one family each: `<name>6 src ...` and `<name>4 src ...`. */
+function familyAcls(list: readonly Cidr[], name: string): { v6: string[]; v4: string[] } {
+  return {
+    v6: cidrChunks(list.filter((c) => c.family === 6)).map((c) => `${name}6 src ${c}`),
+    v4: cidrChunks(list.filter((c) => c.family === 4)).map((c) => `${name}4 src ${c}`),
+  };
+}
+
 /**
  * An allow-list as ACL lines (`<name>6 src ...`, `<name>4 src ...`) and the condition that
  * refuses everyone else, `when` (a route's ACL, or '' for a whole frontend) being true:
  * allowed = an IPv6 network matches, or an IPv4 one does for a client that is not of those forms.
  */
 export function allowList(list: readonly Cidr[], name: string, when: string): { acls: string[]; denyIf: string } {
-  const v6 = cidrChunks(list.filter((c) => c.family === 6)).map((c) => `${name}6 src ${c}`);
-  const v4 = cidrChunks(list.filter((c) => c.family === 4)).map((c) => `${name}4 src ${c}`);
+  const { v6, v4 } = familyAcls(list, name);
   const prefix = [when, ...(v6.length ? [`!${name}6`] : [])].filter(Boolean).join(' ');
   const denyIf = v4.length ? `${prefix} !${name}4 || ${prefix} ${EMBEDDED_IPV4}`.trim() : prefix;
   return { acls: [...v6, ...v4], denyIf };
@@ -92,8 +99,7 @@ export function clientKey(model: Model): string {
  * trusted proxy" with `extra` also true.
  */
 export function trustedPeers(list: readonly Cidr[]): { acls: string[]; when: (extra: string) => string } {
-  const v6 = cidrChunks(list.filter((c) => c.family === 6)).map((c) => `trusted_peer6 src ${c}`);
-  const v4 = cidrChunks(list.filter((c) => c.family === 4)).map((c) => `trusted_peer4 src ${c}`);
+  const { v6, v4 } = familyAcls(list, 'trusted_peer');
   const embedded = v4.length ? ['trusted_embedded src 2002::/16 ::/96'] : [];
   const terms = [...(v6.length ? ['trusted_peer6'] : []), ...(v4.length ? ['trusted_peer4 !trusted_embedded'] : [])];
   return { acls: [...v6, ...v4, ...embedded], when: (extra) => terms.map((t) => `${extra ? `${extra} ` : ''}${t}`).join(' || ') };
