@@ -41,5 +41,14 @@ export type Target<V = unknown> = {
 export const decision = (feature: Feature, outcome: Outcome, note: string, pointer: string): Decision => ({ feature, outcome, note, pointer });
 
 /** How every target's allowFrom decision begins for a route whose allowFrom is another route's. */
+/** Whether anything counts per client (connectionsPerClient or a route's rate limit): only then is a client key made or explained. */
+export const perClientLimited = (m: Model): boolean => m.limits.connectionsPerClient !== null || m.routes.some((r) => r.rateLimit);
+
+/** explain's words for a plain-HTTP request without Host under the HTTPS redirect (both proxies do the same). */
+export const noHostNote = (m: Model, also = ''): string =>
+  m.primaryDomain === null
+    ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
+    : `a request without Host (HTTP/1.0) goes to ${m.primaryDomain}, the first domain that is not a wildcard${also}`;
+
 export const inheritedNote = (r: Route): string =>
   r.inheritsFrom ? `inherited from routes[${r.inheritsFrom.index}] (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';

@@ -1,6 +1,6 @@
 import type { Model, Route } from '../../model/model.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
-import { type Decision, decision, inheritedNote } from '../target.js';
+import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
@@ -86,7 +86,7 @@ function clientDecisions(model: Model, decisions: Decision[]): void {
       : `http-request set-src hdr_ip(x-forwarded-for,-N) while the current address is trusted, from the right: the rightmost address that is not itself trusted, through at most ${XFF_HOPS} trusted hops (nginx's real_ip_recursive walks any number; an entry that is not an address ends the walk, as in nginx)`;
     decisions.push(decision('trustedProxies', 'native', `${from}; before every rule that reads src, so rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
   }
-  if (model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit)) {
+  if (perClientLimited(model)) {
     const bits = model.limits.ipv6PrefixLength;
     decisions.push(decision('clientPrefix', 'native', bits === 128
       ? 'per-client limits track src, each address'
@@ -113,10 +113,7 @@ function tlsBinds(model: Model, decisions: Decision[], proxy: string): string[] 
 function redirect(model: Model, decisions: Decision[]): string | null {
   if (!model.listen.redirectToHttps) return null;
   const https = model.listen.https!;
-  const noHost = model.primaryDomain === null
-    ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
-    : `a request without Host (HTTP/1.0) goes to ${model.primaryDomain}, the first domain that is not a wildcard, as with nginx`;
-  decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}; ${noHost}`, '/listen'));
+  decisions.push(decision('redirect', 'native', `http-request redirect ... code 301 unless { ssl_fc }${https === 443 ? '' : ` (to port ${https})`}; ${noHostNote(model, ', as with nginx')}`, '/listen'));
   // Never `redirect scheme https`: it keeps the Host's port, so "Host: example.com:80" was sent to
   // https://example.com:80/. nginx's $host drops the port; so does the regsub.
   const port = https === 443 ? '' : `:${https}`;

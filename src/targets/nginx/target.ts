@@ -5,7 +5,7 @@ import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
-import { type Decision, type Target, decision, inheritedNote } from '../target.js';
+import { type Decision, type Target, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { type LocationView, locations } from './location.js';
 import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
@@ -145,12 +145,7 @@ function generalDecisions(model: Model): Decision[] {
   }
   out.push(decision('reloads', 'native', `worker_shutdown_timeout ${formatDuration(model.limits.shutdownTimeout)}: after a reload the old workers close the connections they still hold (WebSocket tunnels) then (limits.shutdownTimeout)`, '/limits'));
   out.push(decision('accessLog', 'native', `${model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format'}, to ${model.nginx.accessLog} (nginx.accessLog)`, '/monitoring'));
-  if (model.listen.redirectToHttps) {
-    const noHost = model.primaryDomain === null
-      ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
-      : `a request without Host (HTTP/1.0) goes to ${model.primaryDomain}, the first domain that is not a wildcard`;
-    out.push(decision('redirect', 'native', `return 301 https://$host[:port]$request_uri; ${noHost}`, '/listen'));
-  }
+  if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', `return 301 https://$host[:port]$request_uri; ${noHostNote(model)}`, '/listen'));
   for (const p of model.pools) {
     if (p.keepalive > 0) out.push(decision('keepalive', 'native', keepaliveNote(p.keepalive), p.pointer));
     if (p.members.some((m) => m.weight !== 1)) out.push(decision('weights', 'native', 'server ... weight=N', `${p.pointer}/servers`));
@@ -212,8 +207,7 @@ function limitConns(model: Model): string[] {
  * limit gets the map.
  */
 function clientKey(model: Model): { variable: string; map: NginxView['clientKey'] } {
-  const limited = model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit);
-  const map = limited ? clientKeyMap(model.limits.ipv6PrefixLength) : null;
+  const map = perClientLimited(model) ? clientKeyMap(model.limits.ipv6PrefixLength) : null;
   if (!map) return { variable: '$binary_remote_addr', map: null };
   const comment = `Per-client limits count an IPv6 client by its /${model.limits.ipv6PrefixLength} network (limits.ipv6PrefixLength), an IPv4 one by its address.`;
   return { variable: CLIENT_KEY_VARIABLE, map: { comment, ...map } };
@@ -229,8 +223,7 @@ function clientDecisions(model: Model): Decision[] {
       : 'real_ip_header X-Forwarded-For, real_ip_recursive on (the rightmost address that is not itself trusted)';
     out.push(decision('trustedProxies', 'native', `realip module: set_real_ip_from each network, ${from}; only from those peers. Rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
   }
-  const limited = model.limits.connectionsPerClient !== null || model.routes.some((r) => r.rateLimit);
-  if (limited) {
+  if (perClientLimited(model)) {
     const bits = model.limits.ipv6PrefixLength;
     out.push(decision('clientPrefix', 'native', bits === 128
       ? 'per-client limits count each address ($binary_remote_addr)'
