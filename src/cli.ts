@@ -33,17 +33,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Repeatable: `-t nginx -t haproxy` means both, as `-t nginx,haproxy` does (not the last one only).
   const targets = () => new Option('-t, --targets <list>', 'comma-separated, or repeated: nginx,haproxy,cloudformation (default: all three)')
     .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  // Repeatable, in order, as docker compose's -f: each merged over the topology and the files before it.
+  const overlays = () => new Option('-f, --overlay <file>', 'a file merged over the topology (repeatable, in order): maps by key, lists replaced whole, null removes a key')
+    .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   program.command('init').argument('[file]', 'where to write the reference topology', 'topology.yaml')
     .description('write the reference topology (examples/verb-app.yaml)')
     .option('--force', 'overwrite an existing file')
     .action(run(commands.init as never));
   program.command('validate').argument('<file>', 'topology file')
     .description('check the topology (schema, references, target limits) and print every problem')
-    .addOption(targets()).option('--strict', 'warnings are errors')
+    .addOption(overlays()).addOption(targets()).option('--strict', 'warnings are errors')
     .action(run(commands.validate as never));
   program.command('render').argument('<file>', 'topology file')
     .description('write the configurations of the chosen targets')
-    .addOption(targets()).option('-o, --out <dir>', 'output folder', 'out')
+    .addOption(overlays()).addOption(targets()).option('-o, --out <dir>', 'output folder', 'out')
     .option('--stdout', 'print the single target\'s file instead of writing it')
     .option('--strict', 'warnings are errors')
     .option('--templates <dir>', 'a folder of templates that replace built-in ones per file')
@@ -51,13 +54,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(run(commands.render as never));
   program.command('check').argument('<file>', 'topology file')
     .description('exit 1 with a diff when the output folder differs from what render would write')
-    .addOption(targets()).requiredOption('-o, --out <dir>', 'output folder to compare')
+    .addOption(overlays()).addOption(targets()).requiredOption('-o, --out <dir>', 'output folder to compare')
     .option('--strict', 'warnings are errors')
     .option('--templates <dir>', 'a folder of templates that replace built-in ones per file')
     .action(run(commands.check as never));
   program.command('explain').argument('<file>', 'topology file')
     .description('how each target realises each feature the topology uses')
-    .addOption(targets())
+    .addOption(overlays()).addOption(targets())
     .action(run(commands.explain as never));
   program.command('schema').description('print the JSON Schema of the topology file').action(run(commands.schema as never));
 

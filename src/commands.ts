@@ -5,6 +5,7 @@ import { createTwoFilesPatch } from 'diff';
 import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
+import type { Source } from './overlays.js';
 import { analyse, generate, type Options, renderFiles, streamFiles } from './pipeline.js';
 import { type OutputOptions, painter, report, strictly, summary } from './report.js';
 import { TARGETS, TARGET_NAMES } from './targets/index.js';
@@ -17,8 +18,8 @@ import { unusedTemplates } from './render/handlebars.js';
 import { type Verification, verify } from './verify.js';
 import { VERSION } from './version.js';
 
-/** `targets`: each -t given, in order (absent: all three). */
-type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string };
+/** `targets`: each -t given, in order (absent: all three); `overlay`: each -f, in order. */
+type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string; overlay?: string[] };
 
 /** `-` names standard input (a generated topology piped in); diagnostics call it <stdin>. */
 const STDIN = '-';
@@ -84,6 +85,17 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return lo;
 }
 
+/** Each `-f` file, read as the topology is; standard input can be read once, as the topology or one overlay. */
+function readOverlays(file: string, overlays: readonly string[]): Source[] {
+  if ([file, ...overlays].filter((f) => f === STDIN).length > 1) {
+    throw new UsageError('standard input (-) can be read once: give it as the topology or as one overlay, not both');
+  }
+  return overlays.map((f) => ({ file: label(f), text: readTopology(f) }));
+}
+
+/** The topology and its overlays as messages name them: `topology.yaml + prod.yaml`. */
+const described = (file: string, flags: TargetFlags) => [file, ...(flags.overlay ?? [])].map(label).join(' + ');
+
 export function parseTargets(given: readonly string[] | undefined): TargetName[] {
   if (given === undefined) return [...TARGET_NAMES];
   const names = given.join(',').split(',').map((s) => s.trim()).filter(Boolean);
@@ -98,6 +110,7 @@ function options(file: string, flags: TargetFlags, out?: OutputOptions): Options
   }
   return {
     file: label(file),
+    ...(flags.overlay?.length ? { overlays: readOverlays(file, flags.overlay) } : {}),
     targets: parseTargets(flags.targets),
     ...(flags.templates !== undefined ? { templates: resolve(flags.templates) } : {}),
     ...(out?.progress ? { progress: out.progress.tick } : {}),
@@ -150,7 +163,7 @@ export function validate(file: string, flags: TargetFlags, out: OutputOptions): 
   const text = readTopology(file);
   const said = (list: readonly LocatedDiagnostic[], verdict: string) => {
     report(list, out);
-    if (!out.quiet && out.format === 'text') process.stderr.write(`${label(file)}: ${verdict}: ${summary(list)}\n`);
+    if (!out.quiet && out.format === 'text') process.stderr.write(`${described(file, flags)}: ${verdict}: ${summary(list)}\n`);
   };
   try {
     const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags, out)));
@@ -241,7 +254,7 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
     else process.stdout.write(patch(where, d));
   }
   if (!out.quiet) {
-    process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${file}\n` : `${flags.out}: up to date with ${file}\n`);
+    process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${described(file, flags)}\n` : `${flags.out}: up to date with ${described(file, flags)}\n`);
   }
   return drift.length ? 1 : 0;
 }

@@ -10,25 +10,30 @@ export type ExplainRow = {
   readonly pointer: string;
   /** Where the field is written; null for a default the file does not write. */
   readonly line: number | null;
+  /** With overlays (`-f`) only: the file that writes the field (null for a default). */
+  readonly file?: string | null;
   readonly targets: Partial<Record<TargetName, { readonly outcome: Outcome; readonly note: string }>>;
 };
 
 /** The same decisions produce render's warnings, so explain and render never disagree. */
 export function explainRows(analysis: Analysis): ExplainRow[] {
+  const merged = analysis.files.length > 1;
   const rows = new Map<string, ExplainRow & { targets: Partial<Record<TargetName, { outcome: Outcome; note: string }>> }>();
   for (const { target, decisions } of analysis.decisions) {
     for (const d of decisions) {
       const key = `${d.feature}\u0000${d.pointer}`;
       let row = rows.get(key);
       if (!row) {
-        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: analysis.loaded.written(d.pointer) ? analysis.loaded.locate(d.pointer).line : null, targets: {} };
+        const at = analysis.loaded.written(d.pointer) ? analysis.loaded.locate(d.pointer) : null;
+        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: at?.line ?? null, ...(merged ? { file: at ? at.file ?? analysis.loaded.file : null } : {}), targets: {} };
         rows.set(key, row);
       }
       row.targets[target] ??= { outcome: d.outcome, note: d.note };
     }
   }
-  // Defaults first, then in file order.
-  return [...rows.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  // Defaults first, then in file order (the base's fields, then each overlay's).
+  const fileOrder = (row: ExplainRow) => (row.file ? analysis.files.indexOf(row.file) : -1);
+  return [...rows.values()].sort((a, b) => fileOrder(a) - fileOrder(b) || (a.line ?? 0) - (b.line ?? 0) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
 }
 
 /** A block per row, a line per target: outcome (coloured on a terminal) and how. */
@@ -36,7 +41,7 @@ export function explainTable(rows: readonly ExplainRow[], c: ChalkInstance): str
   const paint: Record<Outcome, (s: string) => string> = { native: c.green, approximated: c.yellow, unsupported: c.red };
   const out: string[] = [];
   for (const row of rows) {
-    out.push(`${c.bold(row.feature)}  ${row.path} (${row.line === null ? 'default' : `line ${row.line}`})`);
+    out.push(`${c.bold(row.feature)}  ${row.path} (${row.line === null ? 'default' : `${row.file ? `${row.file} ` : ''}line ${row.line}`})`);
     for (const [target, d] of Object.entries(row.targets)) out.push(`  ${target.padEnd(14)}  ${paint[d.outcome](d.outcome.padEnd(12))}  ${d.note}`);
   }
   return `${out.join('\n')}\n`;

@@ -6,8 +6,11 @@ import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPa
 export type Loaded = {
   readonly file: string;
   readonly data: unknown;
-  /** Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block). */
-  locate(pointer: string, atKey?: boolean): { line: number; column: number };
+  /**
+   * Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block);
+   * `file` when another file than `file` wrote it (a merged overlay: src/overlays.ts).
+   */
+  locate(pointer: string, atKey?: boolean): { line: number; column: number; file?: string };
   /** Whether the value at `pointer` is written in the file (not a default). */
   written(pointer: string): boolean;
 };
@@ -68,7 +71,7 @@ export function load(text: string, file: string, progress?: Progress): Loaded {
 }
 
 /** Attach file, line, column and dotted path to each diagnostic. */
-export function locateAll(diagnostics: readonly Diagnostic[], loaded: Loaded): LocatedDiagnostic[] {
+export function locateAll(diagnostics: readonly Diagnostic[], loaded: Pick<Loaded, 'file' | 'locate'>): LocatedDiagnostic[] {
   return diagnostics.map((d) => ({ ...d, file: loaded.file, ...loaded.locate(d.pointer, d.atKey), path: pointerToPath(d.pointer) }));
 }
 

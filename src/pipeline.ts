@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, warning } from './diagnostics.js';
 import { type Loaded, load, locateAll } from './load.js';
+import { type Source, loadWithOverlays } from './overlays.js';
 import type { Model } from './model/model.js';
 import { normalise } from './model/normalise.js';
 import { referenceProblems, rules } from './model/rules.js';
@@ -16,6 +17,8 @@ export type Options = {
   /** The file name shown in diagnostics and output headers. */
   readonly file: string;
   readonly targets: readonly TargetName[];
+  /** Files merged over the topology in order (`-f`), each with the name diagnostics give it. */
+  readonly overlays?: readonly Source[];
   /** A folder of user templates that replace built-in ones per file. */
   readonly templates?: string;
   /** Told each stage as it starts (the CLI's progress line on a terminal). */
@@ -28,6 +31,8 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
   readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
+  /** The topology's file and its overlays' (`-f`), in merge order, as diagnostics name them. */
+  readonly files: readonly string[];
   readonly model: Model;
   /** Each target's view; rendering takes each out once rendered, so only one is alive at a time. */
   readonly built: Map<TargetName, Built<unknown>>;
@@ -40,21 +45,20 @@ export type Result = { readonly files: readonly RenderedFile[]; readonly diagnos
 /** load → validate → rules → normalise → per-target view. Throws LbgenError (with every diagnostic) when anything is an error. */
 export function analyse(text: string, opts: Options): Analysis {
   const progress = opts.progress ?? (() => {});
-  const loaded = load(text, opts.file, progress);
+  const loaded = opts.overlays?.length ? loadWithOverlays({ text, file: opts.file }, opts.overlays, progress) : load(text, opts.file, progress);
+  const order = opts.overlays?.length ? [opts.file, ...opts.overlays.map((o) => o.file)] : undefined;
   progress('checking the schema');
   const { topology, diagnostics: schemaProblems } = validate(loaded.data);
   if (!topology) {
     // The reference checks a refused document still allows, unless the schema already spoke of that place.
     const said = new Set(schemaProblems.map((d) => d.pointer));
     const more = referenceProblems(loaded.data).filter((d) => !said.has(d.pointer));
-    throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded)));
+    throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded), order));
   }
   progress('checking references');
   const problems: Diagnostic[] = rules(topology);
-  if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded)));
-  // The file name reaches a comment in every output: keep only characters that cannot end the
-  // comment (standard input is named so).
-  const source = opts.file === '<stdin>' ? 'standard input' : basename(opts.file).replace(/[^A-Za-z0-9._-]/g, '_');
+  if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded), order));
+  const source = sourceName(opts);
   progress('building the model');
   const model = normalise(topology, source);
   const built = new Map<TargetName, Built<unknown>>();
@@ -73,9 +77,9 @@ export function analyse(text: string, opts: Options): Analysis {
     }
   }
   progress('locating diagnostics');
-  const located = sortByPlace(locateAll(dedupe(problems), loaded));
+  const located = sortByPlace(locateAll(dedupe(problems), loaded), order);
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, model, built, decisions, diagnostics: located };
+  return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
 }
 
 /** analyse, then render each target's files from its templates. */
@@ -130,6 +134,17 @@ function finish(rendered: string): string {
   return `${text.slice(0, end)}\n`;
 }
 
+/**
+ * The files named in every output's header: their base names only (never the folder they were
+ * read from), so that a render from another folder or machine is byte-identical and the drift
+ * gate compares like with like; overlays follow the base, in order: `topology.yaml + prod.yaml`.
+ * Only characters that cannot end a comment are kept (standard input is named so).
+ */
+export function sourceName(opts: Pick<Options, 'file' | 'overlays'>): string {
+  const name = (file: string) => (file === '<stdin>' ? 'standard input' : basename(file).replace(/[^A-Za-z0-9._-]/g, '_'));
+  return [opts.file, ...(opts.overlays ?? []).map((o) => o.file)].map(name).join(' + ');
+}
+
 /** The same warning from two targets at one place is said once per target; identical lines once. */
 function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
@@ -141,6 +156,9 @@ function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
   });
 }
 
-function sortByPlace(list: LocatedDiagnostic[]): LocatedDiagnostic[] {
-  return list.sort((a, b) => a.line - b.line || a.column - b.column);
+function sortByPlace(list: LocatedDiagnostic[], order?: readonly string[]): LocatedDiagnostic[] {
+  // One file but with overlays: those of the base first, then each overlay's, in the order given
+  // (only a sort across files pays for the lookup).
+  if (!order) return list.sort((a, b) => a.line - b.line || a.column - b.column);
+  return list.sort((a, b) => (a.file === b.file ? 0 : order.indexOf(a.file) - order.indexOf(b.file)) || a.line - b.line || a.column - b.column);
 }
