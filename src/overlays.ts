@@ -1,4 +1,4 @@
-import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from './diagnostics.js';
+import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments, segmentsToPointer } from './diagnostics.js';
 import { type Loaded, load } from './load.js';
 import type { Progress } from './progress.js';
 
@@ -33,22 +33,29 @@ const isMapping = (v: unknown): v is Mapping => v !== null && typeof v === 'obje
 /** base + overlays → one Loaded whose `locate` names the file (and its line and column) that wrote each value. */
 export function loadWithOverlays(base: Source, overlays: readonly Source[], progress?: Progress): Loaded {
   const loaded = [load(base.text, base.file, progress), ...overlays.map(loadOverlay)];
+  // The document itself is the base's: a problem of the whole document is located there.
   const origin: Origin = { files: [0] };
   let data = loaded[0]!.data as Mapping;
   for (let i = 1; i < loaded.length; i++) {
     checkVersion(loaded[0]!, loaded[i]!);
     data = mergeMapping(data, loaded[i]!.data as Mapping, i, origin);
   }
-  // Which file wrote the value at `pointer` (the base for what no overlay touched), and whether an
-  // overlay removed it (or a parent): located at that `key: null` then, and not written.
   // Positions only from here on: the parsed files need not outlive the merged document.
   const files = loaded.map((l): Positions => ({ file: l.file, locate: l.locate, written: l.written }));
+  // Which file wrote the value at `pointer` (the base for what no overlay touched), and whether an
+  // overlay removed it (or a parent): located at that `key: null` then, and not written.
   const owner = (pointer: string): { file: Positions; removed: boolean } => {
     let o = origin;
-    for (const segment of pointerToSegments(pointer)) {
-      const child = o.keys?.get(segment);
-      // Not touched by a later file: the rest of the path is written (or not) in this one.
-      if (!child) return { file: files[o.files[0]!]!, removed: false };
+    const segments = pointerToSegments(pointer);
+    for (let i = 0; i < segments.length; i++) {
+      const child = o.keys?.get(segments[i]!);
+      if (!child) {
+        // Not touched by a later file: the rest of the path is written (or not) in the first one;
+        // a field no file writes is located as its parent is, at that parent's last writer.
+        const first = files[o.files[0]!]!;
+        const last = files[o.files[o.files.length - 1]!]!;
+        return { file: o.files.length === 1 || first.written(segmentsToPointer(segments.slice(0, i + 1))) ? first : last, removed: false };
+      }
       if (child.files.length === 0) return { file: files[child.removedBy!]!, removed: true };
       o = child;
     }
