@@ -1,4 +1,4 @@
-import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments, segmentsToPointer } from './diagnostics.js';
+import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from './diagnostics.js';
 import { type Loaded, load } from './load.js';
 import type { Progress } from './progress.js';
 
@@ -49,18 +49,14 @@ export function loadWithOverlays(base: Source, overlays: readonly Source[], prog
     const segments = pointerToSegments(pointer);
     for (let i = 0; i < segments.length; i++) {
       const child = o.keys?.get(segments[i]!);
-      if (!child) {
-        // Not touched by a later file: the rest of the path is written (or not) in the first one;
-        // a field no file writes is located as its parent is, at that parent's last writer.
-        const first = files[o.files[0]!]!;
-        const last = files[o.files[o.files.length - 1]!]!;
-        return { file: o.files.length === 1 || first.written(segmentsToPointer(segments.slice(0, i + 1))) ? first : last, removed: false };
-      }
+      // Not touched by a later file: the rest of the path is written (or not) in the first one.
+      if (!child) return { file: files[o.files[0]!]!, removed: false };
       if (child.files.length === 0) return { file: files[child.removedBy!]!, removed: true };
       o = child;
     }
-    // A value several files merged into: the last one wrote it most recently.
-    return { file: files[o.files[o.files.length - 1]!]!, removed: false };
+    // A mapping several files merged into is where the first defined it (a pool is where the
+    // base defines it, not where a stage changes its servers), as is a field none of them writes.
+    return { file: files[o.files[0]!]!, removed: false };
   };
   return {
     file: base.file,

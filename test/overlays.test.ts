@@ -63,11 +63,12 @@ test('positions: each value at the file and place that wrote it, overlay or base
   assert.deepEqual(l.locate('/pools/extra/servers/0'), { file: 'o1.yaml', line: 5, column: 22 });
   // A list replaced whole: its entries are the overlay's.
   assert.deepEqual(l.locate('/routes/0/pool'), { file: 'o1.yaml', line: 7, column: 23 });
-  // A map both files write: the last writer (the overlay's key).
-  assert.deepEqual(l.locate('/pools/web'), { file: 'o1.yaml', line: 3, column: 3 });
-  // A field nobody writes: its nearest written parent, in the file that supplies that parent.
+  // A map both files write: where the first defines it.
+  assert.deepEqual(l.locate('/pools/web'), { file: 'base.yaml', line: 3, column: 3 });
+  // A field nobody writes: its nearest written parent, where that parent is defined.
   assert.deepEqual(l.locate('/pools/api/healthCheck'), { file: 'base.yaml', line: 6, column: 3 });
-  assert.deepEqual(l.locate('/pools/web/healthCheck'), { file: 'o1.yaml', line: 3, column: 3 });
+  assert.deepEqual(l.locate('/pools/web/healthCheck'), { file: 'base.yaml', line: 3, column: 3 });
+  assert.deepEqual(l.locate('/pools/extra/healthCheck'), { file: 'o1.yaml', line: 5, column: 3 });
   assert.deepEqual(l.locate('/version'), { file: 'base.yaml', line: 1, column: 10 });
   assert.equal(l.written('/pools/web/balance'), true);
   assert.equal(l.written('/pools/web/servers'), true);
@@ -75,7 +76,7 @@ test('positions: each value at the file and place that wrote it, overlay or base
   assert.equal(l.written('/routes/0/pool'), true);
 });
 
-test('positions: a removed key points at its `null` and is not written; three files, the last writer wins', () => {
+test('positions: a removed key points at its `null` and is not written; three files, the last writer of a value wins', () => {
   const l = merged('version: 1\na: { x: 1, y: 2 }\nb: { c: 1 }\n', 'a:\n  x: null\n', 'a: { x: 3 }\nb:\n  c: 4\n', 'b: { c: null }\n');
   assert.deepEqual(l.data, { version: 1, a: { x: 3, y: 2 }, b: {} });
   assert.deepEqual(l.locate('/a/x'), { file: 'o2.yaml', line: 1, column: 9 });
@@ -123,9 +124,12 @@ test('analyse: schema and reference errors located in the overlay or the base th
   ]);
 });
 
-test('analyse: a required field an overlay removed is missing at the mapping the overlay wrote; a document-level problem is the base\'s', () => {
+test('analyse: a required field missing is located at its mapping, where the mapping is defined; a document-level problem is the base\'s', () => {
   assert.deepEqual(failure(() => analyse(BASE, opts({ 'prod.yaml': 'pools:\n  web:\n    servers: null\n' }))), [
-    'prod.yaml:2:3: error: pools.web: missing required field "servers"',
+    'topology.yaml:6:3: error: pools.web: missing required field "servers"',
+  ]);
+  assert.deepEqual(failure(() => analyse(BASE, opts({ 'prod.yaml': 'pools:\n  api: { balance: round-robin }\n' }))), [
+    'prod.yaml:2:3: error: pools.api: missing required field "servers"',
   ]);
   assert.deepEqual(failure(() => analyse(BASE, opts({ 'prod.yaml': 'name: null\n' }))), [
     'topology.yaml:1:1: error: (document): missing required field "name"',
