@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULTS } from '../src/model/defaults.js';
-import { topologySchema } from '../src/validate.js';
+import { topologySchema } from '../src/check/schema.js';
 
 type Node = { properties?: Record<string, Node>; additionalProperties?: Node | boolean; $ref?: string; default?: unknown };
 

@@ -1,5 +1,5 @@
 import { segmentsToPointer as ptr } from '../diagnostics.js';
-import type { PoolInput, ServerInput, Topology } from '../topology.js';
+import type { PoolInput, ServerInput, Topology } from './topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
 import { inheritedAllowFrom } from './allowlists.js';
@@ -7,7 +7,7 @@ import { idsOf, membersOf } from './ids.js';
 import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
 
-/** Topology (as written, already checked by the schema and the rules) → Model (complete, resolved, ordered). */
+/** Topology (as written, already checked by the schema and src/check) → Model (complete, resolved, ordered). */
 export function normalise(t: Topology, sourceFile: string): Model {
   // js-yaml gives integer-like keys first ({web, "2"} → ['2', 'web']): ids are sorted by code unit
   // (idsOf), and references resolve to places in that order. No intermediate [id, value] pairs,
@@ -69,7 +69,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
           http2: tls.http2 ?? DEFAULTS.tls.http2,
         }
       : null,
-    // Sent on HTTPS responses only (never HSTS or the rest over plain HTTP): none without TLS (rules warn).
+    // Sent on HTTPS responses only (never HSTS or the rest over plain HTTP): none without TLS (src/check warns).
     securityHeaders: t.tls ? securityHeaders(t.securityHeaders) : [],
     servers,
     pools,

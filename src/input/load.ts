@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
-import type { Progress } from './progress.js';
-import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from './diagnostics.js';
+import type { Progress } from '../cli/progress.js';
+import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from '../diagnostics.js';
 
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
 export type Loaded = {

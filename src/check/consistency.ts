@@ -1,115 +1,19 @@
-import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKeys, warning } from '../diagnostics.js';
-import type { Topology } from '../topology.js';
-import { DEFAULTS } from './defaults.js';
-import { parseDuration } from './duration.js';
-import { inheritedAllowFrom } from './allowlists.js';
-import { idsOf, membersOf } from './ids.js';
-import { isIPv4, parseCidr } from './net.js';
-
-/** A cross-field check the schema cannot express. Rules are a table: adding one appends an entry. */
-type Rule = (t: Topology) => Diagnostic[];
-
-const mean = (name: string, candidates: string[]) => {
-  const close = didYouMean(name, candidates);
-  return close ? { suggestion: `did you mean "${close}"?` } : {};
-};
+import { type Diagnostic, error, segmentsToPointer as ptr, warning } from '../diagnostics.js';
+import type { Topology } from '../model/topology.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { parseDuration } from '../model/duration.js';
+import { idsOf, membersOf } from '../model/ids.js';
+import { isIPv4, parseCidr } from '../model/net.js';
+import { referenceChecks } from './references.js';
 
 /**
- * The rules walk every pool and server of a topology that may hold 100,000 servers: plain loops
- * that allocate only for a diagnostic (no per-item arrays from map/filter/flatMap).
+ * The consistency checks: what the schema cannot express about a topology it accepted (fields that
+ * contradict each other, values that no target can take). A table: adding a check appends an entry.
+ * The reference checks (references.ts) run first, on any document.
  */
-const missingPool = (t: { pools: object }, route: number, pool: string) =>
-  error(ptr(['routes', route, 'pool']), `no pool named "${pool}"`, mean(pool, sortedKeys(t.pools)));
-const missingServer = (t: { servers: object }, pool: string, j: number, server: string) =>
-  error(ptr(['pools', pool, 'servers', j]), `no server named "${server}"`, mean(server, sortedKeys(t.servers)));
-const samePath = (route: number, earlier: number, path: string) =>
-  error(ptr(['routes', route, 'path']), `the same path as routes[${earlier}] ("${path}"): each path may be routed once`);
+type Check = (t: Topology) => Diagnostic[];
 
-const routeToMissingPool: Rule = (t) => {
-  const out: Diagnostic[] = [];
-  const pools = idsOf(t.pools).place;
-  for (let i = 0; i < t.routes.length; i++) {
-    const pool = t.routes[i]!.pool;
-    if (!pools.has(pool)) out.push(missingPool(t, i, pool));
-  }
-  return out;
-};
-
-const poolToMissingServer: Rule = (t) => {
-  const out: Diagnostic[] = [];
-  const pools = idsOf(t.pools);
-  membersOf(t).forEach((places, i) => {
-    places.forEach((place, j) => {
-      if (place < 0) out.push(missingServer(t, pools.ids[i]!, j, pools.values[i]!.servers[j]!));
-    });
-  });
-  return out;
-};
-
-const duplicateRoutePaths: Rule = (t) => {
-  const first = new Map<string, number>();
-  const out: Diagnostic[] = [];
-  t.routes.forEach((r, i) => {
-    const earlier = first.get(r.path);
-    if (earlier === undefined) first.set(r.path, i);
-    else out.push(samePath(i, earlier, r.path));
-  });
-  return out;
-};
-
-/**
- * A route with an allowFrom (its own or inherited, see allowlists.ts) matches its path ignoring
- * letter case: two routes whose paths differ only in case would match the same requests there, and
- * the later one would never be reached. (If either has an allowFrom, the other inherits it.)
- */
-const caseOnlyRoutePaths: Rule = (t) => {
-  const first = new Map<string, number>();
-  const out: Diagnostic[] = [];
-  let inherits: number[] | null = null;
-  t.routes.forEach((r, i) => {
-    const key = r.path.toLowerCase();
-    const earlier = first.get(key);
-    if (earlier === undefined) return void first.set(key, i);
-    const other = t.routes[earlier]!;
-    if (other.path === r.path) return; // duplicateRoutePaths reports it
-    inherits ??= inheritedAllowFrom(t.routes);
-    if (!r.allowFrom && !other.allowFrom && inherits[i]! < 0) return;
-    out.push(error(ptr(['routes', i, 'path']), `"${r.path}" differs from routes[${earlier}].path "${other.path}" only in letter case; routes with an allowFrom match their path ignoring case, so one of the two would never be reached`));
-  });
-  return out;
-};
-
-const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/**
- * The same three reference checks on a document the schema refused, wherever its shape still
- * allows them: one run then reports a mistyped pool name together with a mistyped balance.
- */
-export function referenceProblems(raw: unknown): Diagnostic[] {
-  const doc = isMap(raw) ? raw : {};
-  const servers = isMap(doc.servers) ? doc.servers : {};
-  const pools = isMap(doc.pools) ? doc.pools : {};
-  const out: Diagnostic[] = [];
-  for (const id of sortedKeys(pools)) {
-    const list = isMap(pools[id]) ? (pools[id] as Record<string, unknown>).servers : undefined;
-    if (!Array.isArray(list)) continue;
-    list.forEach((s, j) => {
-      if (typeof s === 'string' && !Object.hasOwn(servers, s)) out.push(missingServer({ servers }, id, j, s));
-    });
-  }
-  const first = new Map<string, number>();
-  (Array.isArray(doc.routes) ? doc.routes : []).forEach((r: unknown, i) => {
-    if (!isMap(r)) return;
-    if (typeof r.pool === 'string' && isMap(doc.pools) && !Object.hasOwn(pools, r.pool)) out.push(missingPool({ pools }, i, r.pool));
-    if (typeof r.path !== 'string') return;
-    const earlier = first.get(r.path);
-    if (earlier === undefined) first.set(r.path, i);
-    else out.push(samePath(i, earlier, r.path));
-  });
-  return out;
-}
-
-const stickyContradictsBalance: Rule = (t) => {
+const stickyContradictsBalance: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
   for (const [i, id] of pools.ids.entries()) {
@@ -129,7 +33,7 @@ const stickyContradictsBalance: Rule = (t) => {
   return out;
 };
 
-const poolOnlyBackups: Rule = (t) => {
+const poolOnlyBackups: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
   const servers = idsOf(t.servers).values;
@@ -154,7 +58,7 @@ const poolOnlyBackups: Rule = (t) => {
   return out;
 };
 
-const healthCheckTimeout: Rule = (t) => {
+const healthCheckTimeout: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
   for (const [i, id] of pools.ids.entries()) {
@@ -168,7 +72,7 @@ const healthCheckTimeout: Rule = (t) => {
   return out;
 };
 
-const expectStatusRange: Rule = (t) => {
+const expectStatusRange: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
   for (const [i, id] of pools.ids.entries()) {
@@ -185,7 +89,7 @@ const MAX_DURATION_MS = parseDuration('24d');
 const MAX_COOKIE_MS = parseDuration('365d');
 
 /** Every duration more than 0 (but a deregistration delay) and at most 24 days, which every target can take. */
-const durationsInRange: Rule = (t) => {
+const durationsInRange: Check = (t) => {
   const out: Diagnostic[] = [];
   // A value's place is `pool` (an id, or '' outside pools) and a fixed path: made into a pointer
   // only for a problem, since 10,000 pools pass.
@@ -230,12 +134,12 @@ const durationsInRange: Rule = (t) => {
   return out;
 };
 
-const headersWithoutTls: Rule = (t) =>
+const headersWithoutTls: Check = (t) =>
   t.securityHeaders && Object.keys(t.securityHeaders).length > 0 && !t.tls
     ? [warning('/securityHeaders', 'security headers are sent on HTTPS responses only, and this topology has no tls: no target sends them (add a tls block, or remove securityHeaders)')]
     : [];
 
-const addressesValid: Rule = (t) => {
+const addressesValid: Check = (t) => {
   const out: Diagnostic[] = [];
   const { ids, values } = idsOf(t.servers);
   for (let i = 0; i < ids.length; i++) {
@@ -260,7 +164,7 @@ const addressesValid: Rule = (t) => {
   return out;
 };
 
-const listenerConsistency: Rule = (t) => {
+const listenerConsistency: Check = (t) => {
   const out: Diagnostic[] = [];
   if (!t.tls && t.listen?.redirectToHttps === true) out.push(error('/listen/redirectToHttps', 'a redirect to HTTPS needs a tls block'));
   if (!t.tls && t.listen?.https !== undefined) out.push(warning('/listen/https', 'ignored: there is no tls block, so nothing listens for HTTPS'));
@@ -282,7 +186,7 @@ const listenerConsistency: Rule = (t) => {
   return out;
 };
 
-const unused: Rule = (t) => {
+const unused: Check = (t) => {
   const pools = idsOf(t.pools);
   const usedPools = new Uint8Array(pools.ids.length);
   for (const r of t.routes) {
@@ -303,15 +207,16 @@ const unused: Rule = (t) => {
 };
 
 /** An alerts block without a threshold alerts on nothing (the ALB template would declare a topic parameter no alarm uses). */
-const alertsWithoutThreshold: Rule = (t) => {
+const alertsWithoutThreshold: Check = (t) => {
   const a = t.monitoring?.alerts;
   if (!a || a.errorRatePercent !== undefined || a.responseTime !== undefined || a.unhealthyServersPercent !== undefined) return [];
   return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
 };
 
-export const RULES: readonly Rule[] = [
-  routeToMissingPool, poolToMissingServer, poolOnlyBackups, duplicateRoutePaths, caseOnlyRoutePaths, stickyContradictsBalance, healthCheckTimeout,
-  expectStatusRange, durationsInRange, headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
+const CHECKS: readonly Check[] = [
+  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange, durationsInRange,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
 ];
 
-export const rules = (t: Topology): Diagnostic[] => RULES.flatMap((rule) => rule(t));
+/** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */
+export const checkTopology = (t: Topology): Diagnostic[] => [...referenceChecks(t), ...CHECKS.flatMap((check) => check(t))];

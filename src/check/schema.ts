@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
-import { type Diagnostic, didYouMean, error, pointerToSegments } from './diagnostics.js';
-import type { Topology } from './topology.js';
-import { schemaPath } from './paths.js';
-import { idsOf } from './model/ids.js';
-import { precompiled } from './precompiled.js';
+import { type Diagnostic, didYouMean, error, pointerToSegments } from '../diagnostics.js';
+import type { Topology } from '../model/topology.js';
+import { schemaPath } from '../paths.js';
+import { idsOf } from '../model/ids.js';
+import { precompiled } from '../precompiled.js';
 import { MAPS, type MapName, minEntries, parts, shellSchema } from './schema-parts.js';
 import ajvOptions from './ajv-options.json' with { type: 'json' };
 
