@@ -14,13 +14,15 @@ const require = createRequire(import.meta.url);
 const out = join(root, 'build', 'generated');
 mkdirSync(out, { recursive: true });
 
-// 1. ajv standalone validators (src/schema-parts.ts, compiled by tsc first), with the options of src/validate.ts.
+// 1. ajv standalone validators (src/check/schema-parts.ts, compiled by tsc first), with the options of src/check/schema.ts.
 const Ajv2020 = require('ajv/dist/2020').default;
 const standalone = require('ajv/dist/standalone').default;
-const { parts, shellSchema, minEntries } = await import(join(root, 'dist', 'src', 'schema-parts.js'));
-const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'ajv-options.json'), 'utf8'));
+const { parts, shellSchema, minEntries } = await import(join(root, 'dist', 'src', 'check', 'schema-parts.js'));
+const { durationKeyword } = await import(join(root, 'dist', 'src', 'check', 'duration-keyword.js'));
+const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'check', 'ajv-options.json'), 'utf8'));
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true } });
 ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+ajv.addKeyword(durationKeyword(require('ajv/dist/2020')._));
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
 ajv.addSchema(schema);
 ajv.addSchema(shellSchema(schema));
@@ -70,7 +72,7 @@ writeFileSync(join(out, 'precompiled.mjs'), [
 //    unbundled build, where tests compile at run time) is swapped for the generated module.
 const bundle = join(root, 'dist', 'lbgen.cjs');
 const result = await esbuild.build({
-  entryPoints: [join(root, 'src', 'cli.ts')],
+  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
   outfile: bundle,
   bundle: true,
   platform: 'node',

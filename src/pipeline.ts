@@ -1,17 +1,18 @@
 import { basename } from 'node:path';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, warning } from './diagnostics.js';
-import { type Loaded, load, locateAll } from './load.js';
-import { type Source, loadWithOverlays } from './overlays.js';
+import { type Loaded, load, locateAll } from './input/load.js';
+import { type Source, loadWithOverlays } from './input/overlays.js';
 import type { Model } from './model/model.js';
 import { normalise } from './model/normalise.js';
-import { referenceProblems, rules } from './model/rules.js';
+import { checkTopology } from './check/consistency.js';
+import { referenceChecks } from './check/references.js';
 import { RenderError } from './render/escape.js';
 import { renderTemplate } from './render/handlebars.js';
 import { TARGETS } from './targets/index.js';
 import { PROMETHEUS_RULES_FILE, prometheusView } from './targets/prometheus.js';
 import type { Built, Decision, RenderedFile, TargetName } from './targets/target.js';
-import { validate } from './validate.js';
-import type { Progress } from './progress.js';
+import { validate } from './check/schema.js';
+import type { Progress } from './cli/progress.js';
 
 export type Options = {
   /** The file name shown in diagnostics and output headers. */
@@ -52,11 +53,11 @@ export function analyse(text: string, opts: Options): Analysis {
   if (!topology) {
     // The reference checks a refused document still allows, unless the schema already spoke of that place.
     const said = new Set(schemaProblems.map((d) => d.pointer));
-    const more = referenceProblems(loaded.data).filter((d) => !said.has(d.pointer));
+    const more = referenceChecks(loaded.data).filter((d) => !said.has(d.pointer));
     throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded), order));
   }
   progress('checking references');
-  const problems: Diagnostic[] = rules(topology);
+  const problems: Diagnostic[] = checkTopology(topology);
   if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded), order));
   const source = sourceName(opts);
   progress('building the model');

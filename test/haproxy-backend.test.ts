@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyse, generate } from '../src/pipeline.js';
 import { RenderError } from '../src/render/escape.js';
-import { haproxy } from '../src/targets/haproxy/target.js';
+import { haproxy } from '../src/targets/haproxy/build.js';
 import { readCase } from './helpers/cases.js';
 
 type Topology = Record<string, unknown>;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { analyse, generate } from '../src/pipeline.js';
 import { RenderError } from '../src/render/escape.js';
-import { haproxy } from '../src/targets/haproxy/target.js';
+import { haproxy } from '../src/targets/haproxy/build.js';
 import type { Decision } from '../src/targets/target.js';
 import { readCase } from './helpers/cases.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LbgenError, formatDiagnostic } from '../src/diagnostics.js';
-import { load } from '../src/load.js';
+import { load } from '../src/input/load.js';
 import { analyse } from '../src/pipeline.js';
 
 const failure = (text: string): string[] => {

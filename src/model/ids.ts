@@ -1,5 +1,5 @@
 import { sortedKeys } from '../diagnostics.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from './topology.js';
 
 /**
  * A map's ids in code-unit order, its values in that order, and each id's place. Rules and

@@ -1,6 +1,6 @@
-import { cloudformation } from './cloudformation/target.js';
-import { haproxy } from './haproxy/target.js';
-import { nginx } from './nginx/target.js';
+import { cloudformation } from './cloudformation/build.js';
+import { haproxy } from './haproxy/build.js';
+import { nginx } from './nginx/build.js';
 import type { Target, TargetName } from './target.js';
 
 /** Adding a target: a folder in src/targets/ and templates/, and one line here (see README.md beside this file). */

@@ -50,7 +50,7 @@ const extraArbitrary = fc.record({
   monitoring: opt(fc.record({
     metrics: fc.record({ port: fc.constant(9100), path: path, allowFrom: fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 }) }, { requiredKeys: ['port'] }),
     accessLog: fc.constantFrom('json', 'combined'),
-    // At least one threshold: an alerts block without one is refused (rules.ts alertsWithoutThreshold).
+    // At least one threshold: an alerts block without one is refused (src/check/consistency.ts alertsWithoutThreshold).
     alerts: fc.record({
       errorRatePercent: fc.integer({ min: 1, max: 100 }),
       responseTime: duration(1, 600),

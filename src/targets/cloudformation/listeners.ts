@@ -2,7 +2,7 @@ import type { SecurityHeader } from '../../model/model.js';
 import { warning } from '../../diagnostics.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
-import { redirectTo, type Routing } from './rules.js';
+import { redirectTo, type Routing } from './listener-rules.js';
 import { attribute } from './stickiness.js';
 import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
 

@@ -2,25 +2,8 @@ import type { Model, Pool } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { TRIES } from '../retry.js';
-import { upstreamName, zoneName } from './target.js';
-
-export type LocationView = {
-  match: string;
-  comment: string;
-  allow: string[] | null;
-  limitReq: string | null;
-  upstream: string | null;
-  websocket: boolean;
-  connectTimeout: string;
-  /**
-   * proxy_next_upstream_timeout: time for every try to connect, but never more than the read timeout,
-   * so that a request whose answer timed out (after at least the read timeout) is not retried. A
-   * pool whose server timeout is no longer than its connect timeout thus loses the retry of a timed-out
-   * connect (upstream.ts warns).
-   */
-  retryWindow: string;
-  readTimeout: string;
-};
+import { upstreamName, zoneName } from './names.js';
+import type { LocationView } from './view.js';
 
 /**
  * `/ws` must match `/ws`, `/ws/` and `/ws/...`, not `/wsx`: an exact location plus a `/ws/` prefix

@@ -4,29 +4,14 @@ import { nginxArg, nginxMapKey } from '../../render/escape.js';
 import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
 import { type Decision, decision } from '../target.js';
-import { UPSTREAM_IDLE_TIMEOUT, upstreamName } from './target.js';
-
-export type UpstreamView = {
-  name: string;
-  comments: string[];
-  zone: string;
-  method: string | null;
-  sticky: string | null;
-  /** host: an escaped name or IPv4 address, or a bracketed IPv6 one. */
-  servers: { host: string; port: number; params: string }[];
-  keepalive: number | null;
-  /** The same for every upstream (the root's upstreamIdleTimeout): built-in templates read no @root, so they compile without data frames. */
-  keepaliveTimeout: string;
-};
-
-/**
- * `map SOURCE $variable { KEY VALUE; ... default FALLBACK; }`: a cookie's value read from the Cookie
- * header (one regex key), or the upstream a server id names (one literal key per server).
- */
-export type StickyMapView = { source: string; variable: string; entries: { key: string; value: string }[]; fallback: string; comment: string };
+import { upstreamName } from './names.js';
+import type { StickyMapView, UpstreamView } from './view.js';
 
 /** A pool's upstreams (its own first) and what its locations proxy to: its upstream's name, or a map's variable. */
 export type PoolUpstreams = { upstreams: UpstreamView[]; proxyPass: string };
+
+/** Shorter than Node's default keepAliveTimeout (5s), so nginx never reuses a connection the backend is closing. */
+export const UPSTREAM_IDLE_TIMEOUT = 4000;
 
 /** The first version whose open-source build has `sticky cookie`. */
 const STICKY_COOKIE_SINCE = '1.29.6';

@@ -1,5 +1,5 @@
 /**
- * The JSON Schema compiled as several validators, the same way at run time (src/validate.ts) and
+ * The JSON Schema compiled as several validators, the same way at run time (src/check/schema.ts) and
  * at build time (scripts/build.mjs, standalone code in the bundle).
  *
  * `document` is the whole schema: it gives the errors that become diagnostics. A valid topology
@@ -30,7 +30,7 @@ export function shellSchema(schema: object): object {
   for (const map of MAPS) {
     const node = s.properties[map]!;
     const unknown = Object.keys(node).filter((k) => !MAP_KEYWORDS.has(k));
-    if (node.type !== 'object' || unknown.length) throw new Error(`schema: ${map} has ${unknown.join(', ') || `type ${String(node.type)}`}; the fast validation path (src/schema-parts.ts) does not cover it`);
+    if (node.type !== 'object' || unknown.length) throw new Error(`schema: ${map} has ${unknown.join(', ') || `type ${String(node.type)}`}; the fast validation path (src/check/schema-parts.ts) does not cover it`);
     s.properties[map] = { type: 'object' };
   }
   return s;

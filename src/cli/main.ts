@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { Interrupted, LbgenError, UsageError } from './diagnostics.js';
+import { Interrupted, LbgenError, UsageError } from '../diagnostics.js';
 import { progressLine, wantsProgress } from './progress.js';
 import { type OutputOptions, report, wantColor } from './report.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 import * as commands from './commands.js';
 
 /** commander wiring only: flags → a command → an exit code. The one place that exits. */

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance, supportsColor, supportsColorStderr } from 'chalk';
-import { type LocatedDiagnostic, formatDiagnostic } from './diagnostics.js';
+import { type LocatedDiagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { ProgressLine } from './progress.js';
 
 export type OutputOptions = {

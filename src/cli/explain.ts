@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import { pointerToPath } from './diagnostics.js';
-import type { Analysis } from './pipeline.js';
-import type { Outcome, TargetName } from './targets/target.js';
+import { pointerToPath } from '../diagnostics.js';
+import type { Analysis } from '../pipeline.js';
+import type { Outcome, TargetName } from '../targets/target.js';
 
 /** One feature at one place of the topology, and how each target realises it. */
 export type ExplainRow = {

@@ -1,4 +1,4 @@
-import type { Model, Pool, Route } from '../../model/model.js';
+import type { Model, Route } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -7,64 +7,11 @@ import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
-import { type LocationView, locations } from './location.js';
-import { poolUpstreams, type UpstreamView, type StickyMapView } from './upstream.js';
-
-/** Every leaf is already a legal nginx token (escaped by nginxArg) or a number. */
-export type NginxView = {
-  /** Where nginx does not do natively what the topology asks (also printed as warnings). */
-  gaps: string[];
-  header: string[];
-  workerConnections: number;
-  fileLimit: number;
-  /** worker_shutdown_timeout: limits.shutdownTimeout. */
-  shutdownTimeout: string;
-  /** proxy_next_upstream_tries. */
-  upstreamTries: number;
-  accessLog: { format: string; jsonFormat: boolean; path: string };
-  /** The variable per-client limits count by (see clientkey.ts), and its map when it needs one. */
-  clientKey: { comment: string; source: string; entries: { match: string; value: string }[] } | null;
-  rateZones: { key: string; name: string; rate: string; comment: string }[];
-  connectionZones: { key: string; name: string }[];
-  /** Idle upstream connections close after this: backends must keep theirs open longer (Node's default is 5s). */
-  upstreamIdleTimeout: string;
-  stickyMaps: StickyMapView[];
-  upstreams: UpstreamView[];
-  servers: ServerView[];
-  /** stub_status on its own port, for monitoring.metrics. */
-  metrics: { listens: string[]; path: string; allow: string[] } | null;
-};
-
-export type ServerView = {
-  comment: string;
-  listens: string[];
-  serverName: string | null;
-  tls: { certificate: string; key: string; protocols: string; ciphers: string; sessionCache: string } | null;
-  /** listen.trustedProxies: the realip module's settings (the networks are CIDRs checked by the schema). */
-  realIp: { from: string[]; header: string } | null;
-  http2Directive: boolean;
-  headers: { name: string; value: string }[];
-  redirect: string | null;
-  /**
-   * What `return` gives a request without Host (HTTP/1.0) where $host would not: its fallback, the
-   * first server_name, is a wildcard or empty. null: $host falls back to the right domain already.
-   */
-  redirectWithoutHost: string | null;
-  limitConns: string[];
-  locations: LocationView[];
-};
-
-/** Shorter than Node's default keepAliveTimeout (5s), so nginx never reuses a connection the backend is closing. */
-export const UPSTREAM_IDLE_TIMEOUT = 4000;
-
-/** Upstream and zone names: the application's name, then the pool's id (both limited by the schema). */
-export function upstreamName(model: Model, pool: Pool): string {
-  // Each pool's name is written by its upstream and by two locations per route: make it once.
-  let name = upstreamNames.get(pool);
-  if (name === undefined) upstreamNames.set(pool, (name = `${model.name}_${pool.id}`));
-  return name;
-}
-const upstreamNames = new WeakMap<Pool, string>();
+import { locations } from './location.js';
+import { zoneName } from './names.js';
+import type { LocationView, NginxView, ServerView } from './view.js';
+import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
+import type { StickyMapView } from './view.js';
 
 export const nginx: Target<NginxView> = {
   name: 'nginx',
@@ -154,10 +101,6 @@ function generalDecisions(model: Model): Decision[] {
 }
 
 const keepaliveNote = lastOf((size: number) => `keepalive ${size} with HTTP/1.1 and an empty Connection header`);
-
-export function zoneName(model: Model, r: Route): string {
-  return `${model.name}_route${r.index}`;
-}
 
 function routeDecisions(r: Route, decisions: Decision[]): void {
   if (r.rateLimit) {

@@ -8,7 +8,7 @@ import { listenersView } from './listeners.js';
 import { ipv4OnlyWarnings, ipv6Clients, loadBalancerView, logPolicyResource, securityGroupView } from './loadbalancer.js';
 import { targetGroupLogicalIds, targetGroupNames } from './names.js';
 import { checkQuotas } from './quotas.js';
-import { routing } from './rules.js';
+import { routing } from './listener-rules.js';
 import { targetGroupView } from './targetgroup.js';
 import type { CfnView, Ctx } from './view.js';
 import { wafView } from './waf.js';

@@ -1,6 +1,6 @@
 import yaml from 'js-yaml';
-import type { Progress } from './progress.js';
-import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from './diagnostics.js';
+import type { Progress } from '../cli/progress.js';
+import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from '../diagnostics.js';
 
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
 export type Loaded = {
@@ -8,7 +8,7 @@ export type Loaded = {
   readonly data: unknown;
   /**
    * Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block);
-   * `file` when another file than `file` wrote it (a merged overlay: src/overlays.ts).
+   * `file` when another file than `file` wrote it (a merged overlay: src/input/overlays.ts).
    */
   locate(pointer: string, atKey?: boolean): { line: number; column: number; file?: string };
   /** Whether the value at `pointer` is written in the file (not a default). */

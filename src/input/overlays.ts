@@ -1,6 +1,6 @@
-import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from './diagnostics.js';
+import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from '../diagnostics.js';
 import { type Loaded, load } from './load.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../cli/progress.js';
 
 /**
  * Environments: a base topology and overlay files (`-f staging.yaml`, repeatable) merged in order

@@ -1,89 +1,24 @@
-import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
-import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
-import { MAX_BYTES } from './load.js';
-import { packageRoot } from './paths.js';
-import type { Source } from './overlays.js';
-import { analyse, generate, type Options, renderFiles, streamFiles } from './pipeline.js';
+import { LbgenError, type LocatedDiagnostic, UsageError, isError } from '../diagnostics.js';
+import type { Source } from '../input/overlays.js';
+import { STDIN, label, readTopology } from '../input/read.js';
+import { packageRoot } from '../paths.js';
+import { analyse, generate, type Options, renderFiles, streamFiles } from '../pipeline.js';
 import { type OutputOptions, painter, report, strictly, summary } from './report.js';
-import { TARGETS, TARGET_NAMES } from './targets/index.js';
-import { PROMETHEUS_RULES_FILE } from './targets/prometheus.js';
-import type { TargetName } from './targets/target.js';
-import { topologySchema } from './validate.js';
-import { type Drift, findDrift, firstDifference, writeFiles } from './write.js';
+import { TARGETS, TARGET_NAMES } from '../targets/index.js';
+import type { TargetName } from '../targets/target.js';
+import { topologySchema } from '../check/schema.js';
+import { driftDiagnostic, findDrift, ownedFiles, patch } from '../output/drift.js';
+import { writeFiles } from '../output/write.js';
 import { explainRows, explainTable } from './explain.js';
-import { unusedTemplates } from './render/handlebars.js';
-import { type Verification, verify } from './verify.js';
-import { VERSION } from './version.js';
+import { unusedTemplates } from '../render/handlebars.js';
+import { type Verification, verify } from '../output/verify.js';
+import { VERSION } from '../version.js';
 
 /** `targets`: each -t given, in order (absent: all three); `overlay`: each -f, in order. */
 type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string; overlay?: string[] };
 
-/** `-` names standard input (a generated topology piped in); diagnostics call it <stdin>. */
-const STDIN = '-';
-const label = (file: string) => (file === STDIN ? '<stdin>' : file);
-
-export function readTopology(file: string): string {
-  if (file === STDIN) return decode(readStdin(), label(file));
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (size > MAX_BYTES) {
-    throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line: 1, column: 1, message: `the file is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
-  }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  return decode(bytes, file);
-}
-
-function readStdin(): Buffer {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(0);
-  } catch (e) {
-    throw new UsageError(`cannot read standard input: ${(e as Error).message}`);
-  }
-  if (bytes.length > MAX_BYTES) {
-    throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file: label(STDIN), line: 1, column: 1, message: `the input is ${bytes.length} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
-  }
-  return bytes;
-}
-
-function decode(bytes: Buffer, file: string): string {
-  // isUtf8 is one vectorised pass; toString then decodes without checking again (a BOM is load's to skip).
-  if (isUtf8(bytes)) return bytes.toString('utf8');
-  const bad = firstInvalidUtf8(bytes);
-  const line = bytes.subarray(0, bad).toString('latin1').split('\n').length;
-  throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line, column: 1, message: `not UTF-8 text (invalid byte at offset ${bad}): expected a YAML topology` }]);
-}
-
-function firstInvalidUtf8(bytes: Buffer): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = bytes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
-    }
-  }
-  return lo;
-}
 
 /** Each `-f` file, read as the topology is; standard input can be read once, as the topology or one overlay. */
 function readOverlays(file: string, overlays: readonly string[]): Source[] {
@@ -257,19 +192,6 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
     process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${described(file, flags)}\n` : `${flags.out}: up to date with ${described(file, flags)}\n`);
   }
   return drift.length ? 1 : 0;
-}
-
-const patch = (where: string, d: Drift) => createTwoFilesPatch(where, `${where} (rendered)`, d.actual, d.expected, undefined, undefined, { context: 3 });
-
-/** Every file name the targets can write, so that a stale one left in the folder counts as drift. */
-function ownedFiles(targets: readonly TargetName[]): string[] {
-  const files = targets.flatMap((t) => TARGETS[t].files.map((f) => f.path));
-  return targets.includes('nginx') || targets.includes('haproxy') ? [...files, PROMETHEUS_RULES_FILE] : files;
-}
-
-function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {
-  const message = { missing: 'missing: render would write it', extra: 'extra: render would no longer write it', changed: 'differs from what render would write' }[d.kind];
-  return { severity: 'error', file: join(dir, d.path), line: d.kind === 'changed' ? firstDifference(d.actual, d.expected) : 1, column: 1, path: '(output)', pointer: '', message };
 }
 
 export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {

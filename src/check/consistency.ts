@@ -1,0 +1,172 @@
+import { type Diagnostic, error, segmentsToPointer as ptr, warning } from '../diagnostics.js';
+import type { Topology } from '../model/topology.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { parseDuration } from '../model/duration.js';
+import { idsOf, membersOf } from '../model/ids.js';
+import { isIPv4, parseCidr } from '../model/net.js';
+import { referenceChecks } from './references.js';
+
+/**
+ * The consistency checks: what the schema cannot express about a topology it accepted (fields that
+ * contradict each other, values that no target can take). A table: adding a check appends an entry.
+ * The reference checks (references.ts) run first, on any document.
+ */
+type Check = (t: Topology) => Diagnostic[];
+
+const stickyContradictsBalance: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const p = pools.values[i]!;
+    if (p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash') {
+      out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
+    }
+    if (p.sticky?.by === 'source-ip') {
+      for (const field of ['cookie', 'setBy', 'value'] as const) {
+        if (p.sticky[field] !== undefined) out.push(error(ptr(['pools', id, 'sticky', field]), `"${field}" applies only to sticky.by: cookie`));
+      }
+    } else if (p.sticky?.value !== undefined && (p.sticky.setBy ?? DEFAULTS.pools.sticky.setBy) !== 'application') {
+      // The balancer's own cookie holds what the balancer writes: there is nothing to describe.
+      out.push(error(ptr(['pools', id, 'sticky', 'value']), '"value" applies only to sticky.setBy: application', { suggestion: 'add setBy: application, or remove value' }));
+    }
+  }
+  return out;
+};
+
+const poolOnlyBackups: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  const servers = idsOf(t.servers).values;
+  const members = membersOf(t);
+  for (const [i, id] of pools.ids.entries()) {
+    // Missing servers are poolToMissingServer's to report: only the servers that exist count here.
+    let known = 0;
+    let regular = false;
+    for (const place of members[i]!) {
+      if (place < 0) continue;
+      known++;
+      const s = servers[place]!;
+      if (s.backup !== true) {
+        regular = true;
+        break;
+      }
+    }
+    if (known && !regular) {
+      out.push(error(ptr(['pools', id, 'servers']), `every server of pool "${id}" is a backup: a backup serves only when a regular server of its pool is down, so list at least one that is not`));
+    }
+  }
+  return out;
+};
+
+const healthCheckTimeout: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const hc = pools.values[i]!.healthCheck;
+    if (!hc || hc.timeout === undefined) continue;
+    const interval = parseDuration(hc.interval ?? DEFAULTS.pools.healthCheck.interval);
+    const timeout = parseDuration(hc.timeout);
+    if (timeout < interval && timeout > 0) continue;
+    out.push(error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.pools.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`));
+  }
+  return out;
+};
+
+const expectStatusRange: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  for (const [i, id] of pools.ids.entries()) {
+    const s = pools.values[i]!.healthCheck?.expectStatus;
+    if (typeof s !== 'string' || !s.includes('-')) continue;
+    const [lo, hi] = s.split('-').map(Number);
+    if (!(lo! < hi!)) out.push(error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`));
+  }
+  return out;
+};
+
+const headersWithoutTls: Check = (t) =>
+  t.securityHeaders && Object.keys(t.securityHeaders).length > 0 && !t.tls
+    ? [warning('/securityHeaders', 'security headers are sent on HTTPS responses only, and this topology has no tls: no target sends them (add a tls block, or remove securityHeaders)')]
+    : [];
+
+const addressesValid: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const { ids, values } = idsOf(t.servers);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const a = values[i]!.address;
+    if (isIPv4(a)) continue;
+    if (/^[0-9.]+$/.test(a)) out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv4 address`));
+    if (a.includes(':') && typeof parseCidr(a) === 'string') out.push(error(ptr(['servers', id, 'address']), `"${a}" is not a valid IPv6 address`));
+  }
+  const listen = t.listen?.address;
+  if (listen !== undefined && typeof parseCidr(listen) === 'string') out.push(error('/listen/address', `"${listen}" is not a valid IP address`));
+  const cidrs = (at: string, list: readonly string[] | undefined) => {
+    list?.forEach((c, i) => {
+      const parsed = parseCidr(c);
+      if (typeof parsed === 'string') out.push(error(`${at}/${i}`, parsed));
+    });
+  };
+  t.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['routes', i, 'allowFrom']), r.allowFrom));
+  cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
+  cidrs('/stats/allowFrom', t.stats?.allowFrom);
+  cidrs('/listen/trustedProxies', t.listen?.trustedProxies);
+  return out;
+};
+
+const listenerConsistency: Check = (t) => {
+  const out: Diagnostic[] = [];
+  if (!t.tls && t.listen?.redirectToHttps === true) out.push(error('/listen/redirectToHttps', 'a redirect to HTTPS needs a tls block'));
+  if (!t.tls && t.listen?.https !== undefined) out.push(warning('/listen/https', 'ignored: there is no tls block, so nothing listens for HTTPS'));
+  // A PROXY header names any address its sender likes: only the networks of the balancers in front may be believed.
+  if (t.listen?.proxyProtocol === true && !t.listen.trustedProxies) out.push(error('/listen/proxyProtocol', 'the PROXY protocol needs listen.trustedProxies: the networks of the balancers allowed to name the client'));
+  const ports: [string, number][] = [['/listen/http', t.listen?.http ?? DEFAULTS.listen.http]];
+  if (t.tls) ports.push(['/listen/https', t.listen?.https ?? DEFAULTS.listen.https]);
+  if (t.stats) ports.push(['/stats/port', t.stats.port]);
+  if (t.monitoring?.metrics) ports.push(['/monitoring/metrics/port', t.monitoring.metrics.port]);
+  ports.forEach(([at, port], i) => {
+    const clash = ports.slice(0, i).find(([, p]) => p === port);
+    if (clash) out.push(error(at, `port ${port} is already used by ${clash[0].slice(1).replace(/\//g, '.')}`));
+  });
+  if (t.aws?.accessLogs) {
+    const a = t.aws.accessLogs;
+    if (a.create === true && a.bucket !== undefined) out.push(error('/aws/accessLogs/bucket', 'give either an existing bucket or create: true, not both'));
+    if (a.create !== true && a.bucket === undefined) out.push(error('/aws/accessLogs', 'needs a bucket, or create: true'));
+  }
+  return out;
+};
+
+const unused: Check = (t) => {
+  const pools = idsOf(t.pools);
+  const usedPools = new Uint8Array(pools.ids.length);
+  for (const r of t.routes) {
+    const place = pools.place.get(r.pool);
+    if (place !== undefined) usedPools[place] = 1;
+  }
+  const { ids } = idsOf(t.servers);
+  const usedServers = new Uint8Array(ids.length);
+  for (const places of membersOf(t)) for (const place of places) if (place >= 0) usedServers[place] = 1;
+  const out: Diagnostic[] = [];
+  for (let i = 0; i < pools.ids.length; i++) {
+    if (!usedPools[i]) out.push(warning(ptr(['pools', pools.ids[i]!]), `pool "${pools.ids[i]!}" is not used by any route`, { atKey: true }));
+  }
+  for (let i = 0; i < ids.length; i++) {
+    if (!usedServers[i]) out.push(warning(ptr(['servers', ids[i]!]), `server "${ids[i]!}" is not in any pool`, { atKey: true }));
+  }
+  return out;
+};
+
+/** An alerts block without a threshold alerts on nothing (the ALB template would declare a topic parameter no alarm uses). */
+const alertsWithoutThreshold: Check = (t) => {
+  const a = t.monitoring?.alerts;
+  if (!a || a.errorRatePercent !== undefined || a.responseTime !== undefined || a.unhealthyServersPercent !== undefined) return [];
+  return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
+};
+
+const CHECKS: readonly Check[] = [
+  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
+];
+
+/** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */
+export const checkTopology = (t: Topology): Diagnostic[] => [...referenceChecks(t), ...CHECKS.flatMap((check) => check(t))];

@@ -1,0 +1,88 @@
+import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKeys } from '../diagnostics.js';
+import { inheritedAllowFrom } from '../model/allowlists.js';
+
+/**
+ * The reference checks: a route names a pool, a pool names servers, a path is routed once. They
+ * run on any document, valid or refused by the schema, wherever its shape still allows them: one
+ * run then reports a mistyped pool name together with a mistyped balance, and a valid topology
+ * goes through the same code. They walk topologies of 100,000 servers: plain loops that allocate
+ * only for a diagnostic.
+ */
+export function referenceChecks(doc: unknown): Diagnostic[] {
+  const d = isMap(doc) ? doc : {};
+  const servers = isMap(d.servers) ? d.servers : {};
+  const pools = isMap(d.pools) ? d.pools : null;
+  const routes = Array.isArray(d.routes) ? (d.routes as unknown[]) : [];
+  return [...poolToMissingServer(pools ?? {}, servers), ...routeToMissingPool(routes, pools), ...routePaths(routes)];
+}
+
+type Map_ = Record<string, unknown>;
+const isMap = (v: unknown): v is Map_ => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const mean = (name: string, candidates: string[]) => {
+  const close = didYouMean(name, candidates);
+  return close ? { suggestion: `did you mean "${close}"?` } : {};
+};
+
+function poolToMissingServer(pools: Map_, servers: Map_): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const id of sortedKeys(pools)) {
+    const list = isMap(pools[id]) ? (pools[id] as Map_).servers : undefined;
+    if (!Array.isArray(list)) continue;
+    for (let j = 0; j < list.length; j++) {
+      const s: unknown = list[j];
+      if (typeof s === 'string' && !Object.hasOwn(servers, s)) {
+        out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(servers))));
+      }
+    }
+  }
+  return out;
+}
+
+/** `pools` null: the document has no map of pools (the schema says so), so no name can be checked. */
+function routeToMissingPool(routes: unknown[], pools: Map_ | null): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!pools) return out;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i];
+    if (isMap(r) && typeof r.pool === 'string' && !Object.hasOwn(pools, r.pool)) {
+      out.push(error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(pools))));
+    }
+  }
+  return out;
+}
+
+/**
+ * Each path is routed once. And a route with an allowFrom (its own or inherited, see
+ * allowlists.ts) matches its path ignoring letter case: two routes whose paths differ only in case
+ * would match the same requests there, and the later one would never be reached. (If either has
+ * an allowFrom, the other inherits it.)
+ */
+function routePaths(routes: unknown[]): Diagnostic[] {
+  const exact = new Map<string, number>();
+  const folded = new Map<string, number>();
+  const out: Diagnostic[] = [];
+  let inherits: number[] | null = null;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i];
+    if (!isMap(r) || typeof r.path !== 'string') continue;
+    const path = r.path;
+    const same = exact.get(path);
+    if (same !== undefined) {
+      out.push(error(ptr(['routes', i, 'path']), `the same path as routes[${same}] ("${path}"): each path may be routed once`));
+      continue;
+    }
+    exact.set(path, i);
+    const key = path.toLowerCase();
+    const earlier = folded.get(key);
+    if (earlier === undefined) {
+      folded.set(key, i);
+      continue;
+    }
+    const other = routes[earlier] as Map_;
+    inherits ??= inheritedAllowFrom(routes.map((x) => (isMap(x) && typeof x.path === 'string' ? (x as { path: string }) : { path: '' })));
+    if (!r.allowFrom && !other.allowFrom && inherits[i]! < 0) continue;
+    out.push(error(ptr(['routes', i, 'path']), `"${path}" differs from routes[${earlier}].path "${other.path as string}" only in letter case; routes with an allowFrom match their path ignoring case, so one of the two would never be reached`));
+  }
+  return out;
+}
