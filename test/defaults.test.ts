@@ -42,6 +42,7 @@ const TABLE: [string, unknown][] = [
   ['pools.*.sticky.ttl', DEFAULTS.sticky.ttl],
   ['pools.*.sticky.setBy', DEFAULTS.sticky.setBy],
   ['pools.*.sticky.value', DEFAULTS.sticky.value],
+  ['pools.*.loadFeedback.interval', DEFAULTS.loadFeedback.interval],
   ['pools.*.healthCheck.interval', DEFAULTS.healthCheck.interval],
   ['pools.*.healthCheck.rise', DEFAULTS.healthCheck.rise],
   ['pools.*.healthCheck.fall', DEFAULTS.healthCheck.fall],

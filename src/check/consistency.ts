@@ -72,6 +72,21 @@ const healthCheckTimeout: Check = (t) => {
   return out;
 };
 
+/** An agent on the port the server serves on would be asked for a line the application never sends: every answer fails. */
+const loadFeedbackPort: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  const servers = idsOf(t.servers);
+  const members = membersOf(t);
+  for (const [i, id] of pools.ids.entries()) {
+    const port = pools.values[i]!.loadFeedback?.port;
+    if (port === undefined) continue;
+    const place = members[i]!.find((s) => s >= 0 && servers.values[s]!.port === port);
+    if (place !== undefined) out.push(error(ptr(['pools', id, 'loadFeedback', 'port']), `port ${port} is the port server "${servers.ids[place]!}" serves on: the agent that reports its load listens on a port of its own`));
+  }
+  return out;
+};
+
 const expectStatusRange: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
@@ -121,6 +136,7 @@ const durationsInRange: Check = (t) => {
       check(p.healthCheck.timeout, id, 'healthCheck/timeout');
     }
     if (p.passive) check(p.passive.failTimeout, id, 'passive/failTimeout');
+    if (p.loadFeedback) check(p.loadFeedback.interval, id, 'loadFeedback/interval');
     // Source-address and application-cookie stickiness keep their entries in a HAProxy stick table (a timer).
     if (p.sticky?.by === 'cookie' && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) === 'balancer') cookieLife(p.sticky.ttl, id);
     else if (p.sticky) check(p.sticky.ttl, id, 'sticky/ttl');
@@ -214,7 +230,7 @@ const alertsWithoutThreshold: Check = (t) => {
 };
 
 const CHECKS: readonly Check[] = [
-  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange, durationsInRange,
+  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, loadFeedbackPort, expectStatusRange, durationsInRange,
   headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
 ];
 

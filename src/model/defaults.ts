@@ -15,6 +15,7 @@ export const DEFAULTS = {
     keepalive: 32,
   },
   sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer', value: 'opaque' },
+  loadFeedback: { interval: '5s' },
   healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
   route: { websocket: false, burst: 0 },
   limits: { maxConnections: 4096, ipv6PrefixLength: 64, queueTimeout: '5s', shutdownTimeout: '5m' },

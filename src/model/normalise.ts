@@ -166,6 +166,7 @@ function pool(id: string, p: PoolInput, members: readonly Server[], websocket: b
     balance: p.balance ?? DEFAULTS.pool.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
     healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, primaryDomain, members[0]!)) : null,
+    loadFeedback: p.loadFeedback ? { pointer: `${pointer}/loadFeedback`, port: p.loadFeedback.port, interval: parseDuration(p.loadFeedback.interval ?? DEFAULTS.loadFeedback.interval) } : null,
     passive: {
       maxFails: p.passive?.maxFails ?? DEFAULTS.pool.passive.maxFails,
       failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pool.passive.failTimeout),

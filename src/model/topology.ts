@@ -66,6 +66,7 @@ export type PoolInput = {
     fall?: number;
     expectStatus?: number | string;
   };
+  loadFeedback?: { port: number; interval?: DurationInput };
   passive?: { maxFails?: number; failTimeout?: DurationInput };
   timeouts?: { connect?: DurationInput; server?: DurationInput; tunnel?: DurationInput };
   keepalive?: number;
