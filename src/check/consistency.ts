@@ -72,6 +72,21 @@ const healthCheckTimeout: Check = (t) => {
   return out;
 };
 
+/** An agent on the port the server serves on would be asked for a line the application never sends: every answer fails. */
+const loadFeedbackPort: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  const servers = idsOf(t.servers);
+  const members = membersOf(t);
+  for (const [i, id] of pools.ids.entries()) {
+    const port = pools.values[i]!.loadFeedback?.port;
+    if (port === undefined) continue;
+    const place = members[i]!.find((s) => s >= 0 && servers.values[s]!.port === port);
+    if (place !== undefined) out.push(error(ptr(['pools', id, 'loadFeedback', 'port']), `port ${port} is the port server "${servers.ids[place]!}" serves on: the agent that reports its load listens on a port of its own`));
+  }
+  return out;
+};
+
 const expectStatusRange: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
@@ -165,7 +180,7 @@ const alertsWithoutThreshold: Check = (t) => {
 
 const CHECKS: readonly Check[] = [
   poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
-  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused,
 ];
 
 /** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */

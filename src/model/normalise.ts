@@ -166,6 +166,7 @@ function pool(id: string, p: PoolInput, members: readonly Server[], websocket: b
     balance: p.balance ?? DEFAULTS.pools.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
     healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, primaryDomain, members[0]!)) : null,
+    loadFeedback: p.loadFeedback ? { pointer: `${pointer}/loadFeedback`, port: p.loadFeedback.port, interval: parseDuration(p.loadFeedback.interval ?? DEFAULTS.pools.loadFeedback.interval) } : null,
     passive: {
       maxFails: p.passive?.maxFails ?? DEFAULTS.pools.passive.maxFails,
       failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pools.passive.failTimeout),

@@ -77,6 +77,13 @@ const extraArbitrary = fc.record({
   }, { requiredKeys: [] })),
 });
 
+/** The agent's port, moved off the ports the pool's servers serve on (that is an error). */
+function agentPort(port: number, taken: readonly number[]): number {
+  let p = port;
+  while (taken.includes(p)) p = (p % 65535) + 1;
+  return p;
+}
+
 export const topologyArbitrary: fc.Arbitrary<Generated> = fc
   .record({
     name: fc.stringMatching(/^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/),
@@ -101,6 +108,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
         passive: fc.option(fc.record({ maxFails: fc.integer({ min: 1, max: 100 }), failTimeout: duration(1, DAYS_24) }, { requiredKeys: [] }), { nil: undefined }),
         checkHost: fc.option(hostname, { nil: undefined }),
+        feedback: fc.option(fc.record({ port: fc.integer({ min: 1, max: 65535 }), interval: duration(1, DAYS_24) }, { requiredKeys: ['port'] }), { nil: undefined }),
       }),
       { minLength: 4, maxLength: 4 },
     ),
@@ -146,6 +154,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         ...(p.sticky ? { sticky: p.sticky } : {}),
         ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect, ...(p.checkHost ? { host: p.checkHost } : {}) } } : {}),
         ...(p.passive ? { passive: p.passive } : {}),
+        ...(p.feedback ? { loadFeedback: { ...p.feedback, port: agentPort(p.feedback.port, members.map((m) => g.ports[Number(m.slice(1))]!)) } } : {}),
         ...(p.timeouts ? { timeouts: p.timeouts } : {}),
         ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
       };
