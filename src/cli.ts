@@ -37,8 +37,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('write the reference topology (examples/verb-app.yaml)')
     .option('--force', 'overwrite an existing file')
     .action(run(commands.init as never));
-  program.command('validate').argument('<file>', 'topology file')
-    .description('check the topology (schema, references, target limits) and print every problem')
+  program.command('validate').argument('<files...>', 'topology files')
+    .description('check each topology (schema, references, target limits) and print every problem')
     .addOption(targets()).option('--strict', 'warnings are errors')
     .action(run(commands.validate as never));
   program.command('render').argument('<file>', 'topology file')

@@ -146,21 +146,38 @@ export function init(file: string, flags: { force?: boolean }, out: OutputOption
   return 0;
 }
 
-/** Every problem, then (as text) one line that counts them: errors, warnings and the groups shown. */
-export function validate(file: string, flags: TargetFlags, out: OutputOptions): number {
+/**
+ * Every problem, then (as text) one line that counts them: errors, warnings and the groups shown.
+ * Several files (a pre-commit hook passes every staged one) are each validated and counted; JSON,
+ * SARIF and GitHub annotations are then one report for them all. Exit 1 when any is invalid.
+ */
+export function validate(files: string | readonly string[], flags: TargetFlags, out: OutputOptions): number {
+  const list = typeof files === 'string' ? [files] : files;
+  if (list.filter((f) => f === STDIN).length > 1) throw new UsageError('standard input (-) can be read once');
+  const verdicts = list.map((file) => validateOne(file, flags, out));
+  const counted = (v: Verdict) => `${label(v.file)}: ${v.verdict}: ${summary(v.diagnostics)}\n`;
+  if (oneReport(out)) {
+    report(verdicts.flatMap((v) => v.diagnostics), out);
+    if (!out.quiet && saysProgress(out)) process.stderr.write(verdicts.map(counted).join(''));
+  } else {
+    for (const v of verdicts) {
+      report(v.diagnostics, out);
+      if (!out.quiet) process.stderr.write(counted(v));
+    }
+  }
+  return verdicts.some((v) => v.verdict === 'invalid') ? 1 : 0;
+}
+
+type Verdict = { file: string; verdict: string; diagnostics: readonly LocatedDiagnostic[] };
+
+function validateOne(file: string, flags: TargetFlags, out: OutputOptions): Verdict {
   const text = readTopology(file);
-  const said = (list: readonly LocatedDiagnostic[], verdict: string) => {
-    report(list, out);
-    if (!out.quiet && saysProgress(out)) process.stderr.write(`${label(file)}: ${verdict}: ${summary(list)}\n`);
-  };
   try {
     const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags, out)));
-    said(enforce(analysis.diagnostics, flags.strict), `valid for ${parseTargets(flags.targets).join(', ')}`);
-    return 0;
+    return { file, verdict: `valid for ${parseTargets(flags.targets).join(', ')}`, diagnostics: enforce(analysis.diagnostics, flags.strict) };
   } catch (e) {
     if (!(e instanceof LbgenError)) throw e;
-    said(e.diagnostics, 'invalid');
-    return 1;
+    return { file, verdict: 'invalid', diagnostics: e.diagnostics };
   }
 }
 
