@@ -304,3 +304,23 @@ test('github and sarif, render --verify: a validator\'s findings are errors at t
   const verified = checkSarif(s.stdout, dir, 'verify').runs[0]!.results.filter((x) => x.ruleId === 'verify');
   assert.ok(verified.length > 0 && verified.every((x) => x.level === 'error' && x.locations[0]!.physicalLocation!.artifactLocation.uri === 'out/nginx.conf'));
 });
+
+test('validate takes several files (as a pre-commit hook passes them): each counted, one report in the machine formats, exit 1 when any is invalid', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'bad.yaml'), BAD);
+  copyFileSync(EXAMPLE, join(dir, 'good.yaml'));
+  const text = lbgen(['validate', 'good.yaml', 'bad.yaml', '-t', 'nginx'], { cwd: dir });
+  assert.equal(text.code, 1);
+  assert.match(text.stderr, /^good\.yaml: valid for nginx: 0 errors, \d+ warnings/m);
+  assert.match(text.stderr, /^bad\.yaml:8:22: error: routes\[0\]\.pool: no pool named "q"/m);
+  assert.match(text.stderr, /^bad\.yaml: invalid: 2 errors, 0 warnings$/m);
+  assert.equal(lbgen(['validate', 'good.yaml', 'good.yaml', '-t', 'nginx'], { cwd: dir }).code, 0);
+  const json = JSON.parse(lbgen(['validate', 'good.yaml', 'bad.yaml', '-t', 'nginx', '--format', 'json'], { cwd: dir }).stdout) as JsonDiagnostic[];
+  assert.deepEqual([...new Set(json.map((d) => d.file))], ['good.yaml', 'bad.yaml']);
+  const sarif = JSON.parse(lbgen(['validate', 'good.yaml', 'bad.yaml', '-t', 'nginx', '--format', 'sarif'], { cwd: dir }).stdout) as Sarif;
+  assert.equal(sarif.runs.length, 1);
+  assert.equal(sarif.runs[0]!.results.length, json.length);
+  const twice = lbgen(['validate', '-', '-'], { input: BAD });
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /^lbgen: standard input \(-\) can be read once$/m);
+});
