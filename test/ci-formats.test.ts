@@ -196,16 +196,20 @@ function sarifSchemaValidator(): (data: unknown) => string[] {
  * upload (rule kind Gh). Run from a copy where the installed binary is not executable by this
  * user (npm's postinstall gives the owner alone the x bit).
  */
+let multitoolBin: string | undefined;
 function multitool(sarifFile: string): { ruleId: string; level: string; text: string }[] {
-  let bin = join(MULTITOOL_DIR, 'Sarif.Multitool');
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
-    const copy = join(tempDir('lbgen-sarif-'), 'Sarif.Multitool');
-    copyFileSync(bin, copy);
-    chmodSync(copy, 0o755);
-    bin = copy;
+  if (multitoolBin === undefined) {
+    multitoolBin = join(MULTITOOL_DIR, 'Sarif.Multitool');
+    try {
+      accessSync(multitoolBin, constants.X_OK);
+    } catch {
+      const copy = join(tempDir('lbgen-sarif-'), 'Sarif.Multitool');
+      copyFileSync(multitoolBin, copy);
+      chmodSync(copy, 0o755);
+      multitoolBin = copy;
+    }
   }
+  const bin = multitoolBin;
   const out = join(dirname(sarifFile), 'multitool.sarif');
   const r = spawnSync(bin, ['validate', sarifFile, '-o', out, '--rule-kind', 'Sarif;Gh', '--log', 'ForceOverwrite'], { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
