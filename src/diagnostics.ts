@@ -18,6 +18,8 @@ export type Diagnostic = {
   readonly atKey?: boolean;
   /** An error only because of --strict: a warning's kind of message, grouped as warnings are. */
   readonly strict?: boolean;
+  /** Not about the topology: a drifted output file (check) or a validator's finding (render --verify). */
+  readonly source?: 'drift' | 'verify';
 };
 
 /** A diagnostic with its place in the file, ready to print. */

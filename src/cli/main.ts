@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { Interrupted, LbgenError, UsageError } from '../diagnostics.js';
 import { progressLine, wantsProgress } from './progress.js';
-import { type OutputOptions, report, wantColor } from './report.js';
+import { FORMATS, type Format, type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from '../version.js';
 import * as commands from './commands.js';
 
@@ -13,7 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let debug = argv.includes('--debug');
   let code = 0;
   const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
-    const g = program.opts<{ color: boolean; quiet: boolean; format: 'text' | 'json'; debug: boolean }>();
+    const g = program.opts<{ color: boolean; quiet: boolean; format: Format; debug: boolean }>();
     out = { format: g.format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
     out = { ...out, progress: progressLine(wantsProgress(out), started) };
     debug = g.debug;
@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION, '--version')
     .option('--no-color', 'no colour in diagnostics (also NO_COLOR)')
     .option('--quiet', 'print errors only')
-    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'diagnostics format: github = Actions annotations, sarif = SARIF 2.1.0').choices(FORMATS).default('text'))
     .option('--debug', 'print stack traces of internal errors')
     .showHelpAfterError('(lbgen --help lists the commands)')
     .exitOverride()
@@ -37,8 +37,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('write the reference topology (examples/verb-app.yaml)')
     .option('--force', 'overwrite an existing file')
     .action(run(commands.init as never));
-  program.command('validate').argument('<file>', 'topology file')
-    .description('check the topology (schema, references, target limits) and print every problem')
+  program.command('validate').argument('<files...>', 'topology files')
+    .description('check each topology (schema, references, target limits) and print every problem')
     .addOption(targets()).option('--strict', 'warnings are errors')
     .action(run(commands.validate as never));
   program.command('render').argument('<file>', 'topology file')

@@ -1,9 +1,23 @@
 import { Chalk, type ChalkInstance, supportsColor, supportsColorStderr } from 'chalk';
 import { type LocatedDiagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { ProgressLine } from './progress.js';
+import { githubCommands, sarifLog } from './ci-formats.js';
+
+/** `text` for people; `json`, `github` (workflow commands) and `sarif` for machines. */
+export type Format = 'text' | 'json' | 'github' | 'sarif';
+export const FORMATS: readonly Format[] = ['text', 'json', 'github', 'sarif'];
+
+/**
+ * Formats that say every finding in one report on stdout (the JSON array, the SARIF log, the
+ * annotations): drift and --verify's findings join the diagnostics there instead of lines of
+ * their own on stderr.
+ */
+export const oneReport = (out: OutputOptions): boolean => out.format !== 'text';
+/** Formats a person reads in a log too: the counts and the files written are said on stderr. */
+export const saysProgress = (out: OutputOptions): boolean => out.format === 'text' || out.format === 'github';
 
 export type OutputOptions = {
-  readonly format: 'text' | 'json';
+  readonly format: Format;
   /** Colour on stderr (diagnostics, verify, check's notes). */
   readonly color: boolean;
   /** Colour on stdout (explain's table). */
@@ -30,12 +44,22 @@ export function painter(color: boolean): ChalkInstance {
 /**
  * Text diagnostics on stderr, the same message at many places said once (see `groups`); with
  * --format json, one JSON array on stdout with every diagnostic and nothing else there (on
- * `jsonTo` instead when stdout carries something else: render --stdout).
+ * `jsonTo` instead when stdout carries something else: render --stdout). --format sarif is one
+ * SARIF log there, every diagnostic a result; --format github a workflow command per group
+ * (errors only with --quiet, as text).
  */
 export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions, jsonTo: NodeJS.WritableStream = process.stdout): void {
   out.progress?.clear();
   if (out.format === 'json') {
     jsonTo.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
+    return;
+  }
+  if (out.format === 'sarif') {
+    jsonTo.write(`${JSON.stringify(sarifLog(diagnostics), null, 2)}\n`);
+    return;
+  }
+  if (out.format === 'github') {
+    jsonTo.write(githubCommands(groups(out.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics)));
     return;
   }
   const c = painter(out.color);
