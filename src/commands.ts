@@ -123,16 +123,20 @@ function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
 }
 
 export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
+  const reference = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8');
   if (file === '-') {
-    // As `validate -` reads standard input, `init -` writes to standard output.
-    process.stdout.write(readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8'));
+    // As `validate -` reads standard input, `init -` writes to standard output: where the text
+    // lands is unknown, so no path to the schema can be right; say how to get one instead.
+    process.stdout.write(reference
+      .replace(/^# yaml-language-server: \$schema=.*$/m, '# Editor completion: lbgen schema > topology.schema.json, then make this line: # yaml-language-server: $schema=topology.schema.json')
+      .replace(/(Render it with: lbgen render ).*$/m, '$1<this file>'));
     return 0;
   }
   if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
   // The example's first lines point at the schema and name the file from the repository's root:
   // point them from where the new file is instead, so that an editor finds the schema there too.
   const schema = relative(dirname(resolve(file)), join(packageRoot, 'schemas', 'topology.schema.json')).split(sep).join('/');
-  const text = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8')
+  const text = reference
     .replace(/^(# yaml-language-server: \$schema=).*$/m, `$1${schema}`)
     .replace(/(Render it with: lbgen render ).*$/m, `$1${file}`);
   try {

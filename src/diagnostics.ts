@@ -18,6 +18,8 @@ export type Diagnostic = {
   readonly atKey?: boolean;
   /** An error only because of --strict: a warning's kind of message, grouped as warnings are. */
   readonly strict?: boolean;
+  /** A warning the topology's acceptedGaps names: printed as such, never made an error by --strict. */
+  readonly accepted?: boolean;
 };
 
 /** A diagnostic with its place in the file, ready to print. */

@@ -49,6 +49,7 @@ export type Topology = {
   nginx?: { version?: string; accessLog?: string };
   /** null: the line is left out (see the schema). */
   haproxy?: { version?: string; user?: string | null; group?: string | null; chroot?: string | null; adminSocket?: string | null };
+  acceptedGaps?: { target?: 'nginx' | 'haproxy' | 'cloudformation'; path: string; reason: string }[];
 };
 
 export type ServerInput = { address: string; port: number; weight?: number; backup?: boolean; maxConnections?: number };
