@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { LbgenError, type LocatedDiagnostic, UsageError, isError } from './diagnostics.js';
+import { LbgenError, type LocatedDiagnostic, UsageError, didYouMean, isError } from './diagnostics.js';
 import { MAX_BYTES } from './load.js';
 import { packageRoot } from './paths.js';
 import { analyse, generate, type Options, renderFiles, streamFiles } from './pipeline.js';
@@ -29,11 +29,11 @@ export function readTopology(file: string): string {
   let size: number;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`);
+    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`, file);
     size = st.size;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, file);
   }
   if (size > MAX_BYTES) {
     throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line: 1, column: 1, message: `the file is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
@@ -42,7 +42,7 @@ export function readTopology(file: string): string {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`, file);
   }
   return decode(bytes, file);
 }
@@ -52,7 +52,7 @@ function readStdin(): Buffer {
   try {
     bytes = readFileSync(0);
   } catch (e) {
-    throw new UsageError(`cannot read standard input: ${(e as Error).message}`);
+    throw new UsageError(`cannot read standard input: ${(e as Error).message}`, label(STDIN));
   }
   if (bytes.length > MAX_BYTES) {
     throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file: label(STDIN), line: 1, column: 1, message: `the input is ${bytes.length} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
@@ -88,7 +88,13 @@ export function parseTargets(given: readonly string[] | undefined): TargetName[]
   if (given === undefined) return [...TARGET_NAMES];
   const names = given.join(',').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(TARGET_NAMES as string[]).includes(n));
-  if (unknown.length || names.length === 0) throw new UsageError(`unknown target ${unknown.map((n) => `"${n}"`).join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  if (unknown.length || names.length === 0) {
+    const named = unknown.map((n) => {
+      const close = didYouMean(n, TARGET_NAMES);
+      return close ? `"${n}" (did you mean "${close}"?)` : `"${n}"`;
+    });
+    throw new UsageError(`unknown target ${named.join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  }
   return TARGET_NAMES.filter((n) => names.includes(n));
 }
 
@@ -132,7 +138,7 @@ export function init(file: string, flags: { force?: boolean }, out: OutputOption
       .replace(/(Render it with: lbgen render ).*$/m, '$1<this file>'));
     return 0;
   }
-  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
+  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`, file);
   // The example's first lines point at the schema and name the file from the repository's root:
   // point them from where the new file is instead, so that an editor finds the schema there too.
   const schema = relative(dirname(resolve(file)), join(packageRoot, 'schemas', 'topology.schema.json')).split(sep).join('/');
@@ -142,7 +148,7 @@ export function init(file: string, flags: { force?: boolean }, out: OutputOption
   try {
     writeFileSync(file, text);
   } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`, file);
   }
   if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${file}: edit it, then run lbgen validate ${file}\n`);
   if (out.format === 'json') report([], out);

@@ -35,7 +35,8 @@ export class LbgenError extends Error {
 
 /** Expected failure of usage or I/O (exit code 2): a missing file, an unknown flag, an unwritable folder. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** `file`: the file the error is about, where there is one (a topology that cannot be read). */
+  constructor(message: string, readonly file?: string) {
     super(message);
     this.name = 'UsageError';
   }

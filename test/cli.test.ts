@@ -77,6 +77,48 @@ test('usage errors exit 2: missing file, unknown flag, unknown command, unknown 
   const t = lbgen(['validate', EXAMPLE, '-t', 'nginx,apache']);
   assert.equal(t.code, 2);
   assert.match(t.stderr, /unknown target "apache": expected nginx, haproxy, cloudformation/);
+  const typo = lbgen(['validate', EXAMPLE, '-t', 'ngnix']);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stderr, 'lbgen: unknown target "ngnix" (did you mean "nginx"?): expected nginx, haproxy, cloudformation\n');
+});
+
+test('--format json: a usage error is a JSON array on stdout too (on stderr under render --stdout)', () => {
+  const usage = (message: string, file = '') => [{ severity: 'error', file, line: 0, column: 0, path: '(usage)', pointer: '', message }];
+  const missing = lbgen(['validate', 'no-such-file.yaml', '--format', 'json']);
+  assert.equal(missing.code, 2);
+  assert.deepEqual(JSON.parse(missing.stdout), usage('cannot read no-such-file.yaml: no such file', 'no-such-file.yaml'));
+  assert.match(missing.stderr, /^lbgen: cannot read no-such-file\.yaml: no such file$/m, 'and the line a person reads, on stderr');
+  const before = lbgen(['--format=json', 'explain', EXAMPLE, '-t', 'ngnix']);
+  assert.equal(before.code, 2);
+  assert.deepEqual(JSON.parse(before.stdout), usage('unknown target "ngnix" (did you mean "nginx"?): expected nginx, haproxy, cloudformation'));
+  const flag = lbgen(['validate', EXAMPLE, '--frmat', 'json', '--format', 'json']);
+  assert.equal(flag.code, 2);
+  assert.deepEqual(JSON.parse(flag.stdout), usage("unknown option '--frmat' (Did you mean --format?)"));
+  const required = lbgen(['check', EXAMPLE, '--format', 'json']);
+  assert.equal(required.code, 2);
+  assert.deepEqual(JSON.parse(required.stdout), usage("required option '-o, --out <dir>' not specified"));
+  const stdout = lbgen(['render', 'no-such-file.yaml', '-t', 'nginx', '--stdout', '--format', 'json']);
+  assert.equal(stdout.code, 2);
+  assert.equal(stdout.stdout, '', 'stdout is for the config alone');
+  assert.deepEqual(JSON.parse(stdout.stderr.slice(stdout.stderr.indexOf('['))), usage('cannot read no-such-file.yaml: no such file', 'no-such-file.yaml'));
+  assert.equal(lbgen(['validate', 'no-such-file.yaml']).stdout, '', 'as text, nothing on stdout');
+});
+
+test('each command\'s --help lists the global flags, <file> and -, what is required, the exit codes', () => {
+  for (const command of ['init', 'validate', 'render', 'check', 'explain', 'schema']) {
+    const help = lbgen([command, '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Global Options:\n(.*\n)*  --format <format> +diagnostics format/m, `${command}: the global flags`);
+    assert.match(help.stdout, /^  --quiet +print errors only$/m, command);
+    assert.match(help.stdout, /^Exit codes:\n  0 .*\n(  [12] .*\n)+  70 internal error/m, `${command}: the exit codes`);
+    if (command !== 'init' && command !== 'schema') {
+      assert.match(help.stdout, /^  file +topology file; - for standard input$/m, command);
+      assert.match(help.stdout, /^<file> may be - to read the topology from standard input/m, command);
+      assert.match(help.stdout, command === 'check' ? /^Required: <file> and -o, --out <dir>\.$/m : /^Required: <file>\.$/m, command);
+    }
+  }
+  assert.match(lbgen(['init', '--help']).stdout, /^init - writes the topology to standard output\.$/m);
+  assert.match(lbgen(['check', '--help']).stdout, /^  -o, --out <dir> +output folder to compare \(required\)$/m);
 });
 
 test('render writes atomically; on an invalid topology nothing changes in the output folder', () => {
