@@ -1,5 +1,6 @@
 import { type Diagnostic, type LocatedDiagnostic, didYouMean, warning } from './diagnostics.js';
 import type { Topology } from './topology.js';
+import { TARGET_NAMES } from './targets/index.js';
 import type { TargetName } from './targets/target.js';
 
 type Entry = NonNullable<Topology['acceptedGaps']>[number];
@@ -12,9 +13,9 @@ function pattern(path: string): RegExp {
 
 /**
  * Marks each warning that an acceptedGaps entry names (its target, its path), so that --strict
- * leaves it a warning; errors are never accepted. Returns the entries that matched nothing among
- * the targets checked, as warnings at the entry: an accepted gap that a change closed, or a path
- * that moved (routes reordered), must not stay silently in the file.
+ * leaves it a warning; errors are never accepted. Returns the entries that matched nothing, as
+ * warnings at the entry: an accepted gap that a change closed, or a path that moved (routes
+ * reordered), must not stay silently in the file.
  */
 export function acceptGaps(
   located: readonly LocatedDiagnostic[],
@@ -32,7 +33,9 @@ export function acceptGaps(
   });
   const stale: Diagnostic[] = [];
   patterns.forEach((p, i) => {
-    if (p.used || (p.entry.target !== undefined && !targets.includes(p.entry.target))) return;
+    // Stale only where the run could have seen its warning: its own target checked, or (an entry
+    // of any target) all of them.
+    if (p.used || (p.entry.target !== undefined ? !targets.includes(p.entry.target) : targets.length < TARGET_NAMES.length)) return;
     const candidates = [...new Set(located.filter((d) => d.severity === 'warning' && (p.entry.target === undefined || d.target === p.entry.target)).map((d) => d.path))];
     const who = p.entry.target ?? 'any target';
     const close = didYouMean(p.entry.path, candidates);

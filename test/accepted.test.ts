@@ -78,3 +78,11 @@ test('the schema refuses an entry without a reason and a path lbgen never prints
   assert.deepEqual(refused({ path: 'pools..healthCheck', reason: 'x' }), ['acceptedGaps[0].path']);
   assert.deepEqual(refused({ path: 'tls', reason: 'x', target: 'alb' }), ['acceptedGaps[0].target']);
 });
+
+test('an entry of any target is stale only when every target was checked', () => {
+  const text = topology([{ path: 'limits.maxConnections', reason: 'the ALB scales itself' }]);
+  assert.deepEqual(run(text, ['nginx', 'haproxy']).filter((d) => d.path.startsWith('acceptedGaps')), []);
+  assert.deepEqual(run(text, ['nginx', 'haproxy', 'cloudformation']).filter((d) => d.path.startsWith('acceptedGaps')).map((d) => d.message), [
+    'limits.maxConnections matches no warning of any target: remove the entry, or correct its path',
+  ]);
+});
