@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { LbgenError, type LocatedDiagnostic, UsageError, isError } from '../diagnostics.js';
+import { LbgenError, type LocatedDiagnostic, UsageError, didYouMean, isError } from '../diagnostics.js';
 import { STDIN, label, readTopology } from '../input/read.js';
 import { packageRoot } from '../paths.js';
 import { analyse, generate, type Options, renderFiles, streamFiles } from '../pipeline.js';
@@ -24,7 +24,13 @@ export function parseTargets(given: readonly string[] | undefined): TargetName[]
   if (given === undefined) return [...TARGET_NAMES];
   const names = given.join(',').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(TARGET_NAMES as string[]).includes(n));
-  if (unknown.length || names.length === 0) throw new UsageError(`unknown target ${unknown.map((n) => `"${n}"`).join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  if (unknown.length || names.length === 0) {
+    const named = unknown.map((n) => {
+      const close = didYouMean(n, TARGET_NAMES);
+      return close ? `"${n}" (did you mean "${close}"?)` : `"${n}"`;
+    });
+    throw new UsageError(`unknown target ${named.join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  }
   return TARGET_NAMES.filter((n) => names.includes(n));
 }
 
@@ -59,22 +65,26 @@ function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
 }
 
 export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
+  const reference = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8');
   if (file === '-') {
-    // As `validate -` reads standard input, `init -` writes to standard output.
-    process.stdout.write(readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8'));
+    // As `validate -` reads standard input, `init -` writes to standard output: where the text
+    // lands is unknown, so no path to the schema can be right; say how to get one instead.
+    process.stdout.write(reference
+      .replace(/^# yaml-language-server: \$schema=.*$/m, '# Editor completion: lbgen schema > topology.schema.json, then make this line: # yaml-language-server: $schema=topology.schema.json')
+      .replace(/(Render it with: lbgen render ).*$/m, '$1<this file>'));
     return 0;
   }
-  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
+  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`, file);
   // The example's first lines point at the schema and name the file from the repository's root:
   // point them from where the new file is instead, so that an editor finds the schema there too.
   const schema = relative(dirname(resolve(file)), join(packageRoot, 'schemas', 'topology.schema.json')).split(sep).join('/');
-  const text = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8')
+  const text = reference
     .replace(/^(# yaml-language-server: \$schema=).*$/m, `$1${schema}`)
     .replace(/(Render it with: lbgen render ).*$/m, `$1${file}`);
   try {
     writeFileSync(file, text);
   } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`, file);
   }
   if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${file}: edit it, then run lbgen validate ${file}\n`);
   if (oneReport(out)) report([], out);

@@ -67,8 +67,9 @@ export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOpt
   let text = '';
   for (const group of groups(shown)) {
     const d = group[0]!;
-    const paint = d.severity === 'error' ? c.red : c.yellow;
-    text += `${formatDiagnostic(d).replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}\n`;
+    const paint = d.severity === 'error' ? c.red : d.accepted ? c.dim : c.yellow;
+    // An accepted gap is still said, every time: the file accepts it, the reader may not know it.
+    text += `${formatDiagnostic(d).replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}${d.accepted ? ' [accepted]' : ''}\n`;
     if (group.length > 1) text += `${c.dim(more(group))}\n`;
   }
   process.stderr.write(text);
@@ -88,7 +89,7 @@ export function groups(diagnostics: readonly LocatedDiagnostic[]): LocatedDiagno
   const byKey = new Map<string, LocatedDiagnostic[]>();
   let alone = 0;
   for (const d of diagnostics) {
-    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
+    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.accepted ? 'accepted' : ''}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
     const group = byKey.get(key);
     if (group) group.push(d);
     else byKey.set(key, [d]);
@@ -121,7 +122,8 @@ export function summary(diagnostics: readonly LocatedDiagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const shown = groups(diagnostics).length;
   const grouped = shown < diagnostics.length ? ` (${count(shown, 'group')})` : '';
-  return `${count(errors, 'error')}, ${count(diagnostics.length - errors, 'warning')}${grouped}`;
+  const accepted = diagnostics.filter((d) => d.accepted).length;
+  return `${count(errors, 'error')}, ${count(diagnostics.length - errors, 'warning')}${accepted ? `, ${thousands(accepted)} of them accepted` : ''}${grouped}`;
 }
 
 function toJson(d: LocatedDiagnostic): Record<string, unknown> {
@@ -135,9 +137,10 @@ function toJson(d: LocatedDiagnostic): Record<string, unknown> {
     message: d.message,
     ...(d.suggestion ? { suggestion: d.suggestion } : {}),
     ...(d.target ? { target: d.target } : {}),
+    ...(d.accepted ? { accepted: true } : {}),
   };
 }
 
-/** --strict: every warning is an error. */
+/** --strict: every warning is an error, but those the topology's acceptedGaps names. */
 export const strictly = (list: readonly LocatedDiagnostic[], strict: boolean): LocatedDiagnostic[] =>
-  list.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const, strict: true } : d));
+  list.map((d) => (strict && d.severity === 'warning' && !d.accepted ? { ...d, severity: 'error' as const, strict: true } : d));
