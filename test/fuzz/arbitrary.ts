@@ -68,6 +68,12 @@ const extraArbitrary = fc.record({
   }, { requiredKeys: [] }),
   targetIp: fc.boolean(),
   nginx: opt(fc.record({ version: fc.constant('1.22'), accessLog: fc.constantFrom('/var/log/nginx/fuzz.log', '/var/log/nginx/access.json') }, { requiredKeys: [] })),
+  // Paths that match a warning of some topologies and none of others: a stale entry is a warning too.
+  acceptedGaps: opt(fc.array(fc.record({
+    target: fc.constantFrom('nginx', 'haproxy', 'cloudformation'),
+    path: fc.constantFrom('pools.*.healthCheck', 'routes[*].rateLimit', 'routes[0].websocket', 'limits.maxConnections', 'pools.p0.sticky', 'tls'),
+    reason: fc.constantFrom('reviewed', 'the application covers it'),
+  }, { requiredKeys: ['path', 'reason'] }), { minLength: 1, maxLength: 3 })),
   haproxy: opt(fc.record({
     version: fc.constant('2.6'),
     user: fc.constantFrom('haproxy', null),
@@ -200,5 +206,6 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       },
       ...(x.nginx ? { nginx: x.nginx } : {}),
       ...(x.haproxy ? { haproxy: x.haproxy } : {}),
+      ...(x.acceptedGaps ? { acceptedGaps: x.acceptedGaps } : {}),
     };
   });
