@@ -83,7 +83,7 @@ test('the header names the files, not their folders: the same stage rendered fro
   for (const f of readdirSync(join(dir, 'a'))) assert.equal(readFileSync(join(dir, 'b', f), 'utf8'), readFileSync(join(dir, 'a', f), 'utf8'), f);
 });
 
-test('an overlay may be standard input (once); a missing overlay is a usage error', () => {
+test('an overlay may be standard input (once); a missing overlay, or -f with several validate files, is a usage error', () => {
   const dir = folder({ 'topology.yaml': BASE });
   const piped = lbgen(['validate', 'topology.yaml', '-f', '-'], { cwd: dir, input: '# from a pipe\npools:\n  web: { balance: sideways }\n' });
   assert.equal(piped.code, 1);
@@ -96,6 +96,10 @@ test('an overlay may be standard input (once); a missing overlay is a usage erro
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, 'lbgen: cannot read nope.yaml: no such file\n');
   assert.ok(!readdirSync(dir).includes('out'), 'nothing written');
+  // validate takes several files (a pre-commit hook's), but overlays make a stage of one topology.
+  const several = lbgen(['validate', 'topology.yaml', 'topology.yaml', '-f', 'topology.yaml'], { cwd: dir });
+  assert.equal(several.code, 2);
+  assert.equal(several.stderr, 'lbgen: -f merges overlays over one topology: give validate a single FILE with -f\n');
 });
 
 test('an overlay cannot change the version; anchors do not cross files', () => {
