@@ -80,6 +80,9 @@ const result = await esbuild.build({
   target: 'node20',
   minify: !process.env.LBGEN_NO_MINIFY,
   legalComments: 'none',
+  // Graphviz in WebAssembly (1.2 MB) is loaded from node_modules by graph --format svg alone
+  // (src/graph/svg.ts): bundled, every command would parse it at start-up.
+  external: ['@viz-js/viz'],
   metafile: true,
   logLevel: 'warning',
   define: { 'import.meta.url': '__lbgenUrl' },
