@@ -76,14 +76,16 @@ export function yamlScalar(v: string | number | boolean): string {
 
 /**
  * Text inside a Graphviz HTML-like label (`label=<...>`, lbgen graph --format dot): XML's four
- * markup characters as entities. Graphviz reads no backslash escapes (\N, \n, \l) in HTML labels,
- * so a backslash stays one. A control character is refused (the schema allows none in a label).
+ * markup characters as entities, and a backslash doubled: Graphviz expands \N, \G, \E, \T, \H
+ * and \L (node, graph, edge names) even inside HTML labels, after entities are read (so &#92; would
+ * not do), and reads \\ as one backslash. A control character is refused (the schema allows none in
+ * a label).
  */
 export function dotHtml(v: string): string {
   if (scan(v) & CONTROL) throw new RenderError(`a graph label cannot take ${JSON.stringify(v)}`);
-  return v.replace(/[&<>"]/g, (c) => DOT_ENTITY[c]!);
+  return v.replace(/[&<>"\\]/g, (c) => DOT_ENTITY[c]!);
 }
-const DOT_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+const DOT_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\\': '\\\\' };
 
 /** Characters a Mermaid label keeps as they are: letters, digits, space and . _ / , - (nothing Mermaid, Markdown or HTML reads). */
 const MERMAID_PLAIN = /[^A-Za-z0-9 ._/,-]/gu;
