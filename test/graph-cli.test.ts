@@ -74,3 +74,9 @@ test('usage errors exit 2: a picture format on another command, text on graph, a
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read no-such-file\.yaml: no such file/);
 });
+
+test('the bundle leaves Graphviz out: only graph --format svg loads it (the start-up of every other command is unchanged)', () => {
+  const bundle = readFileSync(join(packageRoot, 'dist', 'lbgen.cjs'), 'utf8');
+  assert.ok(bundle.includes('"@viz-js/viz"'), 'required from node_modules at run time');
+  assert.ok(!bundle.includes('graphvizVersion'), 'no part of @viz-js/viz inside the bundle');
+});

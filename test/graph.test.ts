@@ -114,3 +114,13 @@ test('50 routes: every route drawn, and the picture grows down, not across (one 
   assert.ok(height! > width!, `height ${height}pt, width ${width}pt`);
   assert.match(svg, /font-size="11.00"/, 'labels at 11 pt, read at 100 %');
 });
+
+test('the README shows the reference as graph draws it: docs/verb-app.svg and the Mermaid block', async () => {
+  const svg = await dotToSvg(toDot(graphOf(reference)));
+  const file = join(root, 'docs', 'verb-app.svg');
+  if (process.env.UPDATE_GOLDEN === '1' && process.env.CI !== 'true') writeFileSync(file, svg);
+  assert.equal(readFileSync(file, 'utf8'), svg, 'docs/verb-app.svg (UPDATE_GOLDEN=1 node --test dist/test/graph.test.js rewrites it)');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.ok(readme.includes('![lbgen graph of examples/verb-app.yaml](docs/verb-app.svg)'));
+  assert.ok(readme.includes(`\`\`\`mermaid\n${toMermaid(graphOf(reference))}\`\`\``), 'the README\'s Mermaid block is graph\'s output for the reference');
+});
