@@ -12,6 +12,9 @@ import { analyse } from '../src/pipeline.js';
 import { TARGET_NAMES } from '../src/targets/index.js';
 import { fiftyRoutes } from './graph/fifty.js';
 import { svgTexts } from './graph/xml.js';
+import fc from 'fast-check';
+import yaml from 'js-yaml';
+import { topologyArbitrary } from './fuzz/arbitrary.js';
 
 const reference = readFileSync(join(root, 'examples', 'verb-app.yaml'), 'utf8');
 const graphOf = (text: string, targets = TARGET_NAMES) => buildGraph(analyse(text, { file: 't.yaml', targets }));
@@ -123,4 +126,20 @@ test('the README shows the reference as graph draws it: docs/verb-app.svg and th
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   assert.ok(readme.includes('![lbgen graph of examples/verb-app.yaml](docs/verb-app.svg)'));
   assert.ok(readme.includes(`\`\`\`mermaid\n${toMermaid(graphOf(reference))}\`\`\``), 'the README\'s Mermaid block is graph\'s output for the reference');
+});
+
+test('random topologies (test/fuzz/arbitrary.ts, fixed seed): Graphviz lays out every one, each pool and route named in the SVG', async () => {
+  const cases = fc.sample(topologyArbitrary, { numRuns: Number(process.env.GRAPH_CASES ?? 40), seed: 18 });
+  for (const [i, t] of cases.entries()) {
+    const text = yaml.dump(t, { lineWidth: -1 });
+    const g = graphOf(text);
+    let texts: Set<string>;
+    try {
+      texts = new Set(svgTexts(await dotToSvg(toDot(g))));
+    } catch (e) {
+      assert.fail(`case ${i}: ${(e as Error).message}\n--- topology ---\n${text}`);
+    }
+    for (const n of g.nodes.filter((x) => x.kind === 'pool' || x.kind === 'route')) assert.ok(texts.has(n.title), `case ${i}: ${n.title}\n${text}`);
+    assert.equal(toMermaid(g), toMermaid(graphOf(text)), `case ${i}: Mermaid deterministic`);
+  }
 });

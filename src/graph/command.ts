@@ -28,7 +28,10 @@ export async function graph(file: string, flags: { targets?: string[]; out?: str
   const text = readTopology(file);
   // Warnings are not printed: the picture marks each one on its node, as explain lists them.
   const analysis = analyse(text, { file: file === '-' ? '<stdin>' : file, targets, ...(out.progress ? { progress: out.progress.tick } : {}) });
-  const picture = await PRINTERS[format](buildGraph(analysis));
+  const g = buildGraph(analysis);
+  // Graphviz's layout grows faster than the graph: seconds at 300 pools, minutes at 1,000 (see docs/cli.md).
+  out.progress?.tick(format === 'svg' ? `laying out ${g.nodes.length} nodes with Graphviz` : 'drawing');
+  const picture = await PRINTERS[format](g);
   out.progress?.clear();
   if (flags.out === undefined) {
     process.stdout.write(picture);

@@ -48,7 +48,7 @@ export function toDot(g: TopologyGraph): string {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const lines = [
     'digraph lbgen {',
-    `  graph [rankdir=LR, fontname="${FONT}", fontsize=12, labelloc=t, labeljust=l, nodesep=0.12, ranksep=0.5, label=${caption(g)}]`,
+    `  graph [rankdir=LR, concentrate=true, fontname="${FONT}", fontsize=12, labelloc=t, labeljust=l, nodesep=0.12, ranksep=0.5, label=${caption(g)}]`,
     `  node [shape=box, style="rounded,filled", fontname="${FONT}", fontsize=11, margin="0.1,0.04", color="#475569", penwidth=1]`,
     `  edge [fontname="${FONT}", fontsize=9, color="#64748b", arrowsize=0.6]`,
     ...g.nodes.filter((n) => !inCluster.has(n.id)).map((n) => nodeLine(n, '  ')),
