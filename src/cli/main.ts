@@ -4,7 +4,7 @@ import { progressLine, wantsProgress } from './progress.js';
 import { FORMATS, type Format, type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from '../version.js';
 import * as commands from './commands.js';
-import { GRAPH_FORMATS, graph } from './graph/command.js';
+import { GRAPH_FORMATS, graph } from './graph.js';
 
 /** --format is global: FORMATS are the diagnostics' formats; the others are pictures, for graph only. */
 
