@@ -91,8 +91,9 @@ function site(s: SiteSource, index: number, poolIds: ReadonlyMap<Pool, string>):
   const entry = node(id, 'site', domains[0]!, domains.slice(1), [...s.owns]);
   const nodes = [entry];
   const edges: Edge[] = [];
-  // By path, as a reader looks one up (/api beside /api/v2): the longest matching path wins whatever the order. Mermaid
-  // keeps this order; Graphviz reorders a column to save crossings (ordering=out and invisible edges do not hold in a cluster).
+  // By path, as a reader looks one up (/api beside /api/v2; the longest matching path wins whatever the order): the JSON
+  // and the DOT and Mermaid sources keep it; both layouts reorder a column to save crossings (Graphviz groups the routes
+  // by pool, each group in this order; ordering=out and invisible edges do not hold inside a cluster).
   [...s.routes].sort((a, b) => byCodeUnit(a.path, b.path) || a.index - b.index).forEach((r, i) => {
     const rid = `${id}_r${i}`;
     nodes.push(node(rid, 'route', r.path, routeDetails(r), [r.pointer]));
