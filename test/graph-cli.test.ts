@@ -65,7 +65,7 @@ test('an invalid topology: exit 1, located diagnostics as other commands give th
 test('usage errors exit 2: a picture format on another command, text on graph, a missing file', () => {
   const other = lbgen(['validate', EXAMPLE, '--format', 'svg']);
   assert.equal(other.code, 2);
-  assert.match(other.stderr, /--format svg draws a picture, for lbgen graph: this command takes text or json/);
+  assert.match(other.stderr, /--format svg draws a picture, for lbgen graph: this command takes text, json, github, sarif/);
   const text = lbgen(['graph', EXAMPLE, '--format', 'text']);
   assert.equal(text.code, 2);
   assert.match(text.stderr, /graph draws --format mermaid, dot, svg, json \(default mermaid\), not text/);
@@ -79,4 +79,11 @@ test('the bundle leaves Graphviz out: only graph --format svg loads it (the star
   const bundle = readFileSync(join(packageRoot, 'dist', 'lbgen.cjs'), 'utf8');
   assert.ok(bundle.includes('"@viz-js/viz"'), 'required from node_modules at run time');
   assert.ok(!bundle.includes('graphvizVersion'), 'no part of @viz-js/viz inside the bundle');
+});
+
+test('graph refuses the annotation formats: its --format is the picture', () => {
+  const r = lbgen(['graph', EXAMPLE, '--format', 'sarif']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /graph draws --format mermaid, dot, svg, json \(default mermaid\), not sarif/);
+  assert.equal(r.stdout, '');
 });
