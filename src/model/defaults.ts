@@ -4,6 +4,7 @@
  */
 export const DEFAULTS = {
   domains: [] as string[],
+  strictHost: false,
   listen: { http: 80, https: 443, redirectToHttpsWithTls: true, proxyProtocol: false },
   tls: { minVersion: 'TLSv1.2', http2: true },
   hsts: { includeSubDomains: false, preload: false },

@@ -8,6 +8,8 @@ export type Topology = {
   version: 1;
   name: string;
   domains?: string[];
+  /** Unknown Host: 421 instead of the default site. */
+  strictHost?: boolean;
   listen?: { address?: string; http?: number; https?: number; redirectToHttps?: boolean; trustedProxies?: string[]; proxyProtocol?: boolean };
   tls?: {
     certificate: string;
@@ -28,6 +30,8 @@ export type Topology = {
   servers: Record<string, ServerInput>;
   pools: Record<string, PoolInput>;
   routes: RouteInput[];
+  /** More virtual hosts, by id. */
+  sites?: Record<string, SiteInput>;
   limits?: { maxConnections?: number; connectionsPerClient?: number; ipv6PrefixLength?: number; queueTimeout?: DurationInput; shutdownTimeout?: DurationInput };
   stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string; allowFrom?: string[] };
   monitoring?: {
@@ -77,4 +81,10 @@ export type RouteInput = {
   websocket?: boolean;
   rateLimit?: { perSecond: number; burst?: number };
   allowFrom?: string[];
+};
+
+export type SiteInput = {
+  domains: string[];
+  tls?: { certificate: string; key: string; bundle?: string; certificateArn?: string };
+  routes: RouteInput[];
 };

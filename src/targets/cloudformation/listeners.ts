@@ -4,7 +4,8 @@ import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
 import { redirectTo, type Routing } from './listener-rules.js';
 import { attribute } from './stickiness.js';
-import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
+import type { AttributeView, CertificateView, Ctx, ListenerView, RuleView } from './view.js';
+import { siteLogicalIds } from './names.js';
 
 /** The HTTPS listener's policy from tls.minVersion when aws.sslPolicy is not given (AWS's recommended TLS 1.3 families). */
 const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
@@ -51,7 +52,7 @@ const HEADER_ATTRIBUTES: Partial<Record<SecurityHeader['kind'], string>> = {
  * rules from 1; a rule's logical id carries its priority, so re-rendering after a route change
  * edits rules in place and never asks CloudFormation to move a priority another rule still holds.
  */
-export function listenersView(ctx: Ctx, routing: Routing): { listeners: ListenerView[]; rules: RuleView[] } {
+export function listenersView(ctx: Ctx, routing: Routing): { listeners: ListenerView[]; rules: RuleView[]; certificates: CertificateView[] } {
   const m = ctx.model;
   const redirect = m.listen.redirectToHttps && m.listen.https !== null;
   const http: ListenerView = {
@@ -72,12 +73,33 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
       comment: r.comment,
       listener: l.logicalId,
       priority: i + 1,
+      hosts: r.hosts,
       paths: r.paths,
       sourceIps: r.sourceIps,
       action: r.action,
     })),
   );
-  return { listeners, rules };
+  return { listeners, rules, certificates: https ? siteCertificates(ctx) : [] };
+}
+
+/**
+ * Each site with a certificate of its own adds it to the HTTPS listener (the listener's own stays
+ * the default, for clients without SNI or with a name no certificate holds); the ALB picks one by
+ * SNI among their names. Its ARN is the site's tls.certificateArn, else a parameter of its own.
+ */
+function siteCertificates(ctx: Ctx): CertificateView[] {
+  const sites = ctx.model.sites.filter((s) => s.ownTls);
+  const ids = siteLogicalIds(sites.map((s) => s.id!));
+  return sites.map((s) => {
+    const suffix = ids.get(s.id!)!;
+    const arn = s.tls!.certificateArn;
+    return {
+      logicalId: `Certificate${suffix}`,
+      comment: `${s.label}: its certificate, chosen by SNI`,
+      parameter: arn ? null : { name: `CertificateArn${suffix}`, description: yamlScalar(`ACM certificate ARN of site ${s.id} (${s.domains.join(', ')}), added to the HTTPS listener.`) },
+      certificate: arn ? yamlScalar(arn) : `!Ref CertificateArn${suffix}`,
+    };
+  });
 }
 
 function httpsListener(ctx: Ctx, routing: Routing): ListenerView | null {
