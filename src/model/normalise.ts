@@ -24,7 +24,25 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const lists: { id: string | null; routes: readonly RouteInput[] }[] = [{ id: null, routes: t.routes }];
   siteIds?.ids.forEach((id, i) => lists.push({ id, routes: siteIds.values[i]!.routes }));
   for (const list of lists) for (const r of list.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
-  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, primaryDomain));
+  // A pool only other sites use is checked with the first concrete domain of the first of them (an
+  // application that validates Host knows its own site's names), else as the default site's.
+  const checkDomain: (string | null)[] = poolIds.ids.map(() => primaryDomain);
+  if (siteIds) {
+    const byDefault = new Uint8Array(poolIds.ids.length);
+    for (const r of t.routes) byDefault[poolIds.place.get(r.pool)!] = 1;
+    const set = new Uint8Array(poolIds.ids.length);
+    siteIds.values.forEach((s) => {
+      const concrete = s.domains.find((d) => !d.startsWith('*.'));
+      if (concrete === undefined) return;
+      for (const r of s.routes) {
+        const place = poolIds.place.get(r.pool)!;
+        if (byDefault[place] || set[place]) continue;
+        set[place] = 1;
+        checkDomain[place] = concrete;
+      }
+    });
+  }
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkDomain[i]!));
   let serial = 0;
   const routeLists = lists.map((list) => {
     const out = routesOf(list.routes, list.id, serial, (id) => pools[poolIds.place.get(id)!]!);

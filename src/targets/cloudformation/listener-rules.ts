@@ -56,11 +56,20 @@ export function routing(ctx: Ctx, targetGroups: ReadonlyMap<string, string>): Ro
   }
   // Stable: exact groups keep site order; wildcards longest first.
   groups.sort((a, b) => (a.length === b.length ? 0 : b.length - a.length));
-  for (const g of groups) siteRules(ctx, g.site, g.hosts, targetGroups, rules, decided, reported);
+  // Neighbours of one site share their rules (host values split as the quota asks): the order
+  // between sites is all that matters.
+  const merged = groups.reduce<{ site: Site; hosts: string[] }[]>((out, g) => {
+    const last = out[out.length - 1];
+    if (last && last.site === g.site) last.hosts.push(...g.hosts);
+    else out.push({ site: g.site, hosts: [...g.hosts] });
+    return out;
+  }, []);
+  for (const g of merged) siteRules(ctx, g.site, g.hosts, targetGroups, rules, decided, reported);
   for (const site of others) {
     ctx.decisions.push(decision('sites', 'native', `${site.label}: listener rules with a host-header condition (${site.domains.join(', ')}) and the path conditions, before the default site's${site.domains.some((d) => d.startsWith('*.')) ? '; exact names before wildcards, longer wildcards first' : ''}${site.ownTls ? `; its certificate is an AWS::ElasticLoadBalancingV2::ListenerCertificate of the HTTPS listener, ${site.tls!.certificateArn ? 'tls.certificateArn' : 'a template parameter'}, chosen by SNI` : ''}`, `${site.pointer}/domains`));
   }
   if (m.strictHost) {
+    ctx.decisions.push(decision('sites', 'native', `the default site: listener rules with a host-header condition (${main!.domains.join(', ')}) and the path conditions, among the sites' (exact names before wildcards)`, '/domains'));
     ctx.decisions.push(decision('strictHost', 'native', `every rule has a host-header condition; the listeners' default action answers 421 to any other Host${m.listen.redirectToHttps ? ' (the HTTP listener redirects every Host to HTTPS first, where nginx and HAProxy answer 421 on plain HTTP too)' : ''}`, '/strictHost'));
     return { rules, defaultAction: fixedResponse(421) };
   }
