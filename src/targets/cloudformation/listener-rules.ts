@@ -70,7 +70,7 @@ export function routing(ctx: Ctx, targetGroups: ReadonlyMap<string, string>): Ro
   }
   if (m.strictHost) {
     ctx.decisions.push(decision('sites', 'native', `the default site: listener rules with a host-header condition (${main!.domains.join(', ')}) and the path conditions, among the sites' (exact names before wildcards)`, '/domains'));
-    ctx.decisions.push(decision('strictHost', 'native', `every rule has a host-header condition; the listeners' default action answers 421 to any other Host${m.listen.redirectToHttps ? ' (the HTTP listener redirects every Host to HTTPS first, where nginx and HAProxy answer 421 on plain HTTP too)' : ''}`, '/strictHost'));
+    ctx.decisions.push(decision('strictHost', 'native', `every rule has a host-header condition; the listeners' default action answers 421 to any other Host${m.listen.redirectToHttps ? ' (the HTTP listener redirects only the known hosts, by host-header rules)' : ''}`, '/strictHost'));
     return { rules, defaultAction: fixedResponse(421) };
   }
   ctx.decisions.push(decision('sites', 'native', `the default site: its rules come after the sites', without a host-header condition, so it takes any Host no site claims${matched !== others && main!.domains.length ? '; its own domains are also matched with the sites\' (an exact name before a wildcard)' : ''}`, main!.domains.length ? '/domains' : '/routes'));

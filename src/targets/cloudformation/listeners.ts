@@ -2,7 +2,8 @@ import type { SecurityHeader } from '../../model/model.js';
 import { warning } from '../../diagnostics.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
-import { redirectTo, type Routing } from './listener-rules.js';
+import { VALUES_PER_CONDITION, fixedResponse, redirectTo, type Routing } from './listener-rules.js';
+import { everySite } from '../../model/model.js';
 import { attribute } from './stickiness.js';
 import type { AttributeView, CertificateView, Ctx, ListenerView, RuleView } from './view.js';
 import { siteLogicalIds } from './names.js';
@@ -60,10 +61,14 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
     port: m.listen.http,
     protocol: 'HTTP',
     tls: null,
-    defaultAction: redirect ? redirectTo(m.listen.https!) : routing.defaultAction,
+    // strictHost: the HTTP listener redirects the known hosts only (rules below) and answers any other 421, as the proxies do.
+    defaultAction: redirect ? (m.strictHost ? fixedResponse(421) : redirectTo(m.listen.https!)) : routing.defaultAction,
     attributes: null,
   };
-  if (redirect) ctx.decisions.push(decision('redirect', 'native', `HTTP listener default action: redirect HTTP_301 to HTTPS port ${m.listen.https}, keeping host, path and query`, '/listen/redirectToHttps'));
+  if (redirect) {
+    const how = m.strictHost ? 'HTTP listener rules with a host-header condition for every known domain' : 'HTTP listener default action';
+    ctx.decisions.push(decision('redirect', 'native', `${how}: redirect HTTP_301 to HTTPS port ${m.listen.https}, keeping host, path and query${m.strictHost ? '; any other Host: 421' : ''}`, '/listen/redirectToHttps'));
+  }
   const https = httpsListener(ctx, routing);
   const listeners = https ? [http, https] : [http];
   const serving = listeners.filter((l) => l !== http || !redirect);
@@ -79,7 +84,19 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
       action: r.action,
     })),
   );
+  if (redirect && m.strictHost) rules.unshift(...knownHostRedirects(ctx));
   return { listeners, rules, certificates: https ? siteCertificates(ctx) : [] };
+}
+
+/** strictHost with the redirect: one rule per few known host names on the HTTP listener, each redirecting to HTTPS. */
+function knownHostRedirects(ctx: Ctx): RuleView[] {
+  const hosts = everySite(ctx.model).flatMap((s) => s.domains);
+  const out: RuleView[] = [];
+  for (let i = 0; i < hosts.length; i += VALUES_PER_CONDITION) {
+    const n = out.length + 1;
+    out.push({ logicalId: `HttpRule${n}`, comment: `strictHost: known hosts are redirected to HTTPS (part ${n})`, listener: 'HttpListener', priority: n, hosts: hosts.slice(i, i + VALUES_PER_CONDITION).map((h) => yamlScalar(h)), paths: null, sourceIps: null, action: redirectTo(ctx.model.listen.https!) });
+  }
+  return out;
 }
 
 /**

@@ -44,7 +44,7 @@ export function wafView(ctx: Ctx): WafView | null {
   const rules = limited.map((r, i) => {
     const limit = clampCount(ctx, wafLimit(r), R.wafRateLimit, r.rateLimit!.pointer);
     const { perSecond, burst } = r.rateLimit!;
-    ctx.decisions.push(decision('rateLimit', 'approximated', `ALB rate limiting is an AWS WAF rate-based rule: routes[${r.index}] ${r.path} lets each client IP send ${limit} requests in any ${WAF_WINDOW_SECONDS} s (${perSecond}/s x ${WAF_WINDOW_SECONDS} + burst ${burst}), checked about every 10 s, instead of ${perSecond}/s with a burst of ${burst}; beyond it WAF answers 429`, r.rateLimit!.pointer));
+    ctx.decisions.push(decision('rateLimit', 'approximated', `ALB rate limiting is an AWS WAF rate-based rule: routes[${r.index}] ${r.path} lets each client IP send ${limit} requests in any ${WAF_WINDOW_SECONDS} s (${perSecond}/s x ${WAF_WINDOW_SECONDS} + burst ${burst}), checked about every 10 s, instead of ${perSecond}/s with a burst of ${burst}; beyond it WAF answers 429${ctx.model.sites.length ? '; the rule matches paths, not hosts, so it also counts requests for these paths to the other sites' : ''}`, r.rateLimit!.pointer));
     return {
       comment: `routes[${r.index}] ${r.path}: ${perSecond}/s, burst ${burst}`,
       name: yamlScalar(`route${r.index}-rate-limit`),
