@@ -22,6 +22,7 @@ function at(schema: Node, path: string): Node {
 
 const TABLE: [string, unknown][] = [
   ['domains', DEFAULTS.domains],
+  ['strictHost', DEFAULTS.strictHost],
   ['listen.http', DEFAULTS.listen.http],
   ['listen.https', DEFAULTS.listen.https],
   ['listen.proxyProtocol', DEFAULTS.listen.proxyProtocol],
