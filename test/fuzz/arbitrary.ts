@@ -26,9 +26,31 @@ export type Generated = Record<string, unknown>;
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
+/**
+ * Other sites: their domains end in .site, never .test (the top-level domains'), so no two sites
+ * claim one; a site may have a wildcard, its own certificate (with an ARN or not) and routes of
+ * every kind. Pool numbers are taken modulo the pools there are.
+ */
+const siteArbitrary = fc.record({
+  domains: fc.uniqueArray(fc.oneof(label, label.map((l) => `*.${l}`)), { minLength: 1, maxLength: 3 }),
+  tls: fc.boolean(),
+  arn: fc.boolean(),
+  bundle: fc.boolean(),
+  routes: fc.uniqueArray(fc.record({
+    path: fc.oneof(fc.constant('/'), path),
+    pool: fc.integer({ min: 0, max: 3 }),
+    websocket: fc.boolean(),
+    rate: opt(fc.record({ perSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 0, max: 100 }) }, { requiredKeys: ['perSecond'] })),
+    allow: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 })),
+  }), { minLength: 1, maxLength: 3, selector: (r) => r.path.toLowerCase() }),
+});
+
 /** The fields of the top-level blocks beyond routing: listeners, headers, limits, monitoring, AWS, the proxies' own blocks. */
 const extraArbitrary = fc.record({
   domains: opt(fc.uniqueArray(fc.oneof(hostname, hostname.map((h) => `*.${h}`)), { minLength: 1, maxLength: 3 })),
+  strictHost: fc.boolean(),
+  // Half the topologies have other sites.
+  sites: fc.option(fc.uniqueArray(siteArbitrary, { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 2 }),
   redirect: fc.boolean(),
   listenAddress: opt(fc.constantFrom('127.0.0.1', '0.0.0.0', '::1', '::')),
   trusted: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 })),
@@ -170,15 +192,30 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       pool: `p${i}`,
       ...(g.websocket[i] ? { websocket: true } : {}),
       ...(g.rate[i] ? { rateLimit: g.rate[i] } : {}),
-      ...(g.allow[i] ? { allowFrom: g.allow[i] } : {}),
+      // With sites, the ALB repeats a route's rules for each group of hosts: short lists keep it within its rule quota.
+      ...(g.allow[i] ? { allowFrom: g.extra.sites ? g.allow[i].slice(0, 2) : g.allow[i] } : {}),
     }));
     const x = g.extra;
+    const sites = x.sites?.map((s, k) => ({
+      // Each site under a name of its own (sa.site, sb.site): no domain is claimed twice.
+      domains: s.domains.map((d) => `${d}.s${'ab'[k]}.site`),
+      ...(g.tls && s.tls ? { tls: { certificate: `/etc/ssl/fuzz/site${k}.pem`, key: `/etc/ssl/fuzz/site${k}.key`, ...(s.bundle ? { bundle: `/etc/ssl/fuzz/site${k}.bundle.pem` } : {}), ...(s.arn ? { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-0123456789ac' } : {}) } } : {}),
+      routes: s.routes.map((r) => ({
+        path: r.path,
+        pool: `p${r.pool % g.poolCount}`,
+        ...(r.websocket ? { websocket: true } : {}),
+        ...(r.rate ? { rateLimit: r.rate } : {}),
+        ...(r.allow ? { allowFrom: r.allow } : {}),
+      })),
+    }));
     // targetType ip registers the servers themselves, which AWS takes as private IPv4 addresses only.
     if (x.targetIp) Object.values(servers).forEach((s, i) => Object.assign(s as object, { address: `10.0.0.${i + 1}` }));
     return {
       version: 1,
       name: g.name,
       ...(x.domains ? { domains: x.domains } : {}),
+      // strictHost needs top-level domains.
+      ...(x.domains && x.strictHost ? { strictHost: true } : {}),
       listen: {
         http: 8080,
         ...(g.tls ? { https: 8443, redirectToHttps: x.redirect } : {}),
@@ -194,6 +231,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       servers,
       pools,
       routes,
+      ...(sites ? { sites: Object.fromEntries(sites.map((s, k) => [`site-${'ab'[k]}`, s])) } : {}),
       limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}), ...x.limits },
       ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD', ...(g.statsAllow ? { allowFrom: g.statsAllow } : {}), ...x.statsPage } } : {}),
       ...(x.monitoring ? { monitoring: x.monitoring } : {}),

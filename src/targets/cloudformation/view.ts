@@ -23,6 +23,8 @@ export type CfnView = {
   targetGroups: TargetGroupView[];
   listeners: ListenerView[];
   rules: RuleView[];
+  /** Sites' own certificates on the HTTPS listener; parameter: when the ARN is a template parameter. */
+  certificates: CertificateView[];
   waf: WafView | null;
   alarms: AlarmsView | null;
 };
@@ -78,10 +80,14 @@ export type RuleView = {
   comment: string;
   listener: string;
   priority: number;
+  /** host-header values (sites and strictHost). */
+  hosts: string[] | null;
   paths: string[] | null;
   sourceIps: string[] | null;
   action: ActionView;
 };
+
+export type CertificateView = { logicalId: string; comment: string; parameter: { name: string; description: string } | null; certificate: string };
 
 export type ByteMatchView = { constraint: 'EXACTLY' | 'STARTS_WITH'; search: string };
 

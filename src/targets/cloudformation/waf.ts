@@ -1,5 +1,5 @@
 import { error } from '../../diagnostics.js';
-import type { Route } from '../../model/model.js';
+import { type Route, allRoutes } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
 import { ALB_RANGES as R, clampCount } from './clamp.js';
@@ -19,6 +19,11 @@ export const wafLimit = (route: Route): number => route.rateLimit!.perSecond * W
  * route serves; without it, a warning per route.
  */
 export function wafView(ctx: Ctx): WafView | null {
+  // A WAF rule's scope-down here matches paths only: for a site's route it would also count the
+  // same paths on every other host. Not made, and said so.
+  for (const r of allRoutes(ctx.model).filter((x) => x.site !== null && x.rateLimit)) {
+    ctx.decisions.push(decision('rateLimit', 'unsupported', `ALB: the rate limit of ${r.label} ${r.path} is not made (lbgen's WAF rate rules match paths, not hosts, and would also count the same paths of the other sites); nginx and HAProxy apply it`, r.rateLimit!.pointer));
+  }
   // File order: the rule priorities and the quota error follow the topology as written.
   const limited = ctx.model.routes.filter((r) => r.rateLimit).sort((a, b) => a.index - b.index);
   if (!limited.length) return null;
@@ -39,7 +44,7 @@ export function wafView(ctx: Ctx): WafView | null {
   const rules = limited.map((r, i) => {
     const limit = clampCount(ctx, wafLimit(r), R.wafRateLimit, r.rateLimit!.pointer);
     const { perSecond, burst } = r.rateLimit!;
-    ctx.decisions.push(decision('rateLimit', 'approximated', `ALB rate limiting is an AWS WAF rate-based rule: routes[${r.index}] ${r.path} lets each client IP send ${limit} requests in any ${WAF_WINDOW_SECONDS} s (${perSecond}/s x ${WAF_WINDOW_SECONDS} + burst ${burst}), checked about every 10 s, instead of ${perSecond}/s with a burst of ${burst}; beyond it WAF answers 429`, r.rateLimit!.pointer));
+    ctx.decisions.push(decision('rateLimit', 'approximated', `ALB rate limiting is an AWS WAF rate-based rule: routes[${r.index}] ${r.path} lets each client IP send ${limit} requests in any ${WAF_WINDOW_SECONDS} s (${perSecond}/s x ${WAF_WINDOW_SECONDS} + burst ${burst}), checked about every 10 s, instead of ${perSecond}/s with a burst of ${burst}; beyond it WAF answers 429${ctx.model.sites.length ? '; the rule matches paths, not hosts, so it also counts requests for these paths to the other sites' : ''}`, r.rateLimit!.pointer));
     return {
       comment: `routes[${r.index}] ${r.path}: ${perSecond}/s, burst ${burst}`,
       name: yamlScalar(`route${r.index}-rate-limit`),

@@ -1,4 +1,4 @@
-import type { Model, Pool } from '../../model/model.js';
+import type { Model, Pool, Route } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { TRIES } from '../retry.js';
@@ -13,12 +13,12 @@ import type { LocationView } from './view.js';
  * since every route under an allow-listed path ignoring case has an allowFrom too (inherited) and
  * so is a longer regex, and any prefix location a regex can take a request from is a shorter path.
  */
-export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
+export function locations(model: Model, routes: readonly Route[], proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
   const out: LocationView[] = [];
-  for (const r of model.routes) {
+  for (const r of routes) {
     // Both locations of a route share every string but the match: each is made once.
-    const inherited = r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : '';
-    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
+    const inherited = r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : '';
+    const comment = `${r.label}: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
     const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
     // nginx refuses burst=0 (it is the default): write burst only when there is one.
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
@@ -33,7 +33,7 @@ export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): L
     else if (r.allowFrom) out.push(body(`~* ${nginxArg(`^${regexEscape(r.path)}(?:/|\\z)`)}`));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
-  if (!model.routes.some((r) => r.path === '/')) {
+  if (!routes.some((r) => r.path === '/')) {
     out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '' });
   }
   return out;

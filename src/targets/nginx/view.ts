@@ -44,6 +44,8 @@ export type ServerView = {
    */
   redirectWithoutHost: string | null;
   limitConns: string[];
+  /** strictHost: the default server that answers every unknown Host with this status (421), and nothing else. */
+  refuse: number | null;
   locations: LocationView[];
 };
 
