@@ -121,3 +121,17 @@ test('explain -f names the file of each row; --help lists -f on the four command
   assert.ok(json.every((row) => (row.line === null) === (row.file === null)), 'a file exactly where a line is');
   for (const command of ['validate', 'render', 'check', 'explain']) assert.match(lbgen([command, '--help']).stdout, /-f, --overlay <file>/, command);
 });
+
+test('graph -f draws the merged topology: a pool an overlay changes is drawn as the stage has it', () => {
+  const dir = folder({ 'topology.yaml': BASE, 'prod.yaml': 'pools:\n  web: { balance: least-connections }\n' });
+  const base = lbgen(['graph', 'topology.yaml', '--format', 'dot'], { cwd: dir });
+  const prod = lbgen(['graph', 'topology.yaml', '-f', 'prod.yaml', '--format', 'dot'], { cwd: dir });
+  assert.equal(base.code, 0, base.stderr);
+  assert.equal(prod.code, 0, prod.stderr);
+  assert.match(base.stdout, /round-robin/);
+  assert.match(prod.stdout, /least-connections/);
+  assert.doesNotMatch(prod.stdout, /round-robin/);
+  const broken = lbgen(['graph', 'topology.yaml', '-f', 'prod.yaml', '-f', 'bad.yaml'], { cwd: folder({ 'topology.yaml': BASE, 'prod.yaml': 'pools: {}\n', 'bad.yaml': 'routes:\n  - { path: /, pool: wbe }\n' }) });
+  assert.equal(broken.code, 1);
+  assert.match(broken.stderr, /^bad\.yaml:2:\d+: error: routes\[0\]\.pool: no pool named "wbe"/m);
+});

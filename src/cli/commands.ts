@@ -22,7 +22,7 @@ type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string; o
 
 
 /** Each `-f` file, read as the topology is; standard input can be read once, as the topology or one overlay. */
-function readOverlays(file: string, overlays: readonly string[]): Source[] {
+export function readOverlays(file: string, overlays: readonly string[]): Source[] {
   if ([file, ...overlays].filter((f) => f === STDIN).length > 1) {
     throw new UsageError('standard input (-) can be read once: give it as the topology or as one overlay, not both');
   }

@@ -2,7 +2,7 @@
 import { basename, dirname } from 'node:path';
 import { UsageError } from '../diagnostics.js';
 import { label, readTopology } from '../input/read.js';
-import { parseTargets } from './commands.js';
+import { parseTargets, readOverlays } from './commands.js';
 import { analyse } from '../pipeline.js';
 import type { OutputOptions } from './report.js';
 import { writeFiles } from '../output/write.js';
@@ -22,13 +22,14 @@ const PRINTERS: Record<GraphFormat, (g: TopologyGraph) => string | Promise<strin
   json: (g) => `${JSON.stringify({ ...g, nodes: g.nodes.map(({ owns: _owns, ...n }) => n) }, null, 2)}\n`,
 };
 
-export async function graph(file: string, flags: { targets?: string[]; out?: string; format: string }, out: OutputOptions): Promise<number> {
+export async function graph(file: string, flags: { targets?: string[]; overlay?: string[]; out?: string; format: string }, out: OutputOptions): Promise<number> {
   const format = flags.format as GraphFormat;
   if (!GRAPH_FORMATS.includes(format)) throw new UsageError(`graph draws --format ${GRAPH_FORMATS.join(', ')} (default mermaid), not ${flags.format}`);
   const targets = parseTargets(flags.targets);
   const text = readTopology(file);
   // Warnings are not printed: the picture marks each one on its node, as explain lists them.
-  const analysis = analyse(text, { file: label(file), targets, ...(out.progress ? { progress: out.progress.tick } : {}) });
+  const overlays = flags.overlay?.length ? { overlays: readOverlays(file, flags.overlay) } : {};
+  const analysis = analyse(text, { file: label(file), targets, ...overlays, ...(out.progress ? { progress: out.progress.tick } : {}) });
   const g = buildGraph(analysis);
   // Graphviz's layout grows faster than the graph: seconds at 300 pools, minutes at 1,000 (see docs/cli.md).
   out.progress?.tick(format === 'svg' ? `laying out ${g.nodes.length} nodes with Graphviz` : 'drawing');

@@ -77,10 +77,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(run(commands.explain as never));
   program.command('graph').argument('<file>', FILE)
     .description('draw listeners, sites, routes, pools and servers, each marked where a target approximates or lacks a feature (--format mermaid, dot, svg or json)')
-    .addOption(targets()).option('-o, --out <file>', 'write the picture to this file (default: standard output)')
+    .addOption(overlays()).addOption(targets()).option('-o, --out <file>', 'write the picture to this file (default: standard output)')
     .addHelpText('after', helpFooter('graph'))
     // --format is the global option: its default (text) means mermaid here.
-    .action(run((file: string, flags: { targets?: string[]; out?: string }, o: OutputOptions) =>
+    .action(run((file: string, flags: { targets?: string[]; overlay?: string[]; out?: string }, o: OutputOptions) =>
       graph(file, { ...flags, format: program.getOptionValueSource('format') === 'default' ? 'mermaid' : program.opts<{ format: string }>().format }, o), true));
   program.command('schema').description('print the JSON Schema of the topology file')
     .addHelpText('after', helpFooter('schema'))
