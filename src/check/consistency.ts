@@ -5,6 +5,7 @@ import { parseDuration } from '../model/duration.js';
 import { idsOf, membersOf } from '../model/ids.js';
 import { isIPv4, parseCidr } from '../model/net.js';
 import { referenceChecks } from './references.js';
+import { STREAM_CHECKS, streamPools } from './streams.js';
 
 /**
  * The consistency checks: what the schema cannot express about a topology it accepted (fields that
@@ -131,6 +132,7 @@ const durationsInRange: Check = (t) => {
   check(t.monitoring?.alerts?.responseTime, '', '/monitoring/alerts/responseTime');
   check(t.aws?.idleTimeout, '', '/aws/idleTimeout');
   check(t.aws?.deregistrationDelay, '', '/aws/deregistrationDelay', true);
+  for (const [id, s] of Object.entries(t.streams ?? {})) check(s.idleTimeout, '', `${ptr(['streams', id])}/idleTimeout`);
   return out;
 };
 
@@ -161,6 +163,7 @@ const addressesValid: Check = (t) => {
   cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
   cidrs('/stats/allowFrom', t.stats?.allowFrom);
   cidrs('/listen/trustedProxies', t.listen?.trustedProxies);
+  for (const [id, s] of Object.entries(t.streams ?? {})) cidrs(`${ptr(['streams', id])}/allowFrom`, s.allowFrom);
   return out;
 };
 
@@ -193,6 +196,10 @@ const unused: Check = (t) => {
     const place = pools.place.get(r.pool);
     if (place !== undefined) usedPools[place] = 1;
   }
+  for (const id of streamPools(t)) {
+    const place = pools.place.get(id);
+    if (place !== undefined) usedPools[place] = 1;
+  }
   const { ids } = idsOf(t.servers);
   const usedServers = new Uint8Array(ids.length);
   for (const places of membersOf(t)) for (const place of places) if (place >= 0) usedServers[place] = 1;
@@ -215,7 +222,7 @@ const alertsWithoutThreshold: Check = (t) => {
 
 const CHECKS: readonly Check[] = [
   poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange, durationsInRange,
-  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused, ...STREAM_CHECKS,
 ];
 
 /** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */

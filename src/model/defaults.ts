@@ -15,8 +15,9 @@ export const DEFAULTS = {
     keepalive: 32,
   },
   sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer', value: 'opaque' },
-  healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
+  healthCheck: { type: 'http', interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
   route: { websocket: false, burst: 0 },
+  stream: { protocol: 'tcp', idleTimeout: '10m', proxyProtocol: false },
   limits: { maxConnections: 4096, ipv6PrefixLength: 64, queueTimeout: '5s', shutdownTimeout: '5m' },
   // Loopback only, as the metrics endpoint: the page has admin actions behind Basic auth.
   stats: { path: '/stats', refresh: '30s', allowFrom: ['127.0.0.1/32', '::1/128'] },
@@ -25,7 +26,7 @@ export const DEFAULTS = {
   aws: { scheme: 'internet-facing', deregistrationDelay: '30s', targetType: 'instance', waf: false, accessLogsCreate: false, fixedNames: false },
   /** aws.deletionProtection by aws.scheme: a public entry point is protected, an internal one is not. */
   deletionProtection: { 'internet-facing': true, internal: false },
-  nginx: { version: '1.22', accessLog: '/var/log/nginx/access.log' },
+  nginx: { version: '1.22', accessLog: '/var/log/nginx/access.log', streamModule: '/usr/lib/nginx/modules/ngx_stream_module.so' },
   // Debian's own haproxy.cfg: workers drop root, confined to an empty folder, with the runtime API on a root-only socket.
   haproxy: { version: '2.6', user: 'haproxy', group: 'haproxy', chroot: '/var/lib/haproxy', adminSocket: '/run/haproxy/admin.sock' },
 } as const;

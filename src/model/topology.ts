@@ -28,6 +28,7 @@ export type Topology = {
   servers: Record<string, ServerInput>;
   pools: Record<string, PoolInput>;
   routes: RouteInput[];
+  streams?: Record<string, StreamInput>;
   limits?: { maxConnections?: number; connectionsPerClient?: number; ipv6PrefixLength?: number; queueTimeout?: DurationInput; shutdownTimeout?: DurationInput };
   stats?: { port: number; path?: string; refresh?: DurationInput; user: string; passwordEnv: string; allowFrom?: string[] };
   monitoring?: {
@@ -46,7 +47,7 @@ export type Topology = {
     fixedNames?: boolean;
     deletionProtection?: boolean;
   };
-  nginx?: { version?: string; accessLog?: string };
+  nginx?: { version?: string; accessLog?: string; streamModule?: string };
   /** null: the line is left out (see the schema). */
   haproxy?: { version?: string; user?: string | null; group?: string | null; chroot?: string | null; adminSocket?: string | null };
 };
@@ -58,7 +59,9 @@ export type PoolInput = {
   balance?: 'round-robin' | 'least-connections' | 'source-ip-hash';
   sticky?: { by: 'source-ip' | 'cookie'; cookie?: string; ttl?: DurationInput; setBy?: 'balancer' | 'application'; value?: 'opaque' | 'server-id' };
   healthCheck?: {
-    path: string;
+    type?: 'http' | 'tcp';
+    path?: string;
+    port?: number;
     host?: string;
     interval?: DurationInput;
     timeout?: DurationInput;
@@ -69,6 +72,16 @@ export type PoolInput = {
   passive?: { maxFails?: number; failTimeout?: DurationInput };
   timeouts?: { connect?: DurationInput; server?: DurationInput; tunnel?: DurationInput };
   keepalive?: number;
+};
+
+export type StreamInput = {
+  port: number;
+  protocol?: 'tcp' | 'udp' | 'tls';
+  pool: string;
+  idleTimeout?: DurationInput;
+  allowFrom?: string[];
+  proxyProtocol?: boolean;
+  connectionsPerClient?: number;
 };
 
 export type RouteInput = {

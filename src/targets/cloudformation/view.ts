@@ -51,7 +51,7 @@ export type TargetGroupView = {
   port: number;
   targetType: string;
   ipAddressType: string | null;
-  healthCheck: { path: string; interval: number; timeout: number; healthy: number; unhealthy: number; matcher: string };
+  healthCheck: { path: string; port: string | null; interval: number; timeout: number; healthy: number; unhealthy: number; matcher: string };
   attributes: AttributeView[];
   targets: { id: string; port: number }[] | null;
   outputDescription: string;
