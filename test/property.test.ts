@@ -65,14 +65,18 @@ test(`property: ${CASES} random topologies pass cfn-lint (one batched run)`, (t)
   if (why) return t.skip(why);
   const dir = mkdtempSync(join(tmpdir(), 'lbgen-property-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const files = rendered.map((r, i) => {
+  const files = rendered.flatMap((r, i) => {
     const f = join(dir, `case-${i}.yaml`);
     writeFileSync(f, r.files.get('cloudformation-alb.yaml')!);
-    return f;
+    // The streams' Network Load Balancer, when the case has streams.
+    const nlb = r.files.get('cloudformation-nlb.yaml');
+    if (nlb === undefined) return [f];
+    writeFileSync(join(dir, `case-${i}-nlb.yaml`), nlb);
+    return [f, join(dir, `case-${i}-nlb.yaml`)];
   });
   const out = spawnSync('cfn-lint', ['--format', 'parseable', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   assert.ok(!out.error && (out.status === 0 || out.stdout.trim() !== ''), `cfn-lint did not run cleanly (exit ${out.status}): ${out.error?.message ?? out.stderr}`);
   const findings = out.stdout.trim();
-  const first = /case-(\d+)\.yaml/.exec(findings);
+  const first = /case-(\d+)(?:-nlb)?\.yaml/.exec(findings);
   assert.equal(findings, '', first ? `--- topology of case ${first[1]} ---\n${rendered[Number(first[1])]!.yaml}` : out.stderr);
 });

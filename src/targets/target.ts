@@ -34,7 +34,7 @@ export type Built<V> = { readonly view: V; readonly decisions: readonly Decision
 export type Target<V = unknown> = {
   readonly name: TargetName;
   /** Output files, each rendered from templates/<name>/<template> with the same view. */
-  readonly files: readonly { readonly template: string; readonly path: string }[];
+  readonly files: readonly { readonly template: string; readonly path: string; /** Written only when this holds of the view (else not written, and a stale copy is drift). */ readonly when?: (view: V) => boolean }[];
   build(model: Model): Built<V>;
 };
 

@@ -84,7 +84,8 @@ function listens(model: Model, s: Stream): string[] {
 
 function serverView(model: Model, s: Stream, decisions: Decision[]): StreamServerView {
   const note = (feature: Decision['feature'], text: string, pointer: string) => decisions.push(decision(feature, 'native', `stream ${s.id}: ${text}`, pointer));
-  const zone = s.connectionsPerClient === null ? null : `${model.name}_stream_${s.id}`;
+  // '.' is in no id: these zone names meet none of the http block's (<name>_<pool>, <name>_route<i>, ...).
+  const zone = s.connectionsPerClient === null ? null : `${model.name}.stream.${s.id}`;
   note('streams', `server { listen ${s.port}${s.protocol === 'udp' ? ' udp' : s.protocol === 'tls' ? ' ssl' : ''}; proxy_pass to the pool's stream upstream; proxy_timeout ${formatDuration(s.idleTimeout)} (idleTimeout)${s.protocol === 'udp' ? '; no proxy_responses: a client\'s session lasts while datagrams pass either way, and ends after idleTimeout without any (a server may answer any number of datagrams)' : ''}${s.protocol === 'tls' ? '; TLS terminated with tls.certificate and tls.key (ssl_protocols and ciphers as the HTTPS server), plain TCP to the servers' : ''}`, s.pointer);
   if (s.allowFrom) note('allowFrom', 'allow ...; deny all; in the stream server: a connection (or datagram) from elsewhere is closed at once', `${s.pointer}/allowFrom`);
   if (zone) note('connectionLimits', `limit_conn ${s.connectionsPerClient} on $binary_remote_addr: a client address's extra connection${s.protocol === 'udp' ? ' (session)' : ''} is closed at once`, `${s.pointer}/connectionsPerClient`);
@@ -101,6 +102,6 @@ function serverView(model: Model, s: Stream, decisions: Decision[]): StreamServe
     connectTimeout: formatDuration(s.pool.timeouts.connect),
     idleTimeout: formatDuration(s.idleTimeout),
     proxyProtocol: s.proxyProtocol,
-    tls: tls ? { certificate: nginxArg(tls.certificate), key: nginxArg(tls.key), protocols: tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3', ciphers: TLS12_CIPHERS, sessionCache: `shared:${model.name}_stream_tls:10m` } : null,
+    tls: tls ? { certificate: nginxArg(tls.certificate), key: nginxArg(tls.key), protocols: tls.minVersion === 'TLSv1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3', ciphers: TLS12_CIPHERS, sessionCache: `shared:${model.name}.stream-tls:10m` } : null,
   };
 }
