@@ -19,7 +19,7 @@ function suite(proxy: StreamProxy): void {
       s = await startStreamStack(proxy);
     });
     after(() => s?.stop());
-    test('TCP round robin: six connections, two on each of three servers', { timeout }, async (t) => t.diagnostic(JSON.stringify(await tcpBalances(s))));
+    test('TCP round robin: nine connections reach the three servers in turns', { timeout }, async (t) => t.diagnostic(JSON.stringify(await tcpBalances(s))));
     if (proxy === 'nginx') test('UDP: three clients echoed by three servers', { timeout }, async (t) => t.diagnostic((await udpEchoes(s)).join(', ')));
     test('source stickiness: a client address keeps its server, clients spread', { timeout }, async (t) => t.diagnostic(JSON.stringify(await sourceStickiness(s))));
     test(`PROXY header v${proxy === 'haproxy' ? 2 : 1} with the client's address`, { timeout }, async (t) => t.diagnostic(JSON.stringify(await proxyHeader(s))));

@@ -76,7 +76,7 @@ export class TcpBackend {
   kill(): void {
     this.server?.close();
     this.server = null;
-    for (const s of this.sockets) s.resetAndDestroy();
+    for (const s of [...this.sockets]) s.destroy();
   }
 
   async stop(): Promise<void> {
