@@ -120,6 +120,7 @@ function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
     const view = analysis.built.get(name)!.view;
     analysis.built.delete(name);
     for (const f of TARGETS[name].files) {
+      if (f.when && !f.when(view)) continue;
       opts.progress?.(`rendering ${f.path}`, done++ / total);
       yield { path: f.path, render: () => renderTemplate(name, f.template, view, opts.templates) };
     }

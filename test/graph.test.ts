@@ -132,7 +132,10 @@ test('random topologies (test/fuzz/arbitrary.ts, fixed seed): Graphviz lays out 
   const cases = fc.sample(topologyArbitrary, { numRuns: Number(process.env.GRAPH_CASES ?? 40), seed: 18 });
   for (const [i, t] of cases.entries()) {
     const text = yaml.dump(t, { lineWidth: -1 });
-    const g = graphOf(text);
+    // A udp stream is an error for HAProxy (no UDP in its open-source edition): drawn for the others.
+    const udp = Object.values((t as { streams?: Record<string, { protocol?: string }> }).streams ?? {}).some((s) => s.protocol === 'udp');
+    const targets = udp ? TARGET_NAMES.filter((n) => n !== 'haproxy') : TARGET_NAMES;
+    const g = graphOf(text, targets);
     let texts: Set<string>;
     try {
       texts = new Set(svgTexts(await dotToSvg(toDot(g))));
@@ -140,6 +143,6 @@ test('random topologies (test/fuzz/arbitrary.ts, fixed seed): Graphviz lays out 
       assert.fail(`case ${i}: ${(e as Error).message}\n--- topology ---\n${text}`);
     }
     for (const n of g.nodes.filter((x) => x.kind === 'pool' || x.kind === 'route')) assert.ok(texts.has(n.title), `case ${i}: ${n.title}\n${text}`);
-    assert.equal(toMermaid(g), toMermaid(graphOf(text)), `case ${i}: Mermaid deterministic`);
+    assert.equal(toMermaid(g), toMermaid(graphOf(text, targets)), `case ${i}: Mermaid deterministic`);
   }
 });

@@ -1,4 +1,4 @@
-/** AWS's cfn-lint judges every golden scenario's ALB template: no error and no warning accepted. */
+/** AWS's cfn-lint judges every golden scenario's templates (the ALB's, and the NLB's of a case with streams): no error and no warning accepted. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { caseNames, renderCase } from './helpers/cases.js';
@@ -9,11 +9,13 @@ for (const name of caseNames()) {
   const out = renderCase(name, ['cloudformation']);
   const r = out.perTarget.get('cloudformation');
   if (out.invalid || !r || 'error' in r) continue;
-  test(`cfn-lint accepts ${name}`, (t) => {
-    const verdict = cfnLint(r.files[0]!.text);
-    if (verdict.skipped) return t.skip(verdict.skipped);
-    assert.ok(verdict.ok, verdict.output);
-  });
+  for (const f of r.files) {
+    test(`cfn-lint accepts ${name}${f.path === 'cloudformation-alb.yaml' ? '' : ` (${f.path})`}`, (t) => {
+      const verdict = cfnLint(f.text);
+      if (verdict.skipped) return t.skip(verdict.skipped);
+      assert.ok(verdict.ok, verdict.output);
+    });
+  }
 }
 
 // Shapes no case folder has: IPv6 ip targets (dualstack), rules on both listeners with every header, '/' rate-limited alone, fixed names.

@@ -5,6 +5,7 @@ import { parseDuration } from '../model/duration.js';
 import { idsOf, membersOf } from '../model/ids.js';
 import { isIPv4, parseCidr } from '../model/net.js';
 import { referenceChecks } from './references.js';
+import { STREAM_CHECKS, streamPools } from './streams.js';
 
 /**
  * The consistency checks: what the schema cannot express about a topology it accepted (fields that
@@ -127,6 +128,7 @@ const addressesValid: Check = (t) => {
   cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
   cidrs('/stats/allowFrom', t.stats?.allowFrom);
   cidrs('/listen/trustedProxies', t.listen?.trustedProxies);
+  for (const [id, s] of Object.entries(t.streams ?? {})) cidrs(`${ptr(['streams', id])}/allowFrom`, s.allowFrom);
   return out;
 };
 
@@ -157,6 +159,10 @@ const unused: Check = (t) => {
   const usedPools = new Uint8Array(pools.ids.length);
   for (const r of everyRoute(t)) {
     const place = pools.place.get(r.pool);
+    if (place !== undefined) usedPools[place] = 1;
+  }
+  for (const id of streamPools(t)) {
+    const place = pools.place.get(id);
     if (place !== undefined) usedPools[place] = 1;
   }
   const { ids } = idsOf(t.servers);
@@ -212,7 +218,7 @@ const siteConsistency: Check = (t) => {
 
 const CHECKS: readonly Check[] = [
   siteConsistency, poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
-  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused, ...STREAM_CHECKS,
 ];
 
 /** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */

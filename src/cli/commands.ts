@@ -154,8 +154,12 @@ export async function render(file: string, flags: TargetFlags & { out: string; s
     // stdout is the target's own file alone (not prometheus-rules.yaml, which `> nginx.conf` would
     // append to it); diagnostics, JSON ones included, go to stderr.
     report(list, out, process.stderr);
-    const own = new Set(TARGETS[opts.targets[0]!].files.map((f) => f.path));
-    process.stdout.write(files.filter((f) => own.has(f.path)).map((f) => f.text).join(''));
+    // The target's main file alone: two YAML templates in one stream would be neither (the NLB's
+    // cloudformation-nlb.yaml is written by render to a folder).
+    const [main, ...more] = TARGETS[opts.targets[0]!].files.map((f) => f.path);
+    const left = files.filter((f) => more.includes(f.path)).map((f) => f.path);
+    if (left.length && !out.quiet) process.stderr.write(`not printed: ${left.join(', ')} (render to a folder with -o to write ${left.length === 1 ? 'it' : 'them'})\n`);
+    process.stdout.write(files.filter((f) => f.path === main).map((f) => f.text).join(''));
     return 0;
   }
   const paths = await writeFiles(flags.out, (open) => streamFiles(analysis, opts, open), ownedFiles(opts.targets));

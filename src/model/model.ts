@@ -46,7 +46,12 @@ export type Sticky = {
 
 export type HealthCheck = {
   readonly pointer: string;
+  /** http: a GET of path; tcp: a connect only (path, host and expectStatus then unused). @default "http" */
+  readonly type: 'http' | 'tcp';
+  /** '' with type tcp. */
   readonly path: string;
+  /** Where the check goes instead of each server's port; null = the server's port. */
+  readonly port: number | null;
   /**
    * The Host the check sends, and where it came from. Never a wildcard: an application that
    * validates Host would answer 400 and every server would go down.
@@ -88,6 +93,23 @@ export type Pool = {
   readonly websocket: boolean;
   /** Some route uses this pool. */
   readonly used: boolean;
+};
+
+/** An L4 service (streams). */
+export type Stream = {
+  readonly id: string;
+  readonly pointer: string;
+  readonly port: number;
+  /** @default "tcp" */
+  readonly protocol: 'tcp' | 'udp' | 'tls';
+  readonly pool: Pool;
+  /** @default 10m */
+  readonly idleTimeout: Millis;
+  /** null = everyone. */
+  readonly allowFrom: readonly Cidr[] | null;
+  /** @default false */
+  readonly proxyProtocol: boolean;
+  readonly connectionsPerClient: number | null;
 };
 
 export type RateLimit = { readonly pointer: string; readonly perSecond: number; /** @default 0 */ readonly burst: number };
@@ -202,6 +224,8 @@ export type Model = {
   readonly sites: readonly Site[];
   /** Unknown Host: 421 instead of the default site. @default false */
   readonly strictHost: boolean;
+  /** Sorted by id; empty without streams. */
+  readonly streams: readonly Stream[];
   readonly limits: {
     /** @default 4096 */
     readonly maxConnections: number;
@@ -261,8 +285,8 @@ export type Model = {
     /** As given; else true for internet-facing, false for internal. */
     readonly deletionProtection: boolean;
   };
-  /** version @default "1.22"; accessLog @default "/var/log/nginx/access.log" */
-  readonly nginx: { readonly version: Version; readonly accessLog: string };
+  /** version @default "1.22"; accessLog @default "/var/log/nginx/access.log"; streamModule: a .so path or "builtin" (given: written in the topology). */
+  readonly nginx: { readonly version: Version; readonly accessLog: string; readonly streamModule: string; readonly streamModuleGiven: boolean };
   /**
    * version @default "2.6"; user, group @default "haproxy"; chroot @default "/var/lib/haproxy";
    * adminSocket @default "/run/haproxy/admin.sock". null: not set (a non-root start).

@@ -6,6 +6,7 @@ import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
 import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Site, Sticky, Tls } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
+import { streams } from './streams.js';
 
 /** Topology (as written, already checked by the schema and src/check) → Model (complete, resolved, ordered). */
 export function normalise(t: Topology, sourceFile: string): Model {
@@ -98,6 +99,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
     pools,
     routes,
     sites,
+    streams: streams(t, pools, poolIds.place, cidrs),
     limits: {
       maxConnections: t.limits?.maxConnections ?? DEFAULTS.limits.maxConnections,
       maxConnectionsGiven: t.limits?.maxConnections !== undefined,
@@ -156,7 +158,12 @@ export function normalise(t: Topology, sourceFile: string): Model {
       fixedNames: t.aws?.fixedNames ?? DEFAULTS.aws.fixedNames,
       deletionProtection: t.aws?.deletionProtection ?? DERIVED_DEFAULTS.deletionProtection[t.aws?.scheme ?? DEFAULTS.aws.scheme],
     },
-    nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version), accessLog: t.nginx?.accessLog ?? DEFAULTS.nginx.accessLog },
+    nginx: {
+      version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version),
+      accessLog: t.nginx?.accessLog ?? DEFAULTS.nginx.accessLog,
+      streamModule: t.nginx?.streamModule ?? DEFAULTS.nginx.streamModule,
+      streamModuleGiven: t.nginx?.streamModule !== undefined,
+    },
     haproxy: {
       version: parseVersion(t.haproxy?.version ?? DEFAULTS.haproxy.version),
       // Not `??`: an explicit null turns the line off.
@@ -261,7 +268,9 @@ function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string, 
   const status = String(h.expectStatus ?? DEFAULTS.pools.healthCheck.expectStatus).split('-').map(Number);
   return {
     pointer,
-    path: h.path,
+    type: h.type ?? DEFAULTS.pools.healthCheck.type,
+    path: h.path ?? '',
+    port: h.port ?? null,
     host,
     interval,
     timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DERIVED_DEFAULTS.maxHealthCheckTimeout)) : parseDuration(h.timeout),

@@ -23,6 +23,7 @@ const VALIDATORS: Record<string, Validator> = {
   // Not -q: HAProxy 2.6 then prints nothing at all, its alerts included.
   'haproxy.cfg': { tool: 'haproxy', args: (f) => ['-c', '-f', f] },
   'cloudformation-alb.yaml': { tool: 'cfn-lint', args: (f) => ['--format', 'parseable', f] },
+  'cloudformation-nlb.yaml': { tool: 'cfn-lint', args: (f) => ['--format', 'parseable', f] },
 };
 
 const installed = (tool: string): boolean => run('sh', ['-c', `command -v ${tool}`]).status === 0;

@@ -9,7 +9,7 @@ export type Feature =
   | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
   | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
   | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges' | 'reloads'
-  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'sites' | 'strictHost';
+  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'sites' | 'strictHost' | 'streams';
 
 export type Outcome = 'native' | 'approximated' | 'unsupported';
 
@@ -34,7 +34,7 @@ export type Built<V> = { readonly view: V; readonly decisions: readonly Decision
 export type Target<V = unknown> = {
   readonly name: TargetName;
   /** Output files, each rendered from templates/<name>/<template> with the same view. */
-  readonly files: readonly { readonly template: string; readonly path: string }[];
+  readonly files: readonly { readonly template: string; readonly path: string; /** Written only when this holds of the view (else not written, and a stale copy is drift). */ readonly when?: (view: V) => boolean }[];
   build(model: Model): Built<V>;
 };
 

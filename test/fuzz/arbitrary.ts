@@ -89,7 +89,17 @@ const extraArbitrary = fc.record({
     deletionProtection: fc.boolean(),
   }, { requiredKeys: [] }),
   targetIp: fc.boolean(),
-  nginx: opt(fc.record({ version: fc.constant('1.22'), accessLog: fc.constantFrom('/var/log/nginx/fuzz.log', '/var/log/nginx/access.json') }, { requiredKeys: [] })),
+  // Debian's path only: builtin would leave the stream block without its module where the validators run.
+  nginx: opt(fc.record({ version: fc.constant('1.22'), accessLog: fc.constantFrom('/var/log/nginx/fuzz.log', '/var/log/nginx/access.json'), streamModule: fc.constant('/usr/lib/nginx/modules/ngx_stream_module.so') }, { requiredKeys: [] })),
+  /** L4 services: each on a port of its own (5000 + its place), to one of the pools (by place, modulo the pool count). */
+  streams: opt(fc.array(fc.record({
+    protocol: fc.constantFrom('tcp', 'udp', 'tls', undefined),
+    pool: fc.integer({ min: 0, max: 3 }),
+    idleTimeout: opt(duration(1, DAYS_24)),
+    allowFrom: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 4 })),
+    proxyProtocol: opt(fc.boolean()),
+    connectionsPerClient: opt(fc.integer({ min: 1, max: 65535 })),
+  }), { minLength: 1, maxLength: 3 })),
   // Paths that match a warning of some topologies and none of others: a stale entry is a warning too.
   acceptedGaps: opt(fc.array(fc.record({
     target: fc.constantFrom('nginx', 'haproxy', 'cloudformation'),
@@ -131,7 +141,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
           fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constant('balancer') }),
           fc.record({ by: fc.constant('cookie'), cookie: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), ttl: duration(1, DAYS_24), setBy: fc.constant('application'), value: fc.constantFrom('opaque', 'server-id') }),
         ), { nil: undefined }),
-        health: fc.option(fc.record({ path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
+        health: fc.option(fc.record({ type: fc.constantFrom('http', 'tcp', undefined), port: opt(fc.integer({ min: 1, max: 65535 })), path, interval: fc.integer({ min: 2, max: 400 }), rise: fc.integer({ min: 1, max: 10 }), fall: fc.integer({ min: 1, max: 10 }), expect: fc.constantFrom(200, 204, '200-399', 301) }), { nil: undefined }),
         timeouts: fc.option(fc.record({ connect: duration(1, DAYS_24), server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }), { nil: undefined }),
         keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
         passive: fc.option(fc.record({ maxFails: fc.integer({ min: 1, max: 100 }), failTimeout: duration(1, DAYS_24) }, { requiredKeys: [] }), { nil: undefined }),
@@ -180,7 +190,13 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         servers: members,
         ...(balance ? { balance } : {}),
         ...(p.sticky ? { sticky: p.sticky } : {}),
-        ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect, ...(p.checkHost ? { host: p.checkHost } : {}) } } : {}),
+        ...(p.health ? { healthCheck: {
+          ...(p.health.type ? { type: p.health.type } : {}),
+          ...(p.health.port !== undefined ? { port: p.health.port } : {}),
+          // path, host and expectStatus belong to an HTTP check only.
+          ...(p.health.type === 'tcp' ? {} : { path: p.health.path, expectStatus: p.health.expect, ...(p.checkHost ? { host: p.checkHost } : {}) }),
+          interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall,
+        } } : {}),
         ...(p.passive ? { passive: p.passive } : {}),
         ...(p.feedback ? { loadFeedback: { ...p.feedback, port: agentPort(p.feedback.port, members.map((m) => g.ports[Number(m.slice(1))]!)) } } : {}),
         ...(p.timeouts ? { timeouts: p.timeouts } : {}),
@@ -208,6 +224,24 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         ...(r.allow ? { allowFrom: r.allow } : {}),
       })),
     }));
+    const streams = (x.streams ?? []).map((s, i) => {
+      // tls needs the tls block; the PROXY protocol is for TCP only.
+      const protocol = s.protocol === 'tls' && !g.tls ? 'tcp' : s.protocol;
+      return [`st${i}`, {
+        port: 5000 + i,
+        ...(protocol ? { protocol } : {}),
+        pool: `p${s.pool % g.poolCount}`,
+        ...(s.idleTimeout !== undefined ? { idleTimeout: s.idleTimeout } : {}),
+        ...(s.allowFrom ? { allowFrom: s.allowFrom } : {}),
+        ...(s.proxyProtocol !== undefined && protocol !== 'udp' ? { proxyProtocol: s.proxyProtocol } : {}),
+        ...(s.connectionsPerClient !== undefined ? { connectionsPerClient: s.connectionsPerClient } : {}),
+      }] as const;
+    });
+    // A stream's pool cannot keep clients by cookie (no HTTP): source-IP stickiness instead.
+    for (const [, s] of streams) {
+      const p = pools[s.pool] as { sticky?: { by: string } };
+      if (p.sticky?.by === 'cookie') p.sticky = { by: 'source-ip' };
+    }
     // targetType ip registers the servers themselves, which AWS takes as private IPv4 addresses only.
     if (x.targetIp) Object.values(servers).forEach((s, i) => Object.assign(s as object, { address: `10.0.0.${i + 1}` }));
     return {
@@ -232,6 +266,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       pools,
       routes,
       ...(sites ? { sites: Object.fromEntries(sites.map((s, k) => [`site-${'ab'[k]}`, s])) } : {}),
+      ...(streams.length ? { streams: Object.fromEntries(streams) } : {}),
       limits: { ...(g.perClient !== undefined ? { connectionsPerClient: g.perClient } : {}), ...(g.total !== undefined ? { maxConnections: g.total } : {}), ...x.limits },
       ...(g.stats ? { stats: { port: 8404, user: 'ops', passwordEnv: 'FUZZ_STATS_PASSWORD', ...(g.statsAllow ? { allowFrom: g.statsAllow } : {}), ...x.statsPage } } : {}),
       ...(x.monitoring ? { monitoring: x.monitoring } : {}),

@@ -13,6 +13,7 @@ import { targetGroupView } from './targetgroup.js';
 import type { CfnView, Ctx } from './view.js';
 import { wafView } from './waf.js';
 import { alarmsView } from './alarms.js';
+import { NLB_FILE, nlbView } from './nlb.js';
 
 export type { CfnView } from './view.js';
 
@@ -23,7 +24,11 @@ export type { CfnView } from './view.js';
  */
 export const cloudformation: Target<CfnView> = {
   name: 'cloudformation',
-  files: [{ template: 'cloudformation-alb.yaml.hbs', path: 'cloudformation-alb.yaml' }],
+  files: [
+    { template: 'cloudformation-alb.yaml.hbs', path: 'cloudformation-alb.yaml' },
+    // The streams' own stack: written only when there are streams (a stale one is drift, and render removes it).
+    { template: 'cloudformation-nlb.yaml.hbs', path: NLB_FILE, when: (view) => view.nlb !== null },
+  ],
   build(model) {
     const ctx: Ctx = { model, decisions: [], diagnostics: [] };
     const pools = model.pools.filter((p) => p.used);
@@ -40,6 +45,7 @@ export const cloudformation: Target<CfnView> = {
     const { listeners, rules, certificates } = listenersView(ctx, routed);
     const waf = wafView(ctx);
     const loadBalancer = loadBalancerView(ctx, dualstack);
+    const nlb = nlbView(ctx);
     limitDecisions(ctx, pools);
     clientDecisions(ctx, dualstack);
     // Over a quota the template cannot deploy at all: its other errors still count, but its
@@ -62,6 +68,7 @@ export const cloudformation: Target<CfnView> = {
         certificates,
         waf,
         alarms: alarmsView(ctx, targetGroups),
+        nlb,
       },
       decisions: overQuota ? [] : ctx.decisions,
       diagnostics: overQuota ? ctx.diagnostics.filter(isError) : ctx.diagnostics,

@@ -17,7 +17,7 @@ export function healthCheckView(ctx: Ctx, pool: Pool, note: (d: Decision) => voi
   const hc = pool.healthCheck;
   if (!hc) {
     const interval = parseDuration(DEFAULTS.pools.healthCheck.interval) / 1000;
-    const view = { path: yamlScalar('/'), interval, timeout: interval / 2, healthy: DEFAULTS.pools.healthCheck.rise, unhealthy: DEFAULTS.pools.healthCheck.fall, matcher: yamlScalar(`${R.matcher.min}-${R.matcher.max}`) };
+    const view = { path: yamlScalar('/'), port: null, interval, timeout: interval / 2, healthy: DEFAULTS.pools.healthCheck.rise, unhealthy: DEFAULTS.pools.healthCheck.fall, matcher: yamlScalar(`${R.matcher.min}-${R.matcher.max}`) };
     note(decision('activeHealthCheck', 'approximated', `ALB always health-checks its targets and pool "${pool.id}" has no healthCheck: its target group checks GET / every ${interval} s and counts any status ${R.matcher.min}-${R.matcher.max} as healthy, so only a target that does not answer or answers 5xx leaves rotation`, pool.pointer));
     return view;
   }
@@ -28,15 +28,22 @@ export function healthCheckView(ctx: Ctx, pool: Pool, note: (d: Decision) => voi
     ctx.diagnostics.push(warning(`${hc.pointer}/timeout`, `ALB health-check timeout must be shorter than the interval (${interval} s): ${timeout} s becomes ${interval - 1} s`));
     timeout = interval - 1;
   }
+  const tcp = hc.type === 'tcp';
   const view = {
-    path: yamlScalar(hc.path),
+    // An ALB target group checks over HTTP only: a TCP check becomes GET / that any answer passes.
+    path: yamlScalar(tcp ? '/' : hc.path),
+    port: hc.port === null ? null : yamlScalar(String(hc.port)),
     interval,
     timeout,
     healthy: clampCount(ctx, hc.rise, R.threshold, `${hc.pointer}/rise`),
     unhealthy: clampCount(ctx, hc.fall, R.threshold, `${hc.pointer}/fall`),
-    matcher: yamlScalar(matcher(ctx, hc)),
+    matcher: yamlScalar(tcp ? `${R.matcher.min}-${R.matcher.max}` : matcher(ctx, hc)),
   };
-  note(decision('activeHealthCheck', 'native', `target group health check GET ${hc.path} every ${interval} s (timeout ${timeout} s, healthy after ${view.healthy}, unhealthy after ${view.unhealthy}, success ${matcher(null, hc)}); Host: the target's IP address (not configurable): an application that validates Host must accept it on ${hc.path}`, hc.pointer));
+  if (tcp) {
+    note(decision('activeHealthCheck', 'approximated', `an ALB target group checks over HTTP only: pool "${pool.id}"'s TCP check becomes GET / every ${interval} s${hc.port === null ? '' : ` on port ${hc.port}`} that any status ${R.matcher.min}-${R.matcher.max} passes, so a target that accepts connections but speaks no HTTP fails it`, hc.pointer));
+    return view;
+  }
+  note(decision('activeHealthCheck', 'native', `target group health check GET ${hc.path} every ${interval} s (timeout ${timeout} s, healthy after ${view.healthy}, unhealthy after ${view.unhealthy}, success ${matcher(null, hc)}${hc.port === null ? '' : `, on port ${hc.port}`}); Host: the target's IP address (not configurable): an application that validates Host must accept it on ${hc.path}`, hc.pointer));
   if (hc.host.from === 'healthCheck.host') {
     note(decision('activeHealthCheck', 'approximated', `an ALB health check always sends the target's IP address as Host and cannot send another: healthCheck.host ${hc.host.name} applies to HAProxy only`, `${hc.pointer}/host`));
   }

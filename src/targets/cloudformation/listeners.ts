@@ -9,7 +9,7 @@ import type { AttributeView, CertificateView, Ctx, ListenerView, RuleView } from
 import { siteLogicalIds } from './names.js';
 
 /** The HTTPS listener's policy from tls.minVersion when aws.sslPolicy is not given (AWS's recommended TLS 1.3 families). */
-const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
+export const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
 
 /**
  * AWS's restricted ("-Res-") policies accept, for TLS 1.2, only ECDHE key exchange with AES-GCM:

@@ -16,7 +16,7 @@ const PRIVATE_IPV4 = [
   [100, 64, 10],
 ] as const;
 
-function isPrivateIpv4(address: string): boolean {
+export function isPrivateIpv4(address: string): boolean {
   const [a = 0, b = 0] = address.split('.').map(Number);
   const value = a * 256 + b;
   return PRIVATE_IPV4.some(([x, y, bits]) => value >> (16 - bits) === (x * 256 + y) >> (16 - bits));

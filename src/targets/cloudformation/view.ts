@@ -27,12 +27,13 @@ export type CfnView = {
   certificates: CertificateView[];
   waf: WafView | null;
   alarms: AlarmsView | null;
+  nlb: NlbView | null;
 };
 
 /** Key/value pairs of *Attributes lists (and of Tags, the same shape); CloudFormation wants every Value as a string. */
 export type AttributeView = { key: string; value: string };
 
-export type IngressView = { port: number; cidrKey: 'CidrIp' | 'CidrIpv6'; cidr: string; description: string };
+export type IngressView = { port: number; protocol?: 'tcp' | 'udp'; cidrKey: 'CidrIp' | 'CidrIpv6'; cidr: string; description: string };
 
 export type LoadBalancerView = {
   /** The physical Name, only with aws.fixedNames; else CloudFormation names it. */
@@ -53,7 +54,7 @@ export type TargetGroupView = {
   port: number;
   targetType: string;
   ipAddressType: string | null;
-  healthCheck: { path: string; interval: number; timeout: number; healthy: number; unhealthy: number; matcher: string };
+  healthCheck: { path: string; port: string | null; interval: number; timeout: number; healthy: number; unhealthy: number; matcher: string };
   attributes: AttributeView[];
   targets: { id: string; port: number }[] | null;
   outputDescription: string;
@@ -104,6 +105,44 @@ export type WafRuleView = { comment: string; name: string; priority: number; lim
 
 /** name: only with aws.fixedNames. Metric names are YAML tokens: a scalar, or a !Sub on the stack's name. */
 export type WafView = { name: string | null; metricName: string; rules: WafRuleView[] };
+
+/** cloudformation-nlb.yaml (streams); null without streams, and the file is not written. */
+export type NlbView = {
+  header: string[];
+  description: string;
+  gaps: string[];
+  certificateParameter: boolean;
+  vpcCidrParameter: boolean;
+  securityGroup: { description: string; ingress: IngressView[]; tags: AttributeView[] };
+  loadBalancer: { name: string | null; scheme: string; tags: AttributeView[]; attributes: AttributeView[] };
+  targetGroups: NlbTargetGroupView[];
+  listeners: NlbListenerView[];
+};
+
+export type NlbTargetGroupView = {
+  logicalId: string;
+  comment: string;
+  protocol: 'TCP' | 'UDP' | 'TCP_UDP';
+  port: number;
+  targetType: string;
+  /** path and matcher with protocol HTTP only; port null: the traffic port; timeout null: AWS's default. */
+  healthCheck: { protocol: 'TCP' | 'HTTP'; path: string | null; port: string | null; interval: number; timeout: number | null; healthy: number; unhealthy: number; matcher: string | null };
+  attributes: AttributeView[];
+  tags: AttributeView[];
+  targets: { id: string; port: number }[] | null;
+  outputDescription: string;
+};
+
+export type NlbListenerView = {
+  logicalId: string;
+  comment: string;
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'TLS' | 'TCP_UDP';
+  tls: { sslPolicy: string; certificate: string } | null;
+  targetGroup: string;
+  /** tcp.idle_timeout.seconds, on TCP listeners only. */
+  attributes: AttributeView[] | null;
+};
 
 /** What every builder of this target appends to. */
 export type Ctx = { readonly model: Model; readonly decisions: Decision[]; readonly diagnostics: Diagnostic[] };

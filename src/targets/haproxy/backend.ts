@@ -20,7 +20,8 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
   if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
   const check = pool.healthCheck;
-  if (check) note(decision('activeHealthCheck', 'native', checkNote(check.host.name, check.host.from), check.pointer));
+  if (check?.type === 'tcp') note(decision('activeHealthCheck', 'native', `server check inter/rise/fall: a TCP connect to ${check.port ?? "each server's port"} (healthCheck.type: tcp)`, check.pointer));
+  else if (check) note(decision('activeHealthCheck', 'native', checkNote(check.host.name, check.host.from), check.pointer));
   note(decision('passiveHealthCheck', 'native', passiveNote(pool), pool.pointer));
   note(decision('keepalive', 'native', pool.keepalive > 0
     ? 'server connections kept alive and reused between requests (HAProxy sizes its idle pool itself)'
@@ -43,7 +44,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
     // Consistent hashing moves only the clients of a server that goes down or comes back.
     hashConsistent: pool.balance === 'source-ip-hash',
     ...sticky,
-    check: check
+    check: check && check.type === 'http'
       // http-check send reads the header's value as a log-format string: haproxyFmt.
       ? { path: haproxyArg(check.path), host: haproxyFmt(check.host.name), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
       : null,
@@ -99,7 +100,10 @@ const timeoutList = lastOf((connect: number, server: number, tunnel: number | nu
 // an unchecked pool runs every 2s and only a down server waits failTimeout (downinter).
 function defaultServer(pool: Pool): string {
   const hc = pool.healthCheck;
-  return hc ? checkedServer(hc.interval, hc.rise, hc.fall, pool.passive.maxFails) : uncheckedServer(pool.passive.failTimeout, pool.passive.maxFails);
+  if (!hc) return uncheckedServer(pool.passive.failTimeout, pool.passive.maxFails);
+  const line = checkedServer(hc.interval, hc.rise, hc.fall, pool.passive.maxFails);
+  // healthCheck.port: the check goes there, the traffic to each server's own port.
+  return hc.port === null ? line : line.replace(' observe ', ` port ${hc.port} observe `);
 }
 const checkedServer = lastOf((interval: number, rise: number, fall: number, maxFails: number) =>
   `check inter ${formatDuration(interval)} rise ${rise} fall ${fall} observe layer4 error-limit ${maxFails} on-error mark-down`);

@@ -9,6 +9,7 @@ import { type Decision, type Target, decision } from '../target.js';
 import { metricsView, statsView, tableViews } from './admin.js';
 import { backendView } from './backend.js';
 import { frontendView } from './frontend.js';
+import { streamsView } from './stream.js';
 import type { DefaultsView, GlobalView, HaproxyView } from './view.js';
 
 export type { HaproxyView } from './view.js';
@@ -57,6 +58,7 @@ export const haproxy: Target<HaproxyView> = {
     const backends = model.pools.map((p) => backendView(model, p, decisions));
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
+    const streams = streamsView(model, decisions, diagnostics);
     decisions.push(decision('accessLog', 'native', `log-format (${model.monitoring.accessLog}) to stdout`, '/monitoring'));
     decisions.push(decision('privileges', 'native', privilegesNote(model), '/haproxy'));
     decisions.push(decision('reloads', 'native', `hard-stop-after ${formatDuration(model.limits.shutdownTimeout)}: after a reload (-sf) the old process closes the connections it still holds (WebSocket tunnels) then (limits.shutdownTimeout)`, '/limits'));
@@ -80,6 +82,8 @@ export const haproxy: Target<HaproxyView> = {
         tables: tableViews(model),
         stats,
         metrics,
+        streamDefaults: streams.defaults,
+        streams: streams.streams,
       },
       decisions,
       diagnostics,

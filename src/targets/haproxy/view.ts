@@ -15,6 +15,9 @@ export type HaproxyView = {
   tables: TableView[];
   stats: StatsView | null;
   metrics: MetricsView | null;
+  /** streams (mode tcp): null and empty without them. */
+  streamDefaults: StreamDefaultsView | null;
+  streams: StreamView[];
 };
 
 export type GlobalView = {
@@ -116,3 +119,24 @@ export type StatsView = {
 export type AllowView = { acls: string[]; denyIf: string };
 
 export type MetricsView = { name: string; binds: string[]; allowFrom: AllowView; path: string };
+
+/** The defaults section of the mode tcp proxies (streams). */
+export type StreamDefaultsView = { logFormat: string; connect: string };
+
+/** One stream as a mode tcp `listen` proxy. */
+export type StreamView = {
+  name: string;
+  comment: string;
+  binds: string[];
+  allowFrom: AllowView | null;
+  /** A stick table of open connections per client address (its own backend), and the limit. */
+  perClient: { table: string; limit: number } | null;
+  balance: string;
+  hashConsistent: boolean;
+  stickTable: string | null;
+  /** http: an HTTP check's request; null: a TCP connect check (option tcp-check). */
+  check: { http: { path: string; host: string; expect: string } | null; timeout: string } | null;
+  timeouts: { name: string; value: string }[];
+  defaultServer: string;
+  servers: { name: string; host: string; port: number; params: string }[];
+};

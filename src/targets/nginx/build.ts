@@ -11,6 +11,7 @@ import { locations } from './location.js';
 import { zoneName } from './names.js';
 import type { LocationView, NginxView, ServerView } from './view.js';
 import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
+import { streamView } from './stream.js';
 import type { StickyMapView } from './view.js';
 
 export const nginx: Target<NginxView> = {
@@ -39,6 +40,7 @@ export const nginx: Target<NginxView> = {
     });
     if (model.strictHost) servers.push(...refusingServers(model));
     siteDecisions(model, decisions);
+    const stream = streamView(model, decisions);
     // Each proxied client connection also holds one to a backend.
     const workerConnections = Math.max(1024, model.limits.maxConnections * 2);
     return {
@@ -65,6 +67,8 @@ export const nginx: Target<NginxView> = {
         metrics: model.monitoring.metrics
           ? { listens: listens(model, model.monitoring.metrics.port, ''), path: nginxArg(model.monitoring.metrics.path), allow: model.monitoring.metrics.allowFrom.map((c) => c.text) }
           : null,
+        streamModule: stream.module,
+        stream: stream.view,
       },
       decisions,
       diagnostics: [],

@@ -26,6 +26,9 @@ export type NginxView = {
   servers: ServerView[];
   /** stub_status on its own port, for monitoring.metrics. */
   metrics: { listens: string[]; path: string; allow: string[] } | null;
+  /** streams: load_module (module.load) and the stream block; null without streams. */
+  streamModule: NginxStreamView['module'];
+  stream: NginxStreamView | null;
 };
 
 export type ServerView = {
@@ -84,4 +87,29 @@ export type LocationView = {
    */
   retryWindow: string;
   readTimeout: string;
+};
+
+/** streams: the stream block (null without streams) and how its module is loaded. */
+export type NginxStreamView = {
+  /** load: the escaped .so path of load_module; null: built in. */
+  module: { load: string | null } | null;
+  logFormat: string;
+  jsonEscape: boolean;
+  accessLog: string;
+  upstreams: StreamUpstreamView[];
+  servers: StreamServerView[];
+};
+
+export type StreamUpstreamView = { name: string; comments: string[]; zone: string; method: string | null; servers: { host: string; port: number; params: string }[] };
+
+export type StreamServerView = {
+  comment: string;
+  listens: string[];
+  allow: string[] | null;
+  limitConn: { zone: string; limit: number } | null;
+  upstream: string;
+  connectTimeout: string;
+  idleTimeout: string;
+  proxyProtocol: boolean;
+  tls: { certificate: string; key: string; protocols: string; ciphers: string; sessionCache: string } | null;
 };
