@@ -87,6 +87,7 @@ const expectStatusRange: Check = (t) => {
 /** HAProxy's timers are milliseconds in a signed 32-bit integer (24.8 days): "timer overflow" beyond. */
 const MAX_DURATION_MS = parseDuration('24d');
 const MAX_COOKIE_MS = parseDuration('365d');
+const MAX_CANARY_MS = parseDuration('7d');
 
 /** Every duration more than 0 (but a deregistration delay) and at most 24 days, which every target can take. */
 const durationsInRange: Check = (t) => {
@@ -125,6 +126,18 @@ const durationsInRange: Check = (t) => {
     if (p.sticky?.by === 'cookie' && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) === 'balancer') cookieLife(p.sticky.ttl, id);
     else if (p.sticky) check(p.sticky.ttl, id, 'sticky/ttl');
   }
+  t.routes.forEach((r, i) => {
+    if (r.timeouts) {
+      check(r.timeouts.server, '', ptr(['routes', i, 'timeouts', 'server']));
+      check(r.timeouts.tunnel, '', ptr(['routes', i, 'timeouts', 'tunnel']));
+    }
+    const ttl = r.canary?.ttl;
+    if (ttl === undefined) return;
+    // The ALB's group stickiness lasts at most 7 days (TargetGroupStickinessConfig DurationSeconds).
+    const ms = parseDuration(ttl);
+    if (ms === 0) out.push(error(ptr(['routes', i, 'canary', 'ttl']), 'must be more than 0'));
+    else if (ms > MAX_CANARY_MS) out.push(error(ptr(['routes', i, 'canary', 'ttl']), `must be at most 7d (the ALB keeps a client in its target group at most 7 days; got ${ttl})`));
+  });
   check(t.limits?.queueTimeout, '', '/limits/queueTimeout');
   check(t.limits?.shutdownTimeout, '', '/limits/shutdownTimeout');
   check(t.stats?.refresh, '', '/stats/refresh');
@@ -190,8 +203,10 @@ const unused: Check = (t) => {
   const pools = idsOf(t.pools);
   const usedPools = new Uint8Array(pools.ids.length);
   for (const r of t.routes) {
-    const place = pools.place.get(r.pool);
-    if (place !== undefined) usedPools[place] = 1;
+    for (const id of r.canary ? [r.pool, r.canary.pool] : [r.pool]) {
+      const place = pools.place.get(id);
+      if (place !== undefined) usedPools[place] = 1;
+    }
   }
   const { ids } = idsOf(t.servers);
   const usedServers = new Uint8Array(ids.length);
@@ -213,7 +228,14 @@ const alertsWithoutThreshold: Check = (t) => {
   return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
 };
 
+/** A route's tunnel timeout times WebSocket tunnels: on a route without them it would do nothing. */
+const routeTunnelWithoutWebSocket: Check = (t) =>
+  t.routes.flatMap((r, i) => (r.timeouts?.tunnel !== undefined && r.websocket !== true
+    ? [warning(ptr(['routes', i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true')]
+    : []));
+
 const CHECKS: readonly Check[] = [
+  routeTunnelWithoutWebSocket,
   poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange, durationsInRange,
   headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
 ];

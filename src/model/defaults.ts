@@ -16,7 +16,8 @@ export const DEFAULTS = {
   },
   sticky: { cookie: 'lbgen', ttl: '1d', setBy: 'balancer', value: 'opaque' },
   healthCheck: { interval: '10s', rise: 2, fall: 3, expectStatus: 200, maxDefaultTimeout: '5s' },
-  route: { websocket: false, burst: 0 },
+  route: { websocket: false, burst: 0, buffering: true },
+  canary: { cookie: 'lbgen_canary', ttl: '1d' },
   limits: { maxConnections: 4096, ipv6PrefixLength: 64, queueTimeout: '5s', shutdownTimeout: '5m' },
   // Loopback only, as the metrics endpoint: the page has admin actions behind Basic auth.
   stats: { path: '/stats', refresh: '30s', allowFrom: ['127.0.0.1/32', '::1/128'] },

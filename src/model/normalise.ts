@@ -1,5 +1,5 @@
 import { segmentsToPointer as ptr } from '../diagnostics.js';
-import type { PoolInput, ServerInput, Topology } from './topology.js';
+import type { PoolInput, RouteInput, ServerInput, Topology } from './topology.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
 import { inheritedAllowFrom } from './allowlists.js';
@@ -20,7 +20,12 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const ROUTED = 1;
   const WEBSOCKET = 2;
   const routed = new Uint8Array(poolIds.ids.length);
-  for (const r of t.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+  for (const r of t.routes) {
+    const flags = r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+    routed[poolIds.place.get(r.pool)!]! |= flags;
+    // A canary pool serves the route's requests too: it is used, and carries its upgrades.
+    if (r.canary) routed[poolIds.place.get(r.canary.pool)!]! |= flags;
+  }
   const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, primaryDomain));
   const own = t.routes.map((r, index) => (r.allowFrom ? cidrs(r.allowFrom, `/routes/${index}/allowFrom`) : null));
   const inherits = inheritedAllowFrom(t.routes);
@@ -37,6 +42,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
         allowFrom: from < 0 ? own[index]! : own[from]!,
         inheritsFrom: from < 0 ? null : { index: from, path: t.routes[from]!.path },
         allowFromPointer: from < 0 ? `/routes/${index}/allowFrom` : `/routes/${index}`,
+        ...traffic(r, index, pools[poolIds.place.get(r.pool)!]!, r.canary ? pools[poolIds.place.get(r.canary.pool)!]! : null),
       };
     })
     // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
@@ -243,4 +249,39 @@ function securityHeaders(h: Topology['securityHeaders']): SecurityHeader[] {
     ['contentSecurityPolicy', h.contentSecurityPolicy],
   ];
   return values.flatMap(([kind, value]) => (value === undefined ? [] : [{ kind, pointer: `/securityHeaders/${kind}`, name: HEADER_NAMES[kind], value }]));
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "10m" → bytes (1024-based, as nginx reads client_max_body_size). The schema has checked the shape. */
+export function parseSize(text: string): number {
+  const m = /^([0-9]+)([kmg]?)$/.exec(text);
+  if (!m) throw new Error(`not a size: ${text}`);
+  return Number(m[1]) * SIZE_UNITS[m[2]!]!;
+}
+
+/** A route's canary, body limit, timeouts and buffering (issue 17): what shapes its traffic apart from its pool. */
+function traffic(r: RouteInput, index: number, pool: Pool, canaryPool: Pool | null): Pick<Route, 'canary' | 'maxBodySize' | 'timeouts' | 'buffering'> {
+  const c = r.canary;
+  return {
+    canary: c && canaryPool
+      ? {
+          pointer: `/routes/${index}/canary`,
+          pool: canaryPool,
+          weight: c.weight,
+          header: c.header ?? null,
+          cookie: c.cookie ?? DEFAULTS.canary.cookie,
+          ttl: parseDuration(c.ttl ?? DEFAULTS.canary.ttl),
+        }
+      : null,
+    maxBodySize: r.maxBodySize === undefined ? null : { pointer: `/routes/${index}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
+    timeouts: {
+      pointer: r.timeouts ? `/routes/${index}/timeouts` : null,
+      server: r.timeouts?.server === undefined ? pool.timeouts.server : parseDuration(r.timeouts.server),
+      tunnel: r.timeouts?.tunnel === undefined ? pool.timeouts.tunnel : parseDuration(r.timeouts.tunnel),
+      ownServer: r.timeouts?.server !== undefined,
+      ownTunnel: r.timeouts?.tunnel !== undefined,
+    },
+    buffering: r.buffering ?? DEFAULTS.route.buffering,
+  };
 }

@@ -77,4 +77,8 @@ export type RouteInput = {
   websocket?: boolean;
   rateLimit?: { perSecond: number; burst?: number };
   allowFrom?: string[];
+  canary?: { pool: string; weight: number; header?: string; cookie?: string; ttl?: DurationInput };
+  maxBodySize?: string;
+  timeouts?: { server?: DurationInput; tunnel?: DurationInput };
+  buffering?: boolean;
 };

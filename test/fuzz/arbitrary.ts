@@ -109,6 +109,19 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
     websocket: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
     rate: fc.array(fc.option(fc.record({ perSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 0, max: 100 }) }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
     allow: fc.array(fc.option(fc.uniqueArray(cidr, { minLength: 1, maxLength: 7 }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+    // Issue 17's per-route fields: a canary to another pool (offset 1-3), a body limit, timeouts, buffering.
+    shape: fc.array(fc.record({
+      canary: opt(fc.record({
+        offset: fc.integer({ min: 1, max: 3 }),
+        weight: fc.integer({ min: 0, max: 100 }),
+        header: opt(fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?$/)),
+        cookie: opt(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/)),
+        ttl: opt(duration(1, 7 * 86400)),
+      })),
+      maxBodySize: opt(fc.tuple(fc.integer({ min: 1, max: 999_999_999 }), fc.constantFrom('', 'k', 'm', 'g')).map(([n, u]) => `${n}${u}`)),
+      timeouts: opt(fc.record({ server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }, { requiredKeys: [] })),
+      buffering: opt(fc.boolean()),
+    }), { minLength: 4, maxLength: 4 }),
     tls: fc.boolean(),
     http2: fc.boolean(),
     tls13: fc.boolean(),
@@ -156,6 +169,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       ...(g.websocket[i] ? { websocket: true } : {}),
       ...(g.rate[i] ? { rateLimit: g.rate[i] } : {}),
       ...(g.allow[i] ? { allowFrom: g.allow[i] } : {}),
+      ...routeShape(g.shape[i]!, i, g.poolCount, g.websocket[i]!),
     }));
     const x = g.extra;
     // targetType ip registers the servers themselves, which AWS takes as private IPv4 addresses only.
@@ -193,3 +207,23 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       ...(x.haproxy ? { haproxy: x.haproxy } : {}),
     };
   });
+
+type Shape = {
+  canary: { offset: number; weight: number; header: string | undefined; cookie: string | undefined; ttl: string | number | undefined } | undefined;
+  maxBodySize: string | undefined;
+  timeouts: { server?: string | number; tunnel?: string | number } | undefined;
+  buffering: boolean | undefined;
+};
+
+/** A route's issue-17 fields; a tunnel timeout only on a WebSocket route (elsewhere it is a warning). */
+function routeShape(s: Shape, i: number, pools: number, websocket: boolean): Record<string, unknown> {
+  const { server, tunnel } = s.timeouts ?? {};
+  const timeouts = { ...(server !== undefined ? { server } : {}), ...(tunnel !== undefined && websocket ? { tunnel } : {}) };
+  return {
+    // Another pool than the route's own: never i itself (with one pool, no canary).
+    ...(s.canary && pools > 1 ? { canary: { pool: `p${(i + 1 + ((s.canary.offset - 1) % (pools - 1))) % pools}`, weight: s.canary.weight, ...(s.canary.header ? { header: s.canary.header } : {}), ...(s.canary.cookie ? { cookie: s.canary.cookie } : {}), ...(s.canary.ttl !== undefined ? { ttl: s.canary.ttl } : {}) } } : {}),
+    ...(s.maxBodySize ? { maxBodySize: s.maxBodySize } : {}),
+    ...(s.timeouts ? { timeouts } : {}),
+    ...(s.buffering !== undefined ? { buffering: s.buffering } : {}),
+  };
+}

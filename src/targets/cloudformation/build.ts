@@ -40,6 +40,7 @@ export const cloudformation: Target<CfnView> = {
     const waf = wafView(ctx);
     const loadBalancer = loadBalancerView(ctx, dualstack);
     limitDecisions(ctx, pools);
+    shapeDecisions(ctx);
     clientDecisions(ctx, dualstack);
     // Over a quota the template cannot deploy at all: its other errors still count, but its
     // per-pool warnings (two per pool: 20,000 at 10,000 pools) would bury the line that matters.
@@ -98,5 +99,18 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   const used = new Set(pools.flatMap((p) => p.members.map((s) => s.id)));
   for (const s of m.servers.filter((x) => used.has(x.id) && x.maxConnections !== null)) {
     ctx.decisions.push(decision('serverMaxConnections', 'unsupported', `ALB cannot cap connections per target: server "${s.id}" may get more than its maxConnections ${s.maxConnections}`, `${serverPointer(s)}/maxConnections`));
+  }
+}
+
+/** A route's body limit, timeouts and buffering (issue 17): the ALB sets none of them per route. */
+function shapeDecisions(ctx: Ctx): void {
+  for (const r of ctx.model.routes) {
+    if (r.maxBodySize) {
+      ctx.decisions.push(decision('maxBodySize', 'unsupported', `ALB has no request body limit: routes[${r.index}] ${r.path} passes a body of any size (nginx and HAProxy answer 413 beyond ${r.maxBodySize.text}); the application must refuse one itself`, r.maxBodySize.pointer));
+    }
+    if (r.timeouts.pointer !== null) {
+      ctx.decisions.push(decision('timeouts', 'unsupported', `ALB has no per-route timeout: routes[${r.index}] ${r.path} waits for its server up to the load balancer's idle timeout, as every route does (nginx and HAProxy use the route's timeouts)`, r.timeouts.pointer));
+    }
+    if (!r.buffering) ctx.decisions.push(decision('buffering', 'native', 'ALB passes an answer on as it arrives: there is no response buffering to turn off', `${r.pointer}/buffering`));
   }
 }

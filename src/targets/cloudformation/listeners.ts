@@ -73,6 +73,7 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
       listener: l.logicalId,
       priority: i + 1,
       paths: r.paths,
+      header: r.header,
       sourceIps: r.sourceIps,
       action: r.action,
     })),

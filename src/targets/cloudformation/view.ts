@@ -57,9 +57,11 @@ export type TargetGroupView = {
   outputDescription: string;
 };
 
-/** Exactly one of the three is set. */
+/** Exactly one of the four is set. */
 export type ActionView = {
   forward: string | null;
+  /** A canary's weighted forward (weights 0-100), with target group stickiness for `seconds`. */
+  weighted: { targets: { targetGroup: string; weight: number }[]; seconds: number } | null;
   fixed: { status: string; body: string } | null;
   redirect: { port: string } | null;
 };
@@ -79,6 +81,8 @@ export type RuleView = {
   listener: string;
   priority: number;
   paths: string[] | null;
+  /** An http-header condition (a canary's forcing header or cookie). */
+  header: { name: string; values: string[] } | null;
   sourceIps: string[] | null;
   action: ActionView;
 };

@@ -1,6 +1,8 @@
-import type { Model, Route } from '../../model/model.js';
+import type { Model, Pool, Route } from '../../model/model.js';
+import { formatDuration } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
+import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
@@ -143,8 +145,18 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
   const rl = r.rateLimit;
   const limit = rl ? rl.perSecond + rl.burst : 0;
   if (rl) decisions.push(decision('rateLimit', 'approximated', rateNote(rl.perSecond, rl.burst), rl.pointer));
+  if (r.canary) canaryDecisions(r, r.canary, decisions);
+  if (r.maxBodySize) {
+    decisions.push(decision('maxBodySize', 'approximated', `HAProxy checks the Content-Length a client declares (413 beyond ${r.maxBodySize.text}); a body sent without one (chunked, or HTTP/2 without content-length) is not limited, where nginx counts its bytes`, r.maxBodySize.pointer));
+  }
+  if (!r.buffering) decisions.push(decision('buffering', 'native', 'HAProxy passes an answer on as it arrives: there is no response buffering to turn off', `${r.pointer}/buffering`));
+  if (r.timeouts.pointer !== null) {
+    decisions.push(decision('timeouts', 'native', `http-request set-timeout in the backend${r.canary ? 's' : ''} of the route's pool${r.canary ? 's' : ''}, for this route's requests only (txn.lbgen_route), in place of the pool's`, r.timeouts.pointer));
+  }
   return {
-    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
+    canary: r.canary ? canaryRules(model, r, r.canary) : null,
+    maxBodyBytes: r.maxBodySize?.bytes ?? null,
+    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
     index: r.index,
     paths: routePaths(r),
     allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.index}_allowed`, `route${r.index}`) : null,
@@ -183,4 +195,23 @@ function rateNote(perSecond: number, burst: number): string {
 function noUpgrade(model: Model): string {
   const ws = model.routes.filter((r) => r.websocket).map((r) => r.index);
   return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} } { req.hdr(upgrade) -i websocket }`;
+}
+
+/**
+ * The `http-request set-timeout` rules of each pool's backend: a route's own timeouts, for that
+ * route's requests (HAProxy takes set-timeout only in a proxy with backend capability). Made once
+ * for every route, not per pool.
+ */
+export function routeTimeouts(model: Model): Map<Pool, string[]> {
+  const out = new Map<Pool, string[]>();
+  for (const r of model.routes) {
+    const t = r.timeouts;
+    if (!t.ownServer && !(t.ownTunnel && r.websocket)) continue;
+    const lines = [
+      ...(t.ownServer ? [`set-timeout server ${formatDuration(t.server)} if { var(txn.lbgen_route) -m int ${r.index} }`] : []),
+      ...(t.ownTunnel && r.websocket ? [`set-timeout tunnel ${formatDuration(t.tunnel)} if { var(txn.lbgen_route) -m int ${r.index} }`] : []),
+    ];
+    for (const p of r.canary ? [r.pool, r.canary.pool] : [r.pool]) out.set(p, [...(out.get(p) ?? []), ...lines]);
+  }
+  return out;
 }
