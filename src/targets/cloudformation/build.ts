@@ -102,12 +102,9 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   }
 }
 
-/** A route's body limit, timeouts and buffering (issue 17): the ALB sets none of them per route. */
+/** A route's timeouts and buffering (issue 17): the ALB sets neither per route (its body limit is waf.ts's). */
 function shapeDecisions(ctx: Ctx): void {
   for (const r of ctx.model.routes) {
-    if (r.maxBodySize) {
-      ctx.decisions.push(decision('maxBodySize', 'unsupported', `ALB has no request body limit: routes[${r.index}] ${r.path} passes a body of any size (nginx and HAProxy answer 413 beyond ${r.maxBodySize.text}); the application must refuse one itself`, r.maxBodySize.pointer));
-    }
     if (r.timeouts.pointer !== null) {
       ctx.decisions.push(decision('timeouts', 'unsupported', `ALB has no per-route timeout: routes[${r.index}] ${r.path} waits for its server up to the load balancer's idle timeout, as every route does (nginx and HAProxy use the route's timeouts)`, r.timeouts.pointer));
     }

@@ -101,7 +101,10 @@ export type ScopeDownView = {
 export type WafRuleView = { comment: string; name: string; priority: number; limit: number; metricName: string; scopeDown: ScopeDownView | null };
 
 /** name: only with aws.fixedNames. Metric names are YAML tokens: a scalar, or a !Sub on the stack's name. */
-export type WafView = { name: string | null; metricName: string; rules: WafRuleView[] };
+export type WafView = { name: string | null; metricName: string; rules: WafRuleView[]; sizeRules: WafSizeRuleView[] };
+
+/** A route's maxBodySize: the body's size (up to 8 KB) or the declared Content-Length (a regex, YAML scalar), within the route's paths. */
+export type WafSizeRuleView = { comment: string; name: string; priority: number; metricName: string; scope: ScopeDownView | null; body: number | null; declared: string | null };
 
 /** What every builder of this target appends to. */
 export type Ctx = { readonly model: Model; readonly decisions: Decision[]; readonly diagnostics: Diagnostic[] };

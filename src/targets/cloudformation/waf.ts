@@ -21,10 +21,14 @@ export const wafLimit = (route: Route): number => route.rateLimit!.perSecond * W
 export function wafView(ctx: Ctx): WafView | null {
   // File order: the rule priorities and the quota error follow the topology as written.
   const limited = ctx.model.routes.filter((r) => r.rateLimit).sort((a, b) => a.index - b.index);
-  if (!limited.length) return null;
+  const sized = ctx.model.routes.filter((r) => r.maxBodySize).sort((a, b) => a.index - b.index);
+  if (!limited.length && !sized.length) return null;
   if (!ctx.model.aws.waf) {
     for (const r of limited) {
       ctx.decisions.push(decision('rateLimit', 'unsupported', `ALB has no rate limiting: routes[${r.index}] ${r.path} (${r.rateLimit!.perSecond}/s, burst ${r.rateLimit!.burst}) is not limited; set aws.waf: true for an AWS WAF rate-based rule (429 beyond ${wafLimit(r)} requests per client IP in ${WAF_WINDOW_SECONDS} s)`, r.rateLimit!.pointer));
+    }
+    for (const r of sized) {
+      ctx.decisions.push(decision('maxBodySize', 'unsupported', `ALB has no request body limit: routes[${r.index}] ${r.path} passes a body of any size (nginx and HAProxy answer 413 beyond ${r.maxBodySize!.text}); set aws.waf: true for an AWS WAF size rule, or the application must refuse one itself`, r.maxBodySize!.pointer));
     }
     return null;
   }
@@ -49,7 +53,50 @@ export function wafView(ctx: Ctx): WafView | null {
       scopeDown: scopeDown(ctx, r),
     };
   });
-  return { name: fixed ? yamlScalar(`${ctx.model.name}-rate-limits`) : null, metricName: metric('rate-limits'), rules };
+  const sizeRules = sized.flatMap((r, i) => {
+    const rule = sizeRule(ctx, r);
+    if (!rule) return [];
+    return [{ comment: `routes[${r.index}] ${r.path}: bodies up to ${r.maxBodySize!.text}`, name: yamlScalar(`route${r.index}-body-size`), priority: limited.length + i, metricName: metric(`route${r.index}-body-size`), scope: scopeDown(ctx, r), ...rule }];
+  });
+  return { name: fixed ? yamlScalar(`${ctx.model.name}-rate-limits`) : null, metricName: metric('rate-limits'), rules, sizeRules };
+}
+
+/** The ALB shows AWS WAF at most this much of a request body ("Body", AWS WAF API reference): a larger one counts as oversize. */
+export const WAF_BODY_INSPECTION = 8192;
+/** RegexMatchStatement's RegexString is at most 512 characters. */
+const WAF_REGEX_MAX = 512;
+
+/**
+ * A route's body limit as a WAF test: up to what WAF sees of a body (8 KB), the body's size itself,
+ * a larger body counting as over (OversizeHandling MATCH); beyond, only the Content-Length a client
+ * declares, as a regex for the decimal numbers above the limit.
+ */
+function sizeRule(ctx: Ctx, r: Route): { body: number | null; declared: string | null } | null {
+  const { bytes, text, pointer } = r.maxBodySize!;
+  if (bytes <= WAF_BODY_INSPECTION) {
+    ctx.decisions.push(decision('maxBodySize', 'native', `AWS WAF rule: a body over ${bytes} bytes on routes[${r.index}] ${r.path} is blocked with 413 (SizeConstraint on the body; the ALB shows WAF its first 8 KB, and a larger body counts as over)`, pointer));
+    return { body: bytes, declared: null };
+  }
+  const regex = aboveRegex(bytes);
+  if (regex.length > WAF_REGEX_MAX) {
+    ctx.decisions.push(decision('maxBodySize', 'unsupported', `ALB has no request body limit, and AWS WAF cannot test a Content-Length above ${text} (its regex would be ${regex.length} characters, beyond ${WAF_REGEX_MAX}): routes[${r.index}] ${r.path} passes a body of any size`, pointer));
+    return null;
+  }
+  ctx.decisions.push(decision('maxBodySize', 'approximated', `AWS WAF rule on the Content-Length a client declares: over ${bytes} bytes (${text}) on routes[${r.index}] ${r.path} is blocked with 413; the ALB shows WAF only the first 8 KB of a body, so a body sent without Content-Length (chunked) is not limited, as on HAProxy`, pointer));
+  return { body: null, declared: yamlScalar(regex) };
+}
+
+/** A regex matching exactly the decimal numbers (leading zeros allowed) greater than n. */
+export function aboveRegex(n: number): string {
+  const d = String(n);
+  const alternatives = [`[1-9][0-9]{${d.length},}`];
+  for (let i = 0; i < d.length; i++) {
+    const digit = Number(d[i]);
+    if (digit === 9) continue;
+    const rest = d.length - i - 1;
+    alternatives.push(`${d.slice(0, i)}[${digit + 1}-9]${rest ? `[0-9]{${rest}}` : ''}`);
+  }
+  return `^0*(${alternatives.join('|')})$`;
 }
 
 const matches = (path: string): ByteMatchView[] => [
