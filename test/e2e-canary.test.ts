@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bodyLimit, canaryByAddress, canaryForced, canaryRoutes, canarySplit, routeTimeouts } from './e2e/checks-canary.js';
+import { bodyLimit, canaryByAddress, canaryForced, canaryRoutes, canarySplit, eventsUnbuffered, routeTimeouts } from './e2e/checks-canary.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -20,6 +20,7 @@ const MUTATIONS: Record<ProxyName, Broken[]> = {
     { breaks: 'the forcing header', mutate: edit(/^\s*"~\*\^(always|never)\$" \w+;\n/m, ''), check: canaryForced },
     { breaks: 'client_max_body_size in the route', mutate: edit(/^\s*client_max_body_size 1m;\n/m, ''), check: bodyLimit },
     { breaks: 'the route\'s read timeout (the pool\'s instead)', mutate: edit(/proxy_read_timeout 10s;/, 'proxy_read_timeout 1s;'), check: routeTimeouts },
+    { breaks: 'proxy_buffering off', mutate: edit(/^\s*proxy_buffering off;\n/m, ''), check: eventsUnbuffered },
   ],
   haproxy: [
     { breaks: 'the hash share', mutate: edit(/mod\(100\) -m int lt 10 /, 'mod(100) -m int lt 50 '), check: canarySplit },
@@ -51,6 +52,7 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test('the header, then the cookie, force each side', { timeout: 60_000 }, () => canaryForced(s));
     test('a 2 MB body over the route\'s 1m limit gets 413', { timeout: 60_000 }, () => bodyLimit(s));
     test('a route\'s server timeout overrides its pool\'s, both ways', { timeout: 60_000 }, () => routeTimeouts(s));
+    test('a server-sent event passes before its answer ends on a route with buffering: false', { timeout: 60_000 }, () => eventsUnbuffered(s));
   });
 
   describe(`e2e ${proxy}: a broken canary or traffic-shape mechanism fails its check`, { skip: requireTool(proxy) ?? false }, () => {

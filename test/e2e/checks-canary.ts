@@ -33,6 +33,10 @@ export const SHAPE = {
   /** Pool `quick` without a route timeout: the pool's 1s applies. */
   quick: '/quick',
   holdMs: 3000,
+  /** buffering: false (pool rr): a server-sent event passes before the answer ends. */
+  events: '/events',
+  /** How long a first event may take to come through; the answer only ends once it has. */
+  eventWaitMs: 5000,
 } as const;
 
 /** The topology edit: the pools and routes above, and plain HTTP served (no redirect to HTTPS). */
@@ -52,6 +56,7 @@ export const canaryRoutes = (doc: Record<string, unknown>): void => {
     { path: SHAPE.short, pool: 'rr', timeouts: { server: '1s' } },
     { path: SHAPE.long, pool: 'quick', timeouts: { server: '10s' } },
     { path: SHAPE.quick, pool: 'quick' },
+    { path: SHAPE.events, pool: 'rr', buffering: false },
   );
 };
 
@@ -206,4 +211,36 @@ export async function routeTimeouts(s: Stack): Promise<void> {
   assert.equal(short.status, 504, `a ${SHAPE.holdMs} ms answer on ${SHAPE.short} (route timeout 1s over pool rr's 60s): ${short.status}`);
   assert.equal(quick.status, 504, `a ${SHAPE.holdMs} ms answer on ${SHAPE.quick} (pool quick, 1s): ${quick.status}`);
   assert.equal(long.status, 200, `a ${SHAPE.holdMs} ms answer on ${SHAPE.long} (route timeout 10s over pool quick's 1s): ${long.status}`);
+}
+
+/**
+ * Answers that come in parts on the route with buffering: false: the backend sends a first event
+ * and holds the answer open until this check has read that event through the proxy, once chunked
+ * (server-sent events) and once with a Content-Length (a long poll's answer of known length, which
+ * a buffering nginx holds until it is complete). A proxy that holds the part never passes it.
+ */
+export async function eventsUnbuffered(s: Stack): Promise<void> {
+  for (const sized of [false, true]) {
+    const id = `ev${sized ? 's' : 'c'}${Date.now()}`;
+    const what = sized ? 'an answer with a Content-Length' : 'a chunked stream of events';
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: s.ports.http, path: `${SHAPE.events}/stream?stream=${id}${sized ? '&sized' : ''}`, agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+            if (text.includes('\n\n')) resolve(text);
+          });
+          res.on('end', () => reject(new Error(`${what}: the answer ended before its first part came through: ${res.statusCode} ${text.slice(0, 100)}`)));
+        });
+        req.setTimeout(SHAPE.eventWaitMs, () => req.destroy(new Error(`${what}: no first part through ${SHAPE.events} in ${SHAPE.eventWaitMs} ms while the backend held the rest: the proxy buffers it`)));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.match(first, /^data: b\d first\n\n/, `the first event of ${what} on ${SHAPE.events}`);
+    } finally {
+      s.backends.some((b) => b.endStream(id));
+    }
+  }
 }

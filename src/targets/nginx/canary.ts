@@ -1,6 +1,6 @@
 import type { Canary, Model, Route } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
-import { nginxArg, nginxMapKey } from '../../render/escape.js';
+import { RenderError, nginxArg, nginxMapKey } from '../../render/escape.js';
 import { type Decision, decision, forcingNote } from '../target.js';
 import type { CanaryView } from './view.js';
 
@@ -27,7 +27,7 @@ export function canaryView(model: Model, r: Route, c: Canary, upstreams: { stabl
     split: split.startsWith('$') ? { key: '"$remote_addr"', variable: split, percent: `${c.weight}%` } : null,
     maps: [
       ...(c.header
-        ? [{ source: `$http_${c.header.toLowerCase().replace(/-/g, '_')}`, variable: header, entries: [{ key: '"~*^always$"', value: 'always' }, { key: '"~*^never$"', value: 'never' }], fallback: '""', comment: `header ${c.header}: always or never forces the side` }]
+        ? [{ source: headerVariable(c.header), variable: header, entries: [{ key: '"~*^always$"', value: 'always' }, { key: '"~*^never$"', value: 'never' }], fallback: '""', comment: `header ${c.header}: always or never forces the side` }]
         : []),
       { source: '$http_cookie', variable: cookie, entries: [{ key: sideOf(c.cookie), value: '$1' }], fallback: '""', comment: `cookie ${c.cookie}: the side a client keeps` },
       { source, variable: `$lbgen_canary_pool_${n}`, entries: [{ key: '"~^:{0,2}always"', value: upstreams.canary }], fallback: upstreams.stable, comment: 'the side: the header, else the cookie, else the split' },
@@ -52,4 +52,13 @@ export function canaryDecisions(r: Route, c: Canary, decisions: Decision[]): voi
   if (r.timeouts.pointer === null && read(stable) !== read(other)) {
     decisions.push(decision('timeouts', 'approximated', `nginx has one read timeout per location: requests of routes[${r.index}] ${r.path} sent to canary pool ${c.pool.id} wait ${formatDuration(read(stable))} as pool ${r.pool.id}'s do, not its own ${formatDuration(read(other))} (HAProxy keeps each pool's; set the route's timeouts to choose)`, c.pointer));
   }
+}
+
+/**
+ * The variable nginx keeps a request header in: a name cannot be quoted there, so anything but
+ * letters, digits and '-' is refused (the schema's pattern is the first guard).
+ */
+function headerVariable(name: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) throw new RenderError(`nginx cannot read the header ${JSON.stringify(name)} into a variable`);
+  return `$http_${name.toLowerCase().replace(/-/g, '_')}`;
 }
