@@ -1,4 +1,4 @@
-// Build the one-file CLI bundle (dist/lbgen.js) with its validator and templates precompiled:
+// Build the one-file CLI bundle (dist/lbgen.cjs) with its validator and templates precompiled:
 // the JSON Schema becomes ajv standalone code, every built-in template Handlebars' precompiled code,
 // so a run compiles nothing at start-up. Generated into build/ (not committed), on every build.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,9 +18,11 @@ mkdirSync(out, { recursive: true });
 const Ajv2020 = require('ajv/dist/2020').default;
 const standalone = require('ajv/dist/standalone').default;
 const { parts, shellSchema, minEntries } = await import(join(root, 'dist', 'src', 'check', 'schema-parts.js'));
+const { durationKeyword } = await import(join(root, 'dist', 'src', 'check', 'duration-keyword.js'));
 const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'check', 'ajv-options.json'), 'utf8'));
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true } });
 ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+ajv.addKeyword(durationKeyword(require('ajv/dist/2020')._));
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
 ajv.addSchema(schema);
 ajv.addSchema(shellSchema(schema));
@@ -79,6 +81,7 @@ const result = await esbuild.build({
   minify: !process.env.LBGEN_NO_MINIFY,
   legalComments: 'none',
   metafile: true,
+  absWorkingDir: root,
   logLevel: 'warning',
   define: { 'import.meta.url': '__lbgenUrl' },
   banner: { js: "const __lbgenUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -91,7 +94,51 @@ const result = await esbuild.build({
 });
 if (process.env.LBGEN_BUNDLE_REPORT) console.log(await esbuild.analyzeMetafile(result.metafile));
 
-// 4. V8's code cache for the bundle, made by one real run (bin/lbgen.cjs reads it; V8 ignores a
+// 4. The full Handlebars compiler, for a user's --templates only, as a second file the bundle loads
+//    when it needs it (src/render/handlebars.ts): start-up never parses it, and an install of the
+//    package fetches no dependency at all. dist/cjs/handlebars is what 'handlebars' exports, without
+//    the require() hook for .hbs files that its lib/index.js registers process-wide.
+const compilerBundle = await esbuild.build({
+  stdin: { contents: "module.exports = require('handlebars/dist/cjs/handlebars').default;\n", resolveDir: root, loader: 'js', sourcefile: 'handlebars-compiler.cjs' },
+  outfile: join(root, 'dist', 'handlebars.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: !process.env.LBGEN_NO_MINIFY,
+  legalComments: 'none',
+  metafile: true,
+  absWorkingDir: root,
+  logLevel: 'warning',
+});
+
+// 5. The bundled libraries' licences, whose notices must travel with their code (the minified
+//    bundles keep none): every package esbuild took a file from, its licence file word for word.
+writeFileSync(join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'), notices([result.metafile, compilerBundle.metafile]));
+
+function notices(metafiles) {
+  const dirs = new Set();
+  for (const input of metafiles.flatMap((m) => Object.keys(m.inputs))) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.split('\\').join('/'));
+    if (m) dirs.add(join(root, m[1]));
+  }
+  const packages = [...dirs].map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).sort().find((f) => /^(licen[sc]e|copying)(\.(md|txt))?$/i.test(f));
+    if (!file) throw new Error(`${pkg.name}: no licence file in ${dir}, and its notice must ship with the bundle`);
+    return { id: `${pkg.name}@${pkg.version}`, license: pkg.license, text: readFileSync(join(dir, file), 'utf8').trim() };
+  });
+  packages.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const unique = packages.filter((p, i) => i === 0 || packages[i - 1].id !== p.id);
+  return [
+    'lbgen bundles the following libraries into dist/lbgen.cjs and dist/handlebars.cjs.',
+    'Their licences follow, each as the library ships it.',
+    '',
+    ...unique.flatMap((p) => ['='.repeat(78), `${p.id} (${p.license})`, '='.repeat(78), '', p.text, '']),
+  ].join('\n');
+}
+
+// 6. V8's code cache for the bundle, made by one real run (bin/lbgen.cjs reads it; V8 ignores a
 //    cache that does not match its version or the source, so a stale one only costs the saving).
 rmSync(`${bundle}.cache`, { force: true });
 const scratch = mkdtempSync(join(tmpdir(), 'lbgen-build-'));

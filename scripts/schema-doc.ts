@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MIN, type DurationBounds } from '../src/check/duration-keyword.js';
 
 type Schema = {
   readonly description?: string;
@@ -31,6 +32,7 @@ type Schema = {
   readonly uniqueItems?: boolean;
   readonly pattern?: string;
   readonly 'x-expected'?: string;
+  readonly 'x-duration'?: DurationBounds;
   readonly $defs?: Readonly<Record<string, Schema>>;
 };
 
@@ -42,7 +44,7 @@ export const REFERENCE_FILE = join(root, 'docs', 'topology.md');
 
 /** The named definitions a field may point at, as a reader calls them. */
 const DEF_NAMES: Readonly<Record<string, string>> = {
-  id: 'id', port: 'port', version: 'version string', duration: 'duration', domain: 'host name',
+  id: 'id', port: 'port', version: 'version string', duration: 'duration', delay: 'duration', lifetime: 'duration', domain: 'host name',
   ipAddress: 'IP address', address: 'host name or IP address', cidr: 'CIDR', cidrList: 'list of CIDRs',
   urlPath: 'URL path', filePath: 'absolute file path',
 };
@@ -147,9 +149,10 @@ function accepts(s: Schema): string {
     else if (lo !== undefined) parts.push(`${exclusive ? 'more than' : 'at least'} ${lo}${unit}`);
     else if (hi !== undefined) parts.push(`at most ${hi}${unit}`);
   };
-  // A duration's bounds are in seconds (the integer form).
-  const isDuration = Array.isArray(s.type) && s.type.includes('integer') && s.type.includes('string');
-  range(s.minimum ?? s.exclusiveMinimum, s.maximum, isDuration ? ' s' : '', s.minimum === undefined && s.exclusiveMinimum !== undefined);
+  // A duration's bounds are its x-duration keyword's (src/check/duration-keyword.ts), not the integer form's.
+  const d = s['x-duration'];
+  if (d) parts.push(`${(d.min ?? DEFAULT_MIN) === DEFAULT_MIN ? 'more than 0' : `at least ${d.min}`}, at most ${d.max}`);
+  else range(s.minimum ?? s.exclusiveMinimum, s.maximum, '', s.minimum === undefined && s.exclusiveMinimum !== undefined);
   range(s.minItems, s.maxItems, ' items');
   range(s.minLength, s.maxLength, ' characters');
   if (s.multipleOf !== undefined) parts.push(`a multiple of ${s.multipleOf}`);

@@ -1,7 +1,8 @@
 // Runs one group of the built tests (npm run test:unit, test:e2e, test:tools; `npm test` runs them
 // all, as CI does). A test file belongs to the first group whose rule names it, else to unit:
-//   e2e    the built CLI run as a user runs it (a process per command), and the real nginx and
-//          HAProxy serving on loopback (test/e2e-*.test.ts);
+//   e2e    the built CLI run as a user runs it (a process per command; package: packed and
+//          installed as a user gets it), and the real nginx and HAProxy serving on loopback
+//          (test/e2e-*.test.ts);
 //   tools  the real validators: nginx -t, haproxy -c, cfn-lint, promtool (test/tools-*.test.ts,
 //          and the files that run them on generated or hostile topologies);
 //   unit   the rest: the pipeline in process, seconds.
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RULES = {
-  e2e: { prefix: 'e2e-', files: ['cli', 'hostile-input', 'report', 'write'] },
+  e2e: { prefix: 'e2e-', files: ['ci-examples', 'ci-formats', 'cli', 'hostile-input', 'package', 'pre-commit', 'report', 'write'] },
   tools: { prefix: 'tools-', files: ['cli-tools', 'extremes', 'injection', 'property', 'validators'] },
 };
 

@@ -18,6 +18,10 @@ export type Diagnostic = {
   readonly atKey?: boolean;
   /** An error only because of --strict: a warning's kind of message, grouped as warnings are. */
   readonly strict?: boolean;
+  /** Not about the topology: a drifted output file (check) or a validator's finding (render --verify). */
+  readonly source?: 'drift' | 'verify';
+  /** A warning the topology's acceptedGaps names: printed as such, never made an error by --strict. */
+  readonly accepted?: boolean;
 };
 
 /** A diagnostic with its place in the file, ready to print. */
@@ -33,7 +37,8 @@ export class LbgenError extends Error {
 
 /** Expected failure of usage or I/O (exit code 2): a missing file, an unknown flag, an unwritable folder. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** `file`: the file the error is about, where there is one (a topology that cannot be read). */
+  constructor(message: string, readonly file?: string) {
     super(message);
     this.name = 'UsageError';
   }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, warning } from './diagnostics.js';
+import { acceptGaps } from './check/accepted.js';
 import { type Loaded, load, locateAll } from './input/load.js';
 import type { Model } from './model/model.js';
 import { normalise } from './model/normalise.js';
@@ -74,7 +75,9 @@ export function analyse(text: string, opts: Options): Analysis {
     }
   }
   progress('locating diagnostics');
-  const located = sortByPlace(locateAll(dedupe(problems), loaded));
+  const found = locateAll(dedupe(problems), loaded);
+  const { diagnostics: marked, stale } = acceptGaps(found, topology.acceptedGaps, opts.targets);
+  const located = sortByPlace([...marked, ...locateAll(stale, loaded)]);
   if (located.some(isError)) throw new LbgenError(located);
   return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, model, built, decisions, diagnostics: located };
 }

@@ -24,8 +24,12 @@ test('init writes the reference topology and refuses to overwrite without --forc
   assert.match(again.stderr, /exists: use --force/);
   assert.equal(lbgen(['init', '--force'], { cwd: dir }).code, 0);
   const piped = lbgen(['init', '-'], { cwd: dir });
-  assert.equal(piped.stdout, readFileSync(EXAMPLE, 'utf8'), 'init - writes to standard output');
+  assert.equal(body(piped.stdout), body(readFileSync(EXAMPLE, 'utf8')), 'init - writes the reference to standard output');
+  // Where standard output lands is unknown: no relative path to a schema, but how to get one.
+  assert.match(piped.stdout, /^# Editor completion: lbgen schema > topology\.schema\.json, then make this line: # yaml-language-server: \$schema=topology\.schema\.json\n/);
+  assert.match(piped.stdout, /Render it with: lbgen render <this file>$/m);
   assert.ok(!existsSync(join(dir, '-')));
+  assert.equal(lbgen(['validate', '-', '--strict'], { input: piped.stdout }).code, 0, 'and it validates as it is');
 });
 
 test('validate: 0 for the example, warnings on stderr, nothing on stdout', () => {
@@ -49,10 +53,20 @@ test('validate: 1 and every problem, located, for a broken topology', () => {
   ].join('\n'));
 });
 
-test('--strict turns warnings into errors (exit 1)', () => {
-  const r = lbgen(['validate', EXAMPLE, '-t', 'nginx', '--strict']);
+test('--strict turns warnings into errors (exit 1), but those the topology accepts (acceptedGaps)', () => {
+  const dir = tempDir();
+  // The reference without its acceptedGaps: the same gaps, none reviewed.
+  writeFileSync(join(dir, 't.yaml'), readFileSync(EXAMPLE, 'utf8').split('\nacceptedGaps:')[0]!);
+  const r = lbgen(['validate', 't.yaml', '-t', 'nginx', '--strict'], { cwd: dir });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /: error: pools\.http\.healthCheck: nginx open source/);
+  assert.match(lbgen(['validate', 't.yaml', '-t', 'nginx'], { cwd: dir, env: { FORCE_COLOR: '1' } }).stderr, /\u001b\[33mwarning\u001b\[39m/, 'a gap nobody accepted is yellow');
+  const reference = lbgen(['validate', EXAMPLE, '--strict']);
+  assert.equal(reference.code, 0, reference.stderr);
+  assert.match(reference.stderr, /verb-app\.yaml:35:5: warning: pools\.http\.healthCheck: nginx open source has no active health checks; .* \[accepted\]$/m, 'an accepted gap is still said');
+  assert.match(reference.stderr, /valid for nginx, haproxy, cloudformation: 0 errors, 11 warnings, 11 of them accepted \(9 groups\)$/m);
+  const json = JSON.parse(lbgen(['validate', EXAMPLE, '--format', 'json']).stdout) as { accepted?: boolean }[];
+  assert.ok(json.length > 0 && json.every((d) => d.accepted === true), 'each marked accepted in JSON');
 });
 
 test('usage errors exit 2: missing file, unknown flag, unknown command, unknown target', () => {
@@ -63,6 +77,48 @@ test('usage errors exit 2: missing file, unknown flag, unknown command, unknown 
   const t = lbgen(['validate', EXAMPLE, '-t', 'nginx,apache']);
   assert.equal(t.code, 2);
   assert.match(t.stderr, /unknown target "apache": expected nginx, haproxy, cloudformation/);
+  const typo = lbgen(['validate', EXAMPLE, '-t', 'ngnix']);
+  assert.equal(typo.code, 2);
+  assert.equal(typo.stderr, 'lbgen: unknown target "ngnix" (did you mean "nginx"?): expected nginx, haproxy, cloudformation\n');
+});
+
+test('--format json: a usage error is a JSON array on stdout too (on stderr under render --stdout)', () => {
+  const usage = (message: string, file = '') => [{ severity: 'error', file, line: 0, column: 0, path: '(usage)', pointer: '', message }];
+  const missing = lbgen(['validate', 'no-such-file.yaml', '--format', 'json']);
+  assert.equal(missing.code, 2);
+  assert.deepEqual(JSON.parse(missing.stdout), usage('cannot read no-such-file.yaml: no such file', 'no-such-file.yaml'));
+  assert.match(missing.stderr, /^lbgen: cannot read no-such-file\.yaml: no such file$/m, 'and the line a person reads, on stderr');
+  const before = lbgen(['--format=json', 'explain', EXAMPLE, '-t', 'ngnix']);
+  assert.equal(before.code, 2);
+  assert.deepEqual(JSON.parse(before.stdout), usage('unknown target "ngnix" (did you mean "nginx"?): expected nginx, haproxy, cloudformation'));
+  const flag = lbgen(['validate', EXAMPLE, '--frmat', 'json', '--format', 'json']);
+  assert.equal(flag.code, 2);
+  assert.deepEqual(JSON.parse(flag.stdout), usage("unknown option '--frmat' (Did you mean --format?)"));
+  const required = lbgen(['check', EXAMPLE, '--format', 'json']);
+  assert.equal(required.code, 2);
+  assert.deepEqual(JSON.parse(required.stdout), usage("required option '-o, --out <dir>' not specified"));
+  const stdout = lbgen(['render', 'no-such-file.yaml', '-t', 'nginx', '--stdout', '--format', 'json']);
+  assert.equal(stdout.code, 2);
+  assert.equal(stdout.stdout, '', 'stdout is for the config alone');
+  assert.deepEqual(JSON.parse(stdout.stderr.slice(stdout.stderr.indexOf('['))), usage('cannot read no-such-file.yaml: no such file', 'no-such-file.yaml'));
+  assert.equal(lbgen(['validate', 'no-such-file.yaml']).stdout, '', 'as text, nothing on stdout');
+});
+
+test('each command\'s --help lists the global flags, <file> and -, what is required, the exit codes', () => {
+  for (const command of ['init', 'validate', 'render', 'check', 'explain', 'schema']) {
+    const help = lbgen([command, '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Global Options:\n(.*\n)*  --format <format> +diagnostics format/m, `${command}: the global flags`);
+    assert.match(help.stdout, /^  --quiet +print errors only$/m, command);
+    assert.match(help.stdout, /^Exit codes:\n  0 .*\n(  [12] .*\n)+  70 internal error/m, `${command}: the exit codes`);
+    if (command !== 'init' && command !== 'schema') {
+      assert.match(help.stdout, /^  file +topology file; - for standard input$/m, command);
+      assert.match(help.stdout, /^<file> may be - to read the topology from standard input/m, command);
+      assert.match(help.stdout, command === 'check' ? /^Required: <file> and -o, --out <dir>\.$/m : /^Required: <file>\.$/m, command);
+    }
+  }
+  assert.match(lbgen(['init', '--help']).stdout, /^init - writes the topology to standard output\.$/m);
+  assert.match(lbgen(['check', '--help']).stdout, /^  -o, --out <dir> +output folder to compare \(required\)$/m);
 });
 
 test('render writes atomically; on an invalid topology nothing changes in the output folder', () => {
@@ -172,7 +228,8 @@ test('--version and --help exit 0', () => {
 test('no colour on a pipe unless FORCE_COLOR asks for it (chalk\'s detection); NO_COLOR and --no-color win', () => {
   const escape = /\u001b\[/;
   assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx']).stderr, escape);
-  assert.match(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } }).stderr, /\u001b\[33mwarning\u001b\[39m/);
+  // The reference's gaps are accepted: dim, where a warning nobody reviewed is yellow.
+  assert.match(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } }).stderr, /\u001b\[2mwarning\u001b\[22m/);
   assert.match(lbgen(['explain', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1' } }).stdout, escape, 'explain\'s table on stdout too');
   assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '0' } }).stderr, escape);
   assert.doesNotMatch(lbgen(['validate', EXAMPLE, '-t', 'nginx'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stderr, escape);
@@ -184,7 +241,7 @@ test('colour on a terminal, none with TERM=dumb, NO_COLOR or --no-color', { skip
   const onTerminal = (command: string, env: Record<string, string> = {}) =>
     spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...plainEnv(), TERM: 'xterm-256color', ...env } }).stdout;
   const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} validate ${JSON.stringify(EXAMPLE)} -t nginx`;
-  assert.match(onTerminal(command), /\u001b\[33mwarning\u001b\[39m/);
+  assert.match(onTerminal(command), /\u001b\[2mwarning\u001b\[22m/);
   assert.match(onTerminal(command.replace(' validate ', ' explain ')), /\u001b\[/, 'explain\'s table on a terminal');
   const dumb = onTerminal(command, { TERM: 'dumb' });
   assert.match(dumb.replace(/\u001b\[\d+m/g, ''), /warning: pools\./, 'the diagnostics are there');

@@ -38,13 +38,15 @@ test('reference: redirect, TLS policy, certificate parameter, security headers, 
   assert.deepEqual(http.DefaultActions[0].RedirectConfig, { Protocol: 'HTTPS', Port: '443', Host: '#{host}', Path: '/#{path}', Query: '#{query}', StatusCode: 'HTTP_301' });
   assert.equal(http.ListenerAttributes, undefined, 'no HSTS over plain HTTP');
   const https = t.Resources.HttpsListener!.Properties;
-  assert.equal(https.SslPolicy, 'ELBSecurityPolicy-TLS13-1-2-2021-06');
+  // The reference names the restricted policy (aws.sslPolicy): no TLS 1.2 cipher nginx and HAProxy refuse.
+  assert.equal(https.SslPolicy, 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06');
   assert.deepEqual(https.Certificates, [{ CertificateArn: { Ref: 'CertificateArn' } }]);
   assert.equal(t.Parameters.CertificateArn.Type, 'String');
   assert.deepEqual(attributesOf(t.Resources.HttpsListener!, 'ListenerAttributes'), {
     'routing.http.response.strict_transport_security.header_value': 'max-age=63072000; includeSubDomains; preload',
     'routing.http.response.x_frame_options.header_value': 'DENY',
     'routing.http.response.x_content_type_options.header_value': 'nosniff',
+    'routing.http.response.content_security_policy.header_value': "default-src 'none'; frame-ancestors 'none'",
   });
   const lb = t.Resources.LoadBalancer!.Properties;
   assert.equal(lb.Name, undefined, 'CloudFormation names it');

@@ -1,7 +1,7 @@
-/** The schema's `default` keywords document DEFAULTS: the two must never disagree. */
+/** DEFAULTS is generated from the schema's `default` keywords (scripts/generate.mjs): this checks the generator, and that every field is described. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULTS } from '../src/model/defaults.js';
+import { DEFAULTS, DERIVED_DEFAULTS } from '../src/model/defaults.js';
 import { topologySchema } from '../src/check/schema.js';
 
 type Node = { properties?: Record<string, Node>; additionalProperties?: Node | boolean; $ref?: string; default?: unknown };
@@ -20,60 +20,34 @@ function at(schema: Node, path: string): Node {
   return node;
 }
 
-const TABLE: [string, unknown][] = [
-  ['domains', DEFAULTS.domains],
-  ['listen.http', DEFAULTS.listen.http],
-  ['listen.https', DEFAULTS.listen.https],
-  ['listen.proxyProtocol', DEFAULTS.listen.proxyProtocol],
-  ['tls.minVersion', DEFAULTS.tls.minVersion],
-  ['tls.http2', DEFAULTS.tls.http2],
-  ['securityHeaders.hsts.includeSubDomains', DEFAULTS.hsts.includeSubDomains],
-  ['securityHeaders.hsts.preload', DEFAULTS.hsts.preload],
-  ['servers.*.weight', DEFAULTS.server.weight],
-  ['servers.*.backup', DEFAULTS.server.backup],
-  ['pools.*.balance', DEFAULTS.pool.balance],
-  ['pools.*.passive.maxFails', DEFAULTS.pool.passive.maxFails],
-  ['pools.*.passive.failTimeout', DEFAULTS.pool.passive.failTimeout],
-  ['pools.*.timeouts.connect', DEFAULTS.pool.timeouts.connect],
-  ['pools.*.timeouts.server', DEFAULTS.pool.timeouts.server],
-  ['pools.*.timeouts.tunnel', DEFAULTS.pool.timeouts.tunnel],
-  ['pools.*.keepalive', DEFAULTS.pool.keepalive],
-  ['pools.*.sticky.cookie', DEFAULTS.sticky.cookie],
-  ['pools.*.sticky.ttl', DEFAULTS.sticky.ttl],
-  ['pools.*.sticky.setBy', DEFAULTS.sticky.setBy],
-  ['pools.*.sticky.value', DEFAULTS.sticky.value],
-  ['pools.*.healthCheck.interval', DEFAULTS.healthCheck.interval],
-  ['pools.*.healthCheck.rise', DEFAULTS.healthCheck.rise],
-  ['pools.*.healthCheck.fall', DEFAULTS.healthCheck.fall],
-  ['pools.*.healthCheck.expectStatus', DEFAULTS.healthCheck.expectStatus],
-  ['limits.maxConnections', DEFAULTS.limits.maxConnections],
-  ['limits.ipv6PrefixLength', DEFAULTS.limits.ipv6PrefixLength],
-  ['limits.queueTimeout', DEFAULTS.limits.queueTimeout],
-  ['limits.shutdownTimeout', DEFAULTS.limits.shutdownTimeout],
-  ['stats.path', DEFAULTS.stats.path],
-  ['stats.refresh', DEFAULTS.stats.refresh],
-  ['stats.allowFrom', DEFAULTS.stats.allowFrom],
-  ['monitoring.metrics.path', DEFAULTS.metrics.path],
-  ['monitoring.metrics.allowFrom', DEFAULTS.metrics.allowFrom],
-  ['monitoring.accessLog', DEFAULTS.monitoring.accessLog],
-  ['aws.scheme', DEFAULTS.aws.scheme],
-  ['aws.deregistrationDelay', DEFAULTS.aws.deregistrationDelay],
-  ['aws.targetType', DEFAULTS.aws.targetType],
-  ['aws.waf', DEFAULTS.aws.waf],
-  ['aws.fixedNames', DEFAULTS.aws.fixedNames],
-  ['aws.accessLogs.create', DEFAULTS.aws.accessLogsCreate],
-  ['nginx.version', DEFAULTS.nginx.version],
-  ['haproxy.version', DEFAULTS.haproxy.version],
-  ['nginx.accessLog', DEFAULTS.nginx.accessLog],
-  ['haproxy.user', DEFAULTS.haproxy.user],
-  ['haproxy.group', DEFAULTS.haproxy.group],
-  ['haproxy.chroot', DEFAULTS.haproxy.chroot],
-  ['haproxy.adminSocket', DEFAULTS.haproxy.adminSocket],
-];
+/** Every (path, default) of the schema, found by a walk of its own (a map's members and list items as `*`). */
+function schemaDefaults(schema: Node & { $defs: Record<string, Node> }): [string, unknown][] {
+  const found: [string, unknown][] = [];
+  const walk = (node: Node & { items?: Node }, path: string[]) => {
+    if (node.$ref) {
+      const { $ref, ...own } = node;
+      node = { ...schema.$defs[$ref.split('/').pop()!]!, ...own };
+    }
+    if (node.default !== undefined) return void found.push([path.join('.'), node.default]);
+    for (const [k, child] of Object.entries(node.properties ?? {})) walk(child, [...path, k]);
+    if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties, [...path, '*']);
+    if (node.items) walk(node.items, [...path, '*']);
+  };
+  walk(schema, []);
+  return found;
+}
 
-test('every schema default equals DEFAULTS', () => {
-  const schema = topologySchema() as Node;
-  for (const [path, value] of TABLE) assert.deepEqual(at(schema, path).default, value, path);
+test('DEFAULTS holds every default of the schema at its place, and nothing else', () => {
+  const schema = topologySchema() as Node & { $defs: Record<string, Node> };
+  const expected = schemaDefaults(schema);
+  assert.ok(expected.length >= 45, `the schema has ${expected.length} defaults`);
+  const lookup = (path: string) => path.split('.').filter((seg) => seg !== '*').reduce<unknown>((o, seg) => (o as Record<string, unknown> | undefined)?.[seg], DEFAULTS);
+  for (const [path, value] of expected) assert.deepEqual(lookup(path), value, path);
+  const leaves = (o: unknown): number => (o && typeof o === 'object' && !Array.isArray(o) ? Object.values(o).reduce<number>((n, v) => n + leaves(v), 0) : 1);
+  assert.equal(leaves(DEFAULTS), expected.length);
+  // The walk above agrees with the test's own path lookup for a few fields users rely on.
+  assert.equal(at(schema, 'pools.*.healthCheck.interval').default, DEFAULTS.pools.healthCheck.interval);
+  assert.equal(DERIVED_DEFAULTS.deletionProtection['internet-facing'], true);
 });
 
 test('every field of the schema has a description (editors show it on hover)', () => {

@@ -10,7 +10,7 @@ import { requireTool } from './helpers/validators.js';
 
 /** Run the check on the mutated stack until it fails, at most `tries` times; true when it failed. */
 async function detects(m: Mutation): Promise<string | null> {
-  const s = await startStack(m.proxy, { mutate: m.mutate });
+  const s = await startStack(m.proxy, { mutate: m.mutate, ...(m.topology ? { topology: await m.topology() } : {}) });
   try {
     for (let i = 0; i < (m.tries ?? 1); i++) {
       try {

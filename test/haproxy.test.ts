@@ -7,25 +7,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { analyse, generate } from '../src/pipeline.js';
-import { RenderError } from '../src/render/escape.js';
-import { haproxy } from '../src/targets/haproxy/build.js';
 import type { Decision } from '../src/targets/target.js';
 import { readCase } from './helpers/cases.js';
+import { TLS, TWO_SERVERS, type Topology, inline } from './helpers/inline.js';
 
-type Topology = Record<string, unknown>;
-
-const BASE: Topology = {
-  version: 1,
-  name: 'app',
-  servers: { s1: { address: '10.0.0.1', port: 3000 }, s2: { address: '10.0.0.2', port: 3000 } },
-  pools: { web: { servers: ['s1', 's2'] } },
-  routes: [{ path: '/', pool: 'web' }],
-};
-const TLS = { certificate: '/etc/ssl/c.pem', key: '/etc/ssl/k.pem', bundle: '/etc/haproxy/b.pem' };
+const BASE = TWO_SERVERS;
 
 /** JSON is YAML: a topology written as an object. */
 function render(t: Topology | string) {
-  const text = typeof t === 'string' ? t : JSON.stringify({ ...BASE, ...t });
+  const text = typeof t === 'string' ? t : inline(BASE, t);
   const opts = { file: 't.yaml', targets: ['haproxy'] as const };
   const analysis = analyse(text, opts);
   const decisions: readonly Decision[] = analysis.decisions[0]!.decisions;

@@ -6,36 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LbgenError } from '../src/diagnostics.js';
-import { analyse, generate } from '../src/pipeline.js';
+import { analyse } from '../src/pipeline.js';
+import { ONE_SERVER, TLS, type Topology, inline, refusedWith, renderOne } from './helpers/inline.js';
 
-type Topology = Record<string, unknown>;
+const BASE: Topology = { ...ONE_SERVER, stats: { port: 8404, user: 'ops', passwordEnv: 'PW' } };
 
-const BASE: Topology = {
-  version: 1,
-  name: 'app',
-  servers: { s1: { address: '10.0.0.1', port: 3000 } },
-  pools: { web: { servers: ['s1'] } },
-  routes: [{ path: '/', pool: 'web' }],
-  stats: { port: 8404, user: 'ops', passwordEnv: 'PW' },
-};
-const TLS = { certificate: '/etc/ssl/c.pem', key: '/etc/ssl/k.pem', bundle: '/etc/haproxy/b.pem' };
-
-function render(t: Topology, target: 'haproxy' | 'nginx' = 'haproxy'): string {
-  return generate(JSON.stringify({ ...BASE, ...t }), { file: 't.yaml', targets: [target] }).files[0]!.text;
-}
+const render = (t: Topology, target: 'haproxy' | 'nginx' = 'haproxy'): string => renderOne(inline(BASE, t), target);
 const globalSection = (cfg: string) => cfg.slice(cfg.indexOf('\nglobal\n'), cfg.indexOf('\ndefaults\n')).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 const statsBinds = (cfg: string) => cfg.slice(cfg.indexOf('\nlisten app.stats\n')).split('\n').filter((l) => /^\s+bind /.test(l)).map((l) => l.trim());
 
-function refusedAt(t: Topology): string[] {
-  try {
-    generate(JSON.stringify({ ...BASE, ...t }), { file: 't.yaml', targets: ['haproxy', 'nginx'] });
-  } catch (e) {
-    if (!(e instanceof LbgenError)) throw e;
-    return e.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`);
-  }
-  assert.fail('the topology was accepted');
-}
+const refusedAt = (t: Topology): string[] => refusedWith(inline(BASE, t), ['haproxy', 'nginx']);
 
 test('by default HAProxy runs as Debian configures it: chroot, a root-only admin socket, user and group haproxy', () => {
   const g = globalSection(render({}));

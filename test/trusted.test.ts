@@ -6,30 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LbgenError } from '../src/diagnostics.js';
 import { analyse, generate } from '../src/pipeline.js';
+import { ONE_SERVER, type Topology, inline, refusals } from './helpers/inline.js';
 
-type Topology = Record<string, unknown>;
+const BASE: Topology = { ...ONE_SERVER, routes: [{ path: '/', pool: 'web', rateLimit: { perSecond: 5 } }] };
 
-const BASE: Topology = {
-  version: 1,
-  name: 'app',
-  servers: { s1: { address: '10.0.0.1', port: 3000 } },
-  pools: { web: { servers: ['s1'] } },
-  routes: [{ path: '/', pool: 'web', rateLimit: { perSecond: 5 } }],
-};
-
-const text = (t: Topology) => JSON.stringify({ ...BASE, ...t });
-
-function problems(t: Topology): string[] {
-  try {
-    analyse(text(t), { file: 't.yaml', targets: ['nginx', 'haproxy', 'cloudformation'] });
-    return [];
-  } catch (e) {
-    if (!(e instanceof LbgenError)) throw e;
-    return e.diagnostics.map((d) => `${d.path}: ${d.message}`);
-  }
-}
+const text = (t: Topology) => inline(BASE, t);
+const problems = (t: Topology): string[] => refusals(text(t), ['nginx', 'haproxy', 'cloudformation']);
 
 test('refused: a PROXY protocol without trusted proxies, a network with host bits, a prefix length out of range or off a nibble', () => {
   assert.deepEqual(problems({ listen: { proxyProtocol: true } }), ['listen.proxyProtocol: the PROXY protocol needs listen.trustedProxies: the networks of the balancers allowed to name the client']);

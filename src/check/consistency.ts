@@ -25,7 +25,7 @@ const stickyContradictsBalance: Check = (t) => {
       for (const field of ['cookie', 'setBy', 'value'] as const) {
         if (p.sticky[field] !== undefined) out.push(error(ptr(['pools', id, 'sticky', field]), `"${field}" applies only to sticky.by: cookie`));
       }
-    } else if (p.sticky?.value !== undefined && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) !== 'application') {
+    } else if (p.sticky?.value !== undefined && (p.sticky.setBy ?? DEFAULTS.pools.sticky.setBy) !== 'application') {
       // The balancer's own cookie holds what the balancer writes: there is nothing to describe.
       out.push(error(ptr(['pools', id, 'sticky', 'value']), '"value" applies only to sticky.setBy: application', { suggestion: 'add setBy: application, or remove value' }));
     }
@@ -64,10 +64,25 @@ const healthCheckTimeout: Check = (t) => {
   for (const [i, id] of pools.ids.entries()) {
     const hc = pools.values[i]!.healthCheck;
     if (!hc || hc.timeout === undefined) continue;
-    const interval = parseDuration(hc.interval ?? DEFAULTS.healthCheck.interval);
+    const interval = parseDuration(hc.interval ?? DEFAULTS.pools.healthCheck.interval);
     const timeout = parseDuration(hc.timeout);
     if (timeout < interval && timeout > 0) continue;
-    out.push(error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`));
+    out.push(error(ptr(['pools', id, 'healthCheck', 'timeout']), `must be shorter than the interval (${String(hc.interval ?? DEFAULTS.pools.healthCheck.interval)}) and more than 0 (got ${String(hc.timeout)})`));
+  }
+  return out;
+};
+
+/** An agent on the port the server serves on would be asked for a line the application never sends: every answer fails. */
+const loadFeedbackPort: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const pools = idsOf(t.pools);
+  const servers = idsOf(t.servers);
+  const members = membersOf(t);
+  for (const [i, id] of pools.ids.entries()) {
+    const port = pools.values[i]!.loadFeedback?.port;
+    if (port === undefined) continue;
+    const place = members[i]!.find((s) => s >= 0 && servers.values[s]!.port === port);
+    if (place !== undefined) out.push(error(ptr(['pools', id, 'loadFeedback', 'port']), `port ${port} is the port server "${servers.ids[place]!}" serves on: the agent that reports its load listens on a port of its own`));
   }
   return out;
 };
@@ -81,69 +96,6 @@ const expectStatusRange: Check = (t) => {
     const [lo, hi] = s.split('-').map(Number);
     if (!(lo! < hi!)) out.push(error(ptr(['pools', id, 'healthCheck', 'expectStatus']), `a range must go from low to high (got "${s}")`));
   }
-  return out;
-};
-
-/** HAProxy's timers are milliseconds in a signed 32-bit integer (24.8 days): "timer overflow" beyond. */
-const MAX_DURATION_MS = parseDuration('24d');
-const MAX_COOKIE_MS = parseDuration('365d');
-const MAX_CANARY_MS = parseDuration('7d');
-
-/** Every duration more than 0 (but a deregistration delay) and at most 24 days, which every target can take. */
-const durationsInRange: Check = (t) => {
-  const out: Diagnostic[] = [];
-  // A value's place is `pool` (an id, or '' outside pools) and a fixed path: made into a pointer
-  // only for a problem, since 10,000 pools pass.
-  const at = (pool: string, path: string) => (pool === '' ? path : `${ptr(['pools', pool])}/${path}`);
-  const check = (v: string | number | undefined, pool: string, path: string, zeroAllowed = false) => {
-    if (v === undefined) return;
-    const ms = parseDuration(v);
-    if (ms === 0 && !zeroAllowed) out.push(error(at(pool, path), 'must be more than 0'));
-    else if (ms > MAX_DURATION_MS) out.push(error(at(pool, path), `must be at most 24d (HAProxy's timers overflow beyond 24.8 days; got ${v})`));
-  };
-  // A cookie the balancer issues lives in the browser (HAProxy's maxlife counts seconds): up to a year.
-  const cookieLife = (v: string | number | undefined, pool: string) => {
-    if (v === undefined) return;
-    const ms = parseDuration(v);
-    if (ms === 0) out.push(error(at(pool, 'sticky/ttl'), 'must be more than 0'));
-    else if (ms > MAX_COOKIE_MS) out.push(error(at(pool, 'sticky/ttl'), `must be at most 365d (got ${v})`));
-  };
-  const pools = idsOf(t.pools);
-  for (let i = 0; i < pools.ids.length; i++) {
-    const id = pools.ids[i]!;
-    const p = pools.values[i]!;
-    if (p.timeouts) {
-      check(p.timeouts.connect, id, 'timeouts/connect');
-      check(p.timeouts.server, id, 'timeouts/server');
-      check(p.timeouts.tunnel, id, 'timeouts/tunnel');
-    }
-    if (p.healthCheck) {
-      check(p.healthCheck.interval, id, 'healthCheck/interval');
-      check(p.healthCheck.timeout, id, 'healthCheck/timeout');
-    }
-    if (p.passive) check(p.passive.failTimeout, id, 'passive/failTimeout');
-    // Source-address and application-cookie stickiness keep their entries in a HAProxy stick table (a timer).
-    if (p.sticky?.by === 'cookie' && (p.sticky.setBy ?? DEFAULTS.sticky.setBy) === 'balancer') cookieLife(p.sticky.ttl, id);
-    else if (p.sticky) check(p.sticky.ttl, id, 'sticky/ttl');
-  }
-  t.routes.forEach((r, i) => {
-    if (r.timeouts) {
-      check(r.timeouts.server, '', ptr(['routes', i, 'timeouts', 'server']));
-      check(r.timeouts.tunnel, '', ptr(['routes', i, 'timeouts', 'tunnel']));
-    }
-    const ttl = r.canary?.ttl;
-    if (ttl === undefined) return;
-    // The ALB's group stickiness lasts at most 7 days (TargetGroupStickinessConfig DurationSeconds).
-    const ms = parseDuration(ttl);
-    if (ms === 0) out.push(error(ptr(['routes', i, 'canary', 'ttl']), 'must be more than 0'));
-    else if (ms > MAX_CANARY_MS) out.push(error(ptr(['routes', i, 'canary', 'ttl']), `must be at most 7d (the ALB keeps a client in its target group at most 7 days; got ${ttl})`));
-  });
-  check(t.limits?.queueTimeout, '', '/limits/queueTimeout');
-  check(t.limits?.shutdownTimeout, '', '/limits/shutdownTimeout');
-  check(t.stats?.refresh, '', '/stats/refresh');
-  check(t.monitoring?.alerts?.responseTime, '', '/monitoring/alerts/responseTime');
-  check(t.aws?.idleTimeout, '', '/aws/idleTimeout');
-  check(t.aws?.deregistrationDelay, '', '/aws/deregistrationDelay', true);
   return out;
 };
 
@@ -236,8 +188,8 @@ const routeTunnelWithoutWebSocket: Check = (t) =>
 
 const CHECKS: readonly Check[] = [
   routeTunnelWithoutWebSocket,
-  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange, durationsInRange,
-  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, unused,
+  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
+  headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused,
 ];
 
 /** Every check on a topology the schema accepted: the reference checks, then the consistency checks. */

@@ -6,6 +6,7 @@ import type { Topology } from '../model/topology.js';
 import { schemaPath } from '../paths.js';
 import { idsOf } from '../model/ids.js';
 import { precompiled } from '../precompiled.js';
+import { type DurationBounds, boundMs, durationKeyword } from './duration-keyword.js';
 import { MAPS, type MapName, minEntries, parts, shellSchema } from './schema-parts.js';
 import ajvOptions from './ajv-options.json' with { type: 'json' };
 
@@ -19,7 +20,7 @@ type SchemaNode = {
   'x-expected'?: string;
 };
 type AjvInstance = {
-  addKeyword(def: { keyword: string; schemaType: string }): unknown;
+  addKeyword(def: { keyword: string; schemaType: string } | ReturnType<typeof durationKeyword>): unknown;
   addSchema(schema: object): unknown;
   getSchema(ref: string): ValidateFunction | undefined;
 };
@@ -36,9 +37,10 @@ function validators(): Validators {
   if (compiled) return compiled;
   if (precompiled) return (compiled = precompiled.validators);
   // Loaded only here: the bundle carries the standalone validators and never needs ajv's compiler.
-  const Ajv = (createRequire(import.meta.url)('ajv/dist/2020.js') as { default: new (o: Options) => AjvInstance }).default;
+  const { default: Ajv, _ } = createRequire(import.meta.url)('ajv/dist/2020.js') as { default: new (o: Options) => AjvInstance; _: Parameters<typeof durationKeyword>[0] };
   const ajv = new Ajv(ajvOptions as Options);
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+  ajv.addKeyword(durationKeyword(_));
   const schema = topologySchema();
   ajv.addSchema(schema);
   ajv.addSchema(shellSchema(schema));
@@ -161,6 +163,15 @@ function describe(e: ErrorObject, schema: SchemaNode, value: unknown): Diagnosti
       const word = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' }[e.keyword];
       return error(at, `must be ${word} ${String(p.limit)}${got}`);
     }
+    case 'x-duration': {
+      // Bounds of a duration (see duration-keyword.ts), which the keyword puts in its error's params.
+      const b = p as unknown as Required<DurationBounds>;
+      const ms = typeof value === 'number' ? value * 1000 : boundMs(String(value));
+      if (ms < boundMs(b.min)) return error(at, boundMs(b.min) === 1 ? 'must be more than 0' : `must be at least ${b.min}${got}`);
+      return error(at, `must be at most ${b.max} (${b.reason ? `${b.reason}; ` : ''}got ${String(value)})`);
+    }
+    case 'if':
+      return null; // the failing then/else branch reports its own error
     case 'multipleOf': return error(at, `must be a multiple of ${String(p.multipleOf)}${got}`);
     case 'minLength': return error(at, `must be at least ${String(p.limit)} characters long${got}`);
     case 'maxLength': return error(at, `must be at most ${String(p.limit)} characters long${got}`);

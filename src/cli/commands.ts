@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { LbgenError, type LocatedDiagnostic, UsageError, isError } from '../diagnostics.js';
-import { label, readTopology } from '../input/read.js';
+import { LbgenError, type LocatedDiagnostic, UsageError, didYouMean, isError } from '../diagnostics.js';
+import { STDIN, label, readTopology } from '../input/read.js';
 import { packageRoot } from '../paths.js';
 import { analyse, generate, type Options, renderFiles, streamFiles } from '../pipeline.js';
-import { type OutputOptions, painter, report, strictly, summary } from './report.js';
+import { type OutputOptions, oneReport, painter, report, saysProgress, strictly, summary } from './report.js';
+import { githubVerbatim } from './ci-formats.js';
 import { TARGETS, TARGET_NAMES } from '../targets/index.js';
 import type { TargetName } from '../targets/target.js';
 import { topologySchema } from '../check/schema.js';
@@ -23,7 +24,13 @@ export function parseTargets(given: readonly string[] | undefined): TargetName[]
   if (given === undefined) return [...TARGET_NAMES];
   const names = given.join(',').split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(TARGET_NAMES as string[]).includes(n));
-  if (unknown.length || names.length === 0) throw new UsageError(`unknown target ${unknown.map((n) => `"${n}"`).join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  if (unknown.length || names.length === 0) {
+    const named = unknown.map((n) => {
+      const close = didYouMean(n, TARGET_NAMES);
+      return close ? `"${n}" (did you mean "${close}"?)` : `"${n}"`;
+    });
+    throw new UsageError(`unknown target ${named.join(', ') || '(none)'}: expected ${TARGET_NAMES.join(', ')}`);
+  }
   return TARGET_NAMES.filter((n) => names.includes(n));
 }
 
@@ -58,43 +65,64 @@ function withStrict<T>(strict: boolean | undefined, fn: () => T): T {
 }
 
 export function init(file: string, flags: { force?: boolean }, out: OutputOptions): number {
+  const reference = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8');
   if (file === '-') {
-    // As `validate -` reads standard input, `init -` writes to standard output.
-    process.stdout.write(readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8'));
+    // As `validate -` reads standard input, `init -` writes to standard output: where the text
+    // lands is unknown, so no path to the schema can be right; say how to get one instead.
+    process.stdout.write(reference
+      .replace(/^# yaml-language-server: \$schema=.*$/m, '# Editor completion: lbgen schema > topology.schema.json, then make this line: # yaml-language-server: $schema=topology.schema.json')
+      .replace(/(Render it with: lbgen render ).*$/m, '$1<this file>'));
     return 0;
   }
-  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`);
+  if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists: use --force to overwrite it`, file);
   // The example's first lines point at the schema and name the file from the repository's root:
   // point them from where the new file is instead, so that an editor finds the schema there too.
   const schema = relative(dirname(resolve(file)), join(packageRoot, 'schemas', 'topology.schema.json')).split(sep).join('/');
-  const text = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8')
+  const text = reference
     .replace(/^(# yaml-language-server: \$schema=).*$/m, `$1${schema}`)
     .replace(/(Render it with: lbgen render ).*$/m, `$1${file}`);
   try {
     writeFileSync(file, text);
   } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`, file);
   }
   if (!out.quiet && out.format === 'text') process.stderr.write(`wrote ${file}: edit it, then run lbgen validate ${file}\n`);
-  if (out.format === 'json') report([], out);
+  if (oneReport(out)) report([], out);
   return 0;
 }
 
-/** Every problem, then (as text) one line that counts them: errors, warnings and the groups shown. */
-export function validate(file: string, flags: TargetFlags, out: OutputOptions): number {
+/**
+ * Every problem, then (as text) one line that counts them: errors, warnings and the groups shown.
+ * Several files (a pre-commit hook passes every staged one) are each validated and counted; JSON,
+ * SARIF and GitHub annotations are then one report for them all. Exit 1 when any is invalid.
+ */
+export function validate(files: string | readonly string[], flags: TargetFlags, out: OutputOptions): number {
+  const list = typeof files === 'string' ? [files] : files;
+  if (list.filter((f) => f === STDIN).length > 1) throw new UsageError('standard input (-) can be read once');
+  const verdicts = list.map((file) => validateOne(file, flags, out));
+  const counted = (v: Verdict) => `${label(v.file)}: ${v.verdict}: ${summary(v.diagnostics)}\n`;
+  if (oneReport(out)) {
+    report(verdicts.flatMap((v) => v.diagnostics), out);
+    if (!out.quiet && saysProgress(out)) process.stderr.write(verdicts.map(counted).join(''));
+  } else {
+    for (const v of verdicts) {
+      report(v.diagnostics, out);
+      if (!out.quiet) process.stderr.write(counted(v));
+    }
+  }
+  return verdicts.some((v) => v.verdict === 'invalid') ? 1 : 0;
+}
+
+type Verdict = { file: string; verdict: string; diagnostics: readonly LocatedDiagnostic[] };
+
+function validateOne(file: string, flags: TargetFlags, out: OutputOptions): Verdict {
   const text = readTopology(file);
-  const said = (list: readonly LocatedDiagnostic[], verdict: string) => {
-    report(list, out);
-    if (!out.quiet && out.format === 'text') process.stderr.write(`${label(file)}: ${verdict}: ${summary(list)}\n`);
-  };
   try {
     const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags, out)));
-    said(enforce(analysis.diagnostics, flags.strict), `valid for ${parseTargets(flags.targets).join(', ')}`);
-    return 0;
+    return { file, verdict: `valid for ${parseTargets(flags.targets).join(', ')}`, diagnostics: enforce(analysis.diagnostics, flags.strict) };
   } catch (e) {
     if (!(e instanceof LbgenError)) throw e;
-    said(e.diagnostics, 'invalid');
-    return 1;
+    return { file, verdict: 'invalid', diagnostics: e.diagnostics };
   }
 }
 
@@ -116,8 +144,9 @@ export async function render(file: string, flags: TargetFlags & { out: string; s
     return 0;
   }
   const paths = await writeFiles(flags.out, (open) => streamFiles(analysis, opts, open), ownedFiles(opts.targets));
-  if (out.format === 'json') {
-    // One JSON array on stdout: the validators' verdicts join the diagnostics.
+  if (oneReport(out)) {
+    // One report on stdout (JSON array, SARIF log, annotations): the validators' verdicts join the diagnostics.
+    if (!out.quiet && saysProgress(out)) process.stderr.write(`wrote ${paths.map((p) => join(flags.out, p)).join(', ')}\n`);
     const verified = flags.verify ? verify(paths, flags.out) : [];
     report([...list, ...verified.flatMap(verificationDiagnostics)], out);
     return verified.some((r) => r.status === 'failed') ? 1 : 0;
@@ -129,7 +158,7 @@ export async function render(file: string, flags: TargetFlags & { out: string; s
 
 /** A validator's findings as diagnostics at the written file (the line where the finding names one). */
 function verificationDiagnostics(r: Verification): LocatedDiagnostic[] {
-  const at = (severity: 'error' | 'warning', message: string, line = 1): LocatedDiagnostic => ({ severity, file: r.file, line, column: 1, path: '(output)', pointer: '', message });
+  const at = (severity: 'error' | 'warning', message: string, line = 1): LocatedDiagnostic => ({ severity, file: r.file, line, column: 1, path: '(output)', pointer: '', message, source: 'verify' });
   if (r.status === 'missing') return [at('warning', `${r.tool} is not installed: not verified`)];
   if (r.status === 'passed') return [];
   const lineOf = (finding: string) => Number(new RegExp(`${escapeRegExp(r.file)}[:\\[ ]*(?:line )?(\\d+)`).exec(finding)?.[1] ?? 1);
@@ -161,10 +190,16 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
   if (!out.quiet) {
     for (const o of otherVersions) process.stderr.write(`${join(flags.out, o.path)}: rendered by lbgen ${o.version}, this is ${VERSION}; nothing else differs, not counted as drift\n`);
   }
-  if (out.format === 'json') {
+  if (oneReport(out)) {
     report([...list, ...drift.map((d) => driftDiagnostic(d, flags.out))], out);
-    // stdout holds the JSON array alone: the diff a reviewer reads goes to stderr.
-    for (const d of drift.filter((x) => x.kind === 'changed')) process.stderr.write(patch(join(flags.out, d.path), d));
+    const diff = drift.filter((x) => x.kind === 'changed').map((d) => patch(join(flags.out, d.path), d)).join('');
+    // JSON and SARIF: stdout holds the report alone, the diff a reviewer reads goes to stderr.
+    // GitHub: the runner reads both streams for commands, stdout in order: the diff follows the
+    // annotations there, where no line of it can act as a command.
+    if (out.format === 'github') {
+      process.stdout.write(githubVerbatim(diff));
+      if (!out.quiet) process.stderr.write(checkSummary(drift.length, flags.out, file));
+    } else process.stderr.write(diff);
     return drift.length ? 1 : 0;
   }
   report(list, out);
@@ -175,17 +210,23 @@ export function check(file: string, flags: TargetFlags & { out: string }, out: O
     else if (d.kind === 'extra') process.stderr.write(`${c.red('extra')}: ${where} (render would no longer write it)\n`);
     else process.stdout.write(patch(where, d));
   }
-  if (!out.quiet) {
-    process.stderr.write(drift.length ? `${flags.out}: ${drift.length} file${drift.length === 1 ? '' : 's'} drifted from ${file}\n` : `${flags.out}: up to date with ${file}\n`);
-  }
+  if (!out.quiet) process.stderr.write(checkSummary(drift.length, flags.out, file));
   return drift.length ? 1 : 0;
 }
 
+const checkSummary = (drifted: number, dir: string, file: string) =>
+  drifted ? `${dir}: ${drifted} file${drifted === 1 ? '' : 's'} drifted from ${file}\n` : `${dir}: up to date with ${file}\n`;
+
 export function explain(file: string, flags: TargetFlags, out: OutputOptions): number {
+  // explain describes, it finds nothing: its approximated and unsupported rows are validate's
+  // warnings, which `validate --format sarif` reports as results.
+  if (out.format === 'sarif') throw new UsageError('explain prints a table, not findings: use lbgen validate --format sarif for its approximated and unsupported features as SARIF results');
   const text = readTopology(file);
   const analysis = analyse(text, options(file, flags, out));
   const rows = explainRows(analysis);
   if (out.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  // The table quotes the topology's values: in a GitHub log, none of its lines may act as a command.
+  else if (out.format === 'github') process.stdout.write(githubVerbatim(explainTable(rows, painter(false))));
   else process.stdout.write(explainTable(rows, painter(out.stdoutColor === true)));
   return 0;
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { Interrupted, LbgenError, UsageError } from '../diagnostics.js';
 import { progressLine, wantsProgress } from './progress.js';
-import { type OutputOptions, report, wantColor } from './report.js';
+import { FORMATS, type Format, type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from '../version.js';
 import * as commands from './commands.js';
 
@@ -13,7 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let debug = argv.includes('--debug');
   let code = 0;
   const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
-    const g = program.opts<{ color: boolean; quiet: boolean; format: 'text' | 'json'; debug: boolean }>();
+    const g = program.opts<{ color: boolean; quiet: boolean; format: Format; debug: boolean }>();
     out = { format: g.format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
     out = { ...out, progress: progressLine(wantsProgress(out), started) };
     debug = g.debug;
@@ -24,49 +24,63 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION, '--version')
     .option('--no-color', 'no colour in diagnostics (also NO_COLOR)')
     .option('--quiet', 'print errors only')
-    .addOption(new Option('--format <format>', 'diagnostics format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'diagnostics format: github = Actions annotations, sarif = SARIF 2.1.0').choices(FORMATS).default('text'))
     .option('--debug', 'print stack traces of internal errors')
     .showHelpAfterError('(lbgen --help lists the commands)')
     .exitOverride()
+    // Each command's --help lists these too: they go before or after the command's own.
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
   // Repeatable: `-t nginx -t haproxy` means both, as `-t nginx,haproxy` does (not the last one only).
   const targets = () => new Option('-t, --targets <list>', 'comma-separated, or repeated: nginx,haproxy,cloudformation (default: all three)')
     .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
-  program.command('init').argument('[file]', 'where to write the reference topology', 'topology.yaml')
+  program.command('init').argument('[file]', 'where to write the reference topology; - for standard output', 'topology.yaml')
     .description('write the reference topology (examples/verb-app.yaml)')
     .option('--force', 'overwrite an existing file')
+    .addHelpText('after', helpFooter('init'))
     .action(run(commands.init as never));
-  program.command('validate').argument('<file>', 'topology file')
-    .description('check the topology (schema, references, target limits) and print every problem')
+  program.command('validate').argument('<file...>', FILE)
+    .description('check each topology file given (schema, references, target limits) and print every problem')
     .addOption(targets()).option('--strict', 'warnings are errors')
+    .addHelpText('after', helpFooter('validate'))
     .action(run(commands.validate as never));
-  program.command('render').argument('<file>', 'topology file')
+  program.command('render').argument('<file>', FILE)
     .description('write the configurations of the chosen targets')
     .addOption(targets()).option('-o, --out <dir>', 'output folder', 'out')
     .option('--stdout', 'print the single target\'s file instead of writing it')
     .option('--strict', 'warnings are errors')
     .option('--templates <dir>', 'a folder of templates that replace built-in ones per file')
     .option('--verify', 'then run nginx -t, haproxy -c and cfn-lint (those installed) on the written files')
+    .addHelpText('after', helpFooter('render'))
     .action(run(commands.render as never));
-  program.command('check').argument('<file>', 'topology file')
+  program.command('check').argument('<file>', FILE)
     .description('exit 1 with a diff when the output folder differs from what render would write')
-    .addOption(targets()).requiredOption('-o, --out <dir>', 'output folder to compare')
+    .addOption(targets()).requiredOption('-o, --out <dir>', 'output folder to compare (required)')
     .option('--strict', 'warnings are errors')
     .option('--templates <dir>', 'a folder of templates that replace built-in ones per file')
+    .addHelpText('after', helpFooter('check'))
     .action(run(commands.check as never));
-  program.command('explain').argument('<file>', 'topology file')
+  program.command('explain').argument('<file>', FILE)
     .description('how each target realises each feature the topology uses')
     .addOption(targets())
+    .addHelpText('after', helpFooter('explain'))
     .action(run(commands.explain as never));
-  program.command('schema').description('print the JSON Schema of the topology file').action(run(commands.schema as never));
+  program.command('schema').description('print the JSON Schema of the topology file')
+    .addHelpText('after', helpFooter('schema'))
+    .action(run(commands.schema as never));
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;
   } catch (e) {
     out.progress?.clear();
-    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // commander has printed its message on stderr; a JSON reader gets it too.
+      usageJson(argv, e.message.replace(/^error: /, ''));
+      return 2;
+    }
     if (e instanceof LbgenError) {
       report(e.diagnostics, out);
       return 1;
@@ -77,10 +91,49 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`lbgen: ${e.message}\n`);
+      usageJson(argv, e.message, e.file);
       return 2;
     }
     const err = e instanceof Error ? e : new Error(String(e));
     process.stderr.write(debug ? `${err.stack ?? err.message}\n` : `lbgen: internal error: ${err.message} (a bug: please report it; --debug shows the stack)\n`);
     return 70;
   }
+}
+
+const FILE = 'topology file; - for standard input';
+
+/** What each command's --help ends with: <file>, the required flags, the exit codes. */
+const EXITS: Record<string, { file?: string; required?: string; codes: string[]; usage?: string }> = {
+  init: { file: 'init - writes the topology to standard output.', codes: ['0 written'], usage: '2 usage error: unknown flag; [file] exists (without --force) or cannot be written' },
+  validate: { codes: ['0 valid (warnings allowed, unless --strict)', '1 invalid, or a warning under --strict'] },
+  render: { codes: ['0 written', '1 invalid (nothing written), a warning under --strict, or a validator rejected a file (--verify)'] },
+  check: { required: '-o, --out <dir>', codes: ['0 up to date (or differing only in the lbgen version of a header)', '1 drifted, invalid, or a warning under --strict'] },
+  explain: { codes: ['0 explained', '1 invalid'] },
+  schema: { codes: ['0 printed'] },
+};
+
+function helpFooter(command: string): string {
+  const e = EXITS[command]!;
+  const takesFile = command !== 'init' && command !== 'schema';
+  const usage = e.usage ?? (takesFile ? '2 usage error: unknown command, flag or target; <file> missing or unreadable' : '2 usage error: unknown flag');
+  const lines = [''];
+  if (e.file) lines.push(e.file);
+  if (takesFile) lines.push('<file> may be - to read the topology from standard input (diagnostics name it <stdin>).', `Required: <file>${e.required ? ` and ${e.required}` : ''}.`);
+  lines.push('Exit codes:', ...[...e.codes, usage, '70 internal error (a bug: --debug shows the stack)', '130/143 interrupted (SIGINT/SIGTERM)'].map((c) => `  ${c}`));
+  lines.push('With --format json, usage errors too are a JSON array on stdout. docs/cli.md has the whole command line.');
+  return lines.join('\n');
+}
+
+/**
+ * With --format json a usage error is a JSON array on stdout too (stderr under render --stdout,
+ * whose stdout is the config), in the diagnostics' shape: no place in the file (line 0), path
+ * "(usage)". `file` is the file the error is about, else "".
+ */
+function usageJson(argv: readonly string[], message: string, file = ''): void {
+  const json = argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+  if (!json) return;
+  const stream = argv.includes('--stdout') ? process.stderr : process.stdout;
+  // commander's own messages run over two lines (its "Did you mean" on the second).
+  const diagnostic = { severity: 'error', file, line: 0, column: 0, path: '(usage)', pointer: '', message: message.trim().replace(/\s*\n\s*/g, ' ') };
+  stream.write(`${JSON.stringify([diagnostic], null, 2)}\n`);
 }

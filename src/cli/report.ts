@@ -1,9 +1,23 @@
 import { Chalk, type ChalkInstance, supportsColor, supportsColorStderr } from 'chalk';
 import { type LocatedDiagnostic, formatDiagnostic } from '../diagnostics.js';
 import type { ProgressLine } from './progress.js';
+import { githubCommands, sarifLog } from './ci-formats.js';
+
+/** `text` for people; `json`, `github` (workflow commands) and `sarif` for machines. */
+export type Format = 'text' | 'json' | 'github' | 'sarif';
+export const FORMATS: readonly Format[] = ['text', 'json', 'github', 'sarif'];
+
+/**
+ * Formats that say every finding in one report on stdout (the JSON array, the SARIF log, the
+ * annotations): drift and --verify's findings join the diagnostics there instead of lines of
+ * their own on stderr.
+ */
+export const oneReport = (out: OutputOptions): boolean => out.format !== 'text';
+/** Formats a person reads in a log too: the counts and the files written are said on stderr. */
+export const saysProgress = (out: OutputOptions): boolean => out.format === 'text' || out.format === 'github';
 
 export type OutputOptions = {
-  readonly format: 'text' | 'json';
+  readonly format: Format;
   /** Colour on stderr (diagnostics, verify, check's notes). */
   readonly color: boolean;
   /** Colour on stdout (explain's table). */
@@ -30,7 +44,9 @@ export function painter(color: boolean): ChalkInstance {
 /**
  * Text diagnostics on stderr, the same message at many places said once (see `groups`); with
  * --format json, one JSON array on stdout with every diagnostic and nothing else there (on
- * `jsonTo` instead when stdout carries something else: render --stdout).
+ * `jsonTo` instead when stdout carries something else: render --stdout). --format sarif is one
+ * SARIF log there, every diagnostic a result; --format github a workflow command per group
+ * (errors only with --quiet, as text).
  */
 export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOptions, jsonTo: NodeJS.WritableStream = process.stdout): void {
   out.progress?.clear();
@@ -38,13 +54,22 @@ export function report(diagnostics: readonly LocatedDiagnostic[], out: OutputOpt
     jsonTo.write(`${JSON.stringify(diagnostics.map(toJson), null, 2)}\n`);
     return;
   }
+  if (out.format === 'sarif') {
+    jsonTo.write(`${JSON.stringify(sarifLog(diagnostics), null, 2)}\n`);
+    return;
+  }
+  if (out.format === 'github') {
+    jsonTo.write(githubCommands(groups(out.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics)));
+    return;
+  }
   const c = painter(out.color);
   const shown = out.quiet ? diagnostics.filter((d) => d.severity === 'error') : diagnostics;
   let text = '';
   for (const group of groups(shown)) {
     const d = group[0]!;
-    const paint = d.severity === 'error' ? c.red : c.yellow;
-    text += `${formatDiagnostic(d).replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}\n`;
+    const paint = d.severity === 'error' ? c.red : d.accepted ? c.dim : c.yellow;
+    // An accepted gap is still said, every time: the file accepts it, the reader may not know it.
+    text += `${formatDiagnostic(d).replace(`: ${d.severity}: `, `: ${paint(d.severity)}: `)}${d.accepted ? ' [accepted]' : ''}\n`;
     if (group.length > 1) text += `${c.dim(more(group))}\n`;
   }
   process.stderr.write(text);
@@ -64,7 +89,7 @@ export function groups(diagnostics: readonly LocatedDiagnostic[]): LocatedDiagno
   const byKey = new Map<string, LocatedDiagnostic[]>();
   let alone = 0;
   for (const d of diagnostics) {
-    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
+    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.accepted ? 'accepted' : ''}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
     const group = byKey.get(key);
     if (group) group.push(d);
     else byKey.set(key, [d]);
@@ -97,7 +122,8 @@ export function summary(diagnostics: readonly LocatedDiagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const shown = groups(diagnostics).length;
   const grouped = shown < diagnostics.length ? ` (${count(shown, 'group')})` : '';
-  return `${count(errors, 'error')}, ${count(diagnostics.length - errors, 'warning')}${grouped}`;
+  const accepted = diagnostics.filter((d) => d.accepted).length;
+  return `${count(errors, 'error')}, ${count(diagnostics.length - errors, 'warning')}${accepted ? `, ${thousands(accepted)} of them accepted` : ''}${grouped}`;
 }
 
 function toJson(d: LocatedDiagnostic): Record<string, unknown> {
@@ -111,9 +137,10 @@ function toJson(d: LocatedDiagnostic): Record<string, unknown> {
     message: d.message,
     ...(d.suggestion ? { suggestion: d.suggestion } : {}),
     ...(d.target ? { target: d.target } : {}),
+    ...(d.accepted ? { accepted: true } : {}),
   };
 }
 
-/** --strict: every warning is an error. */
+/** --strict: every warning is an error, but those the topology's acceptedGaps names. */
 export const strictly = (list: readonly LocatedDiagnostic[], strict: boolean): LocatedDiagnostic[] =>
-  list.map((d) => (strict && d.severity === 'warning' ? { ...d, severity: 'error' as const, strict: true } : d));
+  list.map((d) => (strict && d.severity === 'warning' && !d.accepted ? { ...d, severity: 'error' as const, strict: true } : d));

@@ -17,11 +17,11 @@ export function readTopology(file: string): string {
   let size: number;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`);
+    if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a topology file`, file);
     size = st.size;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, file);
   }
   if (size > MAX_BYTES) {
     throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file, line: 1, column: 1, message: `the file is ${size} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);
@@ -30,7 +30,7 @@ export function readTopology(file: string): string {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`, file);
   }
   return decode(bytes, file);
 }
@@ -40,7 +40,7 @@ function readStdin(): Buffer {
   try {
     bytes = readFileSync(0);
   } catch (e) {
-    throw new UsageError(`cannot read standard input: ${(e as Error).message}`);
+    throw new UsageError(`cannot read standard input: ${(e as Error).message}`, label(STDIN));
   }
   if (bytes.length > MAX_BYTES) {
     throw new LbgenError([{ severity: 'error', pointer: '', path: '(document)', file: label(STDIN), line: 1, column: 1, message: `the input is ${bytes.length} bytes: a topology may be at most ${MAX_BYTES} bytes (64 MiB)` }]);

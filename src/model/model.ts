@@ -65,6 +65,8 @@ export type HealthCheck = {
   readonly expectStatus: { readonly min: number; readonly max: number };
 };
 
+export type LoadFeedback = { readonly pointer: string; readonly port: number; readonly interval: Millis };
+
 export type Pool = {
   readonly id: string;
   readonly pointer: string;
@@ -74,6 +76,8 @@ export type Pool = {
   readonly balance: 'round-robin' | 'least-connections' | 'source-ip-hash';
   readonly sticky: Sticky | null;
   readonly healthCheck: HealthCheck | null;
+  /** The agent each server of the pool runs on `port` of its address, asked every `interval` (@default 5s) for its share of new traffic. */
+  readonly loadFeedback: LoadFeedback | null;
   /** @default { maxFails: 3, failTimeout: 30s }. `given`: written in the topology, not defaulted (a target without the mechanism warns only then). */
   readonly passive: { readonly maxFails: number; readonly failTimeout: Millis; readonly given: boolean };
   /** @default { connect: 5s, server: 60s, tunnel: 1h } */

@@ -1,6 +1,6 @@
 import { segmentsToPointer as ptr } from '../diagnostics.js';
 import type { PoolInput, RouteInput, ServerInput, Topology } from './topology.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, DERIVED_DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
 import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
@@ -37,8 +37,8 @@ export function normalise(t: Topology, sourceFile: string): Model {
         pointer: `/routes/${index}`,
         path: r.path,
         pool: pools[poolIds.place.get(r.pool)!]!,
-        websocket: r.websocket ?? DEFAULTS.route.websocket,
-        rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.route.burst } : null,
+        websocket: r.websocket ?? DEFAULTS.routes.websocket,
+        rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.routes.rateLimit.burst } : null,
         allowFrom: from < 0 ? own[index]! : own[from]!,
         inheritsFrom: from < 0 ? null : { index: from, path: t.routes[from]!.path },
         allowFromPointer: from < 0 ? `/routes/${index}/allowFrom` : `/routes/${index}`,
@@ -59,7 +59,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
       addressFamily: t.listen?.address === undefined ? null : addressFamily(t.listen.address) === 'ipv6' ? 6 : 4,
       http: t.listen?.http ?? DEFAULTS.listen.http,
       https: tls ? t.listen?.https ?? DEFAULTS.listen.https : null,
-      redirectToHttps: tls ? t.listen?.redirectToHttps ?? DEFAULTS.listen.redirectToHttpsWithTls : false,
+      redirectToHttps: tls ? t.listen?.redirectToHttps ?? DERIVED_DEFAULTS.redirectToHttpsWithTls : false,
       trustedProxies: t.listen?.trustedProxies ? cidrs(t.listen.trustedProxies, '/listen/trustedProxies') : null,
       proxyProtocol: t.listen?.proxyProtocol ?? DEFAULTS.listen.proxyProtocol,
     },
@@ -104,8 +104,8 @@ export function normalise(t: Topology, sourceFile: string): Model {
         ? {
             pointer: '/monitoring/metrics',
             port: m.metrics.port,
-            path: m.metrics.path ?? DEFAULTS.metrics.path,
-            allowFrom: cidrs(m.metrics.allowFrom ?? [...DEFAULTS.metrics.allowFrom], '/monitoring/metrics/allowFrom'),
+            path: m.metrics.path ?? DEFAULTS.monitoring.metrics.path,
+            allowFrom: cidrs(m.metrics.allowFrom ?? [...DEFAULTS.monitoring.metrics.allowFrom], '/monitoring/metrics/allowFrom'),
           }
         : null,
       accessLog: m?.accessLog ?? DEFAULTS.monitoring.accessLog,
@@ -129,14 +129,14 @@ export function normalise(t: Topology, sourceFile: string): Model {
             pointer: '/aws/accessLogs',
             bucket: t.aws.accessLogs.bucket ?? null,
             prefix: t.aws.accessLogs.prefix ?? null,
-            create: t.aws.accessLogs.create ?? DEFAULTS.aws.accessLogsCreate,
+            create: t.aws.accessLogs.create ?? DEFAULTS.aws.accessLogs.create,
           }
         : null,
       deregistrationDelay: parseDuration(t.aws?.deregistrationDelay ?? DEFAULTS.aws.deregistrationDelay),
       targetType: t.aws?.targetType ?? DEFAULTS.aws.targetType,
       waf: t.aws?.waf ?? DEFAULTS.aws.waf,
       fixedNames: t.aws?.fixedNames ?? DEFAULTS.aws.fixedNames,
-      deletionProtection: t.aws?.deletionProtection ?? DEFAULTS.deletionProtection[t.aws?.scheme ?? DEFAULTS.aws.scheme],
+      deletionProtection: t.aws?.deletionProtection ?? DERIVED_DEFAULTS.deletionProtection[t.aws?.scheme ?? DEFAULTS.aws.scheme],
     },
     nginx: { version: parseVersion(t.nginx?.version ?? DEFAULTS.nginx.version), accessLog: t.nginx?.accessLog ?? DEFAULTS.nginx.accessLog },
     haproxy: {
@@ -156,8 +156,8 @@ function server(id: string, s: ServerInput): Server {
     address: s.address,
     family: addressFamily(s.address),
     port: s.port,
-    weight: s.weight ?? DEFAULTS.server.weight,
-    backup: s.backup ?? DEFAULTS.server.backup,
+    weight: s.weight ?? DEFAULTS.servers.weight,
+    backup: s.backup ?? DEFAULTS.servers.backup,
     maxConnections: s.maxConnections ?? null,
   };
 }
@@ -169,20 +169,21 @@ function pool(id: string, p: PoolInput, members: readonly Server[], websocket: b
     id,
     pointer,
     members,
-    balance: p.balance ?? DEFAULTS.pool.balance,
+    balance: p.balance ?? DEFAULTS.pools.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
     healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, primaryDomain, members[0]!)) : null,
+    loadFeedback: p.loadFeedback ? { pointer: `${pointer}/loadFeedback`, port: p.loadFeedback.port, interval: parseDuration(p.loadFeedback.interval ?? DEFAULTS.pools.loadFeedback.interval) } : null,
     passive: {
-      maxFails: p.passive?.maxFails ?? DEFAULTS.pool.passive.maxFails,
-      failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pool.passive.failTimeout),
+      maxFails: p.passive?.maxFails ?? DEFAULTS.pools.passive.maxFails,
+      failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pools.passive.failTimeout),
       given: p.passive !== undefined,
     },
     timeouts: {
-      connect: parseDuration(p.timeouts?.connect ?? DEFAULTS.pool.timeouts.connect),
-      server: parseDuration(p.timeouts?.server ?? DEFAULTS.pool.timeouts.server),
-      tunnel: parseDuration(p.timeouts?.tunnel ?? DEFAULTS.pool.timeouts.tunnel),
+      connect: parseDuration(p.timeouts?.connect ?? DEFAULTS.pools.timeouts.connect),
+      server: parseDuration(p.timeouts?.server ?? DEFAULTS.pools.timeouts.server),
+      tunnel: parseDuration(p.timeouts?.tunnel ?? DEFAULTS.pools.timeouts.tunnel),
     },
-    keepalive: p.keepalive ?? DEFAULTS.pool.keepalive,
+    keepalive: p.keepalive ?? DEFAULTS.pools.keepalive,
     websocket,
     used,
   };
@@ -192,10 +193,10 @@ function sticky(s: NonNullable<PoolInput['sticky']>, pointer: string): Sticky {
   return {
     pointer,
     by: s.by,
-    cookie: s.cookie ?? DEFAULTS.sticky.cookie,
-    ttl: parseDuration(s.ttl ?? DEFAULTS.sticky.ttl),
-    setBy: s.setBy ?? DEFAULTS.sticky.setBy,
-    value: s.value ?? DEFAULTS.sticky.value,
+    cookie: s.cookie ?? DEFAULTS.pools.sticky.cookie,
+    ttl: parseDuration(s.ttl ?? DEFAULTS.pools.sticky.ttl),
+    setBy: s.setBy ?? DEFAULTS.pools.sticky.setBy,
+    value: s.value ?? DEFAULTS.pools.sticky.value,
   };
 }
 
@@ -207,16 +208,16 @@ function checkHost(given: string | undefined, primaryDomain: string | null, firs
 }
 
 function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string, host: HealthCheck['host']): HealthCheck {
-  const interval = parseDuration(h.interval ?? DEFAULTS.healthCheck.interval);
-  const status = String(h.expectStatus ?? DEFAULTS.healthCheck.expectStatus).split('-').map(Number);
+  const interval = parseDuration(h.interval ?? DEFAULTS.pools.healthCheck.interval);
+  const status = String(h.expectStatus ?? DEFAULTS.pools.healthCheck.expectStatus).split('-').map(Number);
   return {
     pointer,
     path: h.path,
     host,
     interval,
-    timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DEFAULTS.healthCheck.maxDefaultTimeout)) : parseDuration(h.timeout),
-    rise: h.rise ?? DEFAULTS.healthCheck.rise,
-    fall: h.fall ?? DEFAULTS.healthCheck.fall,
+    timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DERIVED_DEFAULTS.maxHealthCheckTimeout)) : parseDuration(h.timeout),
+    rise: h.rise ?? DEFAULTS.pools.healthCheck.rise,
+    fall: h.fall ?? DEFAULTS.pools.healthCheck.fall,
     expectStatus: { min: status[0]!, max: status[1] ?? status[0]! },
   };
 }
@@ -270,8 +271,8 @@ function traffic(r: RouteInput, index: number, pool: Pool, canaryPool: Pool | nu
           pool: canaryPool,
           weight: c.weight,
           header: c.header ?? null,
-          cookie: c.cookie ?? DEFAULTS.canary.cookie,
-          ttl: parseDuration(c.ttl ?? DEFAULTS.canary.ttl),
+          cookie: c.cookie ?? DEFAULTS.routes.canary.cookie,
+          ttl: parseDuration(c.ttl ?? DEFAULTS.routes.canary.ttl),
         }
       : null,
     maxBodySize: r.maxBodySize === undefined ? null : { pointer: `/routes/${index}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
@@ -282,6 +283,6 @@ function traffic(r: RouteInput, index: number, pool: Pool, canaryPool: Pool | nu
       ownServer: r.timeouts?.server !== undefined,
       ownTunnel: r.timeouts?.tunnel !== undefined,
     },
-    buffering: r.buffering ?? DEFAULTS.route.buffering,
+    buffering: r.buffering ?? DEFAULTS.routes.buffering,
   };
 }

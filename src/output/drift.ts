@@ -80,5 +80,5 @@ export function ownedFiles(targets: readonly TargetName[]): string[] {
 
 export function driftDiagnostic(d: Drift, dir: string): LocatedDiagnostic {
   const message = { missing: 'missing: render would write it', extra: 'extra: render would no longer write it', changed: 'differs from what render would write' }[d.kind];
-  return { severity: 'error', file: join(dir, d.path), line: d.kind === 'changed' ? firstDifference(d.actual, d.expected) : 1, column: 1, path: '(output)', pointer: '', message };
+  return { severity: 'error', file: join(dir, d.path), line: d.kind === 'changed' ? firstDifference(d.actual, d.expected) : 1, column: 1, path: '(output)', pointer: '', message, source: 'drift' };
 }

@@ -11,9 +11,13 @@ type Template = (view: unknown) => string;
 
 const require = createRequire(import.meta.url);
 
-/** The full Handlebars compiler, loaded only for a user's --templates. */
+/**
+ * The full Handlebars compiler, loaded only for a user's --templates. The bundle (dist/lbgen.cjs)
+ * loads its own bundle of it (dist/handlebars.cjs, next to it: scripts/build.mjs), so that the
+ * installed package needs no dependency; the unbundled build the tests import takes the package.
+ */
 let compiler: HandlebarsApi | undefined;
-const handlebars = (): HandlebarsApi => (compiler ??= require('handlebars') as HandlebarsApi);
+const handlebars = (): HandlebarsApi => (compiler ??= require(precompiled ? './handlebars.cjs' : 'handlebars') as HandlebarsApi);
 
 /**
  * The built-in templates, precompiled by Handlebars at build time (scripts/build.mjs) and run by

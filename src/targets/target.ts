@@ -9,7 +9,7 @@ export type Feature =
   | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
   | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
   | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges' | 'reloads'
-  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'canary' | 'maxBodySize' | 'buffering';
+  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'canary' | 'maxBodySize' | 'buffering';
 
 export type Outcome = 'native' | 'approximated' | 'unsupported';
 

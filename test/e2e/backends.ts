@@ -36,7 +36,8 @@ export class Backend {
   private server: Server | null = null;
   private sockets = new Set<Socket>();
 
-  constructor(readonly id: string) {}
+  /** `host`: the loopback address it listens on (a server whose agent answers for it alone needs an address of its own). */
+  constructor(readonly id: string, readonly host = '127.0.0.1') {}
 
   /** Listen (again, after kill) on `port`, or on a free one the first time. */
   async start(port = this.port): Promise<void> {
@@ -51,7 +52,7 @@ export class Backend {
     this.attachWebSocket(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.host, () => resolve());
     });
     this.port = (server.address() as { port: number }).port;
     this.server = server;

@@ -46,7 +46,7 @@ export function workerDropsRoot(s: Stack): { uid: number; gid: number; root: str
 }
 
 /** One command on HAProxy's runtime API: it answers and closes the connection. */
-function cli(socket: string, command: string): Promise<string> {
+export function cli(socket: string, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const c = connect({ path: socket });
     let out = '';

@@ -4,6 +4,7 @@
  */
 import { applicationErrorsKeepServers, largeHeadersAndBodies, onlyWebSocketUpgrades, securityHeaderReplacesApplications, spoofedForwardingDropped } from './checks-edge.js';
 import { healthCheckRotation, killWhileTrafficFlows } from './checks-health.js';
+import { drainStopsNewRequests, loadFeedbackPool, weightsFollowAgents } from './checks-load-feedback.js';
 import { statsNeedLogin } from './checks-stats.js';
 import { connectionLimit, jsonAccessLog, metricsEndpoint } from './checks-monitoring.js';
 import { allowFrom, forwardedHeaders, rateLimit, securityHeaders, tlsCiphers, tlsProtocols } from './checks-policy.js';
@@ -17,6 +18,8 @@ export type Mutation = {
   readonly check: (s: Stack) => Promise<unknown>;
   /** Tries allowed for a check whose failure depends on scheduling (which nginx worker accepts). */
   readonly tries?: number;
+  /** The topology edit a check needs (a pool of its own), made just before the stack starts. */
+  readonly topology?: () => Promise<(doc: Record<string, unknown>) => void>;
 };
 
 /** Replace every match of `pattern`; a pattern that matches nothing is a broken mutation, not a pass. */
@@ -92,4 +95,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'ALPN h2', mutate: edit(/ alpn h2,http\/1\.1/, ''), check: tlsProtocols },
   { proxy: 'haproxy', breaks: 'server maxconn', mutate: edit(/ maxconn 1$/m, ''), check: connectionLimit },
   { proxy: 'haproxy', breaks: 'timeout queue', mutate: edit(/^(\s*timeout queue) \S+$/m, '$1 3s'), check: connectionLimit },
+  // loadFeedback: without the agent check the weights never move; without the x100 weights an agent's 10% of weight 1 rounds down to 0.
+  { proxy: 'haproxy', breaks: 'agent-check (weights that follow the agents)', mutate: edit(/ agent-check agent-port \d+ agent-inter \S+/, ''), check: weightsFollowAgents, topology: loadFeedbackPool },
+  { proxy: 'haproxy', breaks: 'the weights scaled for the agents\' percentages', mutate: edit(/^(\s*server f\d \S+) weight 100 /m, '$1 '), check: weightsFollowAgents, topology: loadFeedbackPool },
+  { proxy: 'haproxy', breaks: 'agent-check (an agent\'s drain)', mutate: edit(/ agent-check agent-port \d+ agent-inter \S+/, ''), check: drainStopsNewRequests, topology: loadFeedbackPool },
 ];

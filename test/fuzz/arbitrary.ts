@@ -68,6 +68,12 @@ const extraArbitrary = fc.record({
   }, { requiredKeys: [] }),
   targetIp: fc.boolean(),
   nginx: opt(fc.record({ version: fc.constant('1.22'), accessLog: fc.constantFrom('/var/log/nginx/fuzz.log', '/var/log/nginx/access.json') }, { requiredKeys: [] })),
+  // Paths that match a warning of some topologies and none of others: a stale entry is a warning too.
+  acceptedGaps: opt(fc.array(fc.record({
+    target: fc.constantFrom('nginx', 'haproxy', 'cloudformation'),
+    path: fc.constantFrom('pools.*.healthCheck', 'routes[*].rateLimit', 'routes[0].websocket', 'limits.maxConnections', 'pools.p0.sticky', 'tls'),
+    reason: fc.constantFrom('reviewed', 'the application covers it'),
+  }, { requiredKeys: ['path', 'reason'] }), { minLength: 1, maxLength: 3 })),
   haproxy: opt(fc.record({
     version: fc.constant('2.6'),
     user: fc.constantFrom('haproxy', null),
@@ -76,6 +82,13 @@ const extraArbitrary = fc.record({
     adminSocket: fc.constantFrom('/run/haproxy/admin.sock', '/tmp/fuzz-admin.sock', null),
   }, { requiredKeys: [] })),
 });
+
+/** The agent's port, moved off the ports the pool's servers serve on (that is an error). */
+function agentPort(port: number, taken: readonly number[]): number {
+  let p = port;
+  while (taken.includes(p)) p = (p % 65535) + 1;
+  return p;
+}
 
 export const topologyArbitrary: fc.Arbitrary<Generated> = fc
   .record({
@@ -101,6 +114,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         keepalive: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
         passive: fc.option(fc.record({ maxFails: fc.integer({ min: 1, max: 100 }), failTimeout: duration(1, DAYS_24) }, { requiredKeys: [] }), { nil: undefined }),
         checkHost: fc.option(hostname, { nil: undefined }),
+        feedback: fc.option(fc.record({ port: fc.integer({ min: 1, max: 65535 }), interval: duration(1, DAYS_24) }, { requiredKeys: ['port'] }), { nil: undefined }),
       }),
       { minLength: 4, maxLength: 4 },
     ),
@@ -159,6 +173,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         ...(p.sticky ? { sticky: p.sticky } : {}),
         ...(p.health ? { healthCheck: { path: p.health.path, interval: `${p.health.interval}s`, timeout: `${Math.max(1, Math.floor(p.health.interval / 3))}s`, rise: p.health.rise, fall: p.health.fall, expectStatus: p.health.expect, ...(p.checkHost ? { host: p.checkHost } : {}) } } : {}),
         ...(p.passive ? { passive: p.passive } : {}),
+        ...(p.feedback ? { loadFeedback: { ...p.feedback, port: agentPort(p.feedback.port, members.map((m) => g.ports[Number(m.slice(1))]!)) } } : {}),
         ...(p.timeouts ? { timeouts: p.timeouts } : {}),
         ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
       };
@@ -206,6 +221,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       },
       ...(x.nginx ? { nginx: x.nginx } : {}),
       ...(x.haproxy ? { haproxy: x.haproxy } : {}),
+      ...(x.acceptedGaps ? { acceptedGaps: x.acceptedGaps } : {}),
     };
   });
 

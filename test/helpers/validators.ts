@@ -143,16 +143,23 @@ export function haproxyCheck(text: string, paths: Paths, env: Record<string, str
   });
 }
 
-export function cfnLint(text: string): Verdict {
-  const skipped = whyNotRun('cfn-lint');
+/** A validator of one file: `text` written as `name` in a sandbox folder, the tool run on it, its verdict read by `passes`. */
+function checkFile(tool: 'cfn-lint' | 'promtool', name: string, text: string, args: (file: string) => string[], passes: (r: { status: number | null; stdout: string }) => boolean): Verdict {
+  const skipped = whyNotRun(tool);
   if (skipped) return { ok: false, output: '', skipped };
-  return inSandbox('lbgen-cfn-', (dir) => {
-    const file = join(dir, 'cloudformation-alb.yaml');
+  return inSandbox(`lbgen-${tool}-`, (dir) => {
+    const file = join(dir, name);
     writeFileSync(file, text);
-    const r = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
-    return { ok: r.status === 0 && r.stdout.trim() === '', output: `${r.stdout}${r.stderr}` };
+    const r = spawnSync(tool, args(file), { encoding: 'utf8' });
+    return { ok: passes(r), output: `${r.stdout}${r.stderr}` };
   });
 }
+
+export const cfnLint = (text: string, name = 'cloudformation-alb.yaml'): Verdict =>
+  checkFile('cfn-lint', name, text, (file) => ['--format', 'parseable', file], (r) => r.status === 0 && r.stdout.trim() === '');
+
+export const promtoolCheck = (text: string): Verdict =>
+  checkFile('promtool', 'prometheus-rules.yaml', text, (file) => ['check', 'rules', file], (r) => r.status === 0 && /SUCCESS/.test(r.stdout));
 
 /** What the validators need to know of a topology: its certificate paths and the host names to resolve. */
 export function pathsOf(model: {
@@ -165,15 +172,4 @@ export function pathsOf(model: {
     ...(model.tls ? { certificate: model.tls.certificate, key: model.tls.key, bundle: model.tls.bundle } : {}),
     hostnames: model.servers.filter((s) => s.family === 'hostname').map((s) => s.address),
   };
-}
-
-export function promtoolCheck(text: string): Verdict {
-  const skipped = whyNotRun('promtool');
-  if (skipped) return { ok: false, output: '', skipped };
-  return inSandbox('lbgen-prom-', (dir) => {
-    const file = join(dir, 'prometheus-rules.yaml');
-    writeFileSync(file, text);
-    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
-    return { ok: r.status === 0 && /SUCCESS/.test(r.stdout), output: `${r.stdout}${r.stderr}` };
-  });
 }

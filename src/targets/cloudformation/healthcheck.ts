@@ -16,8 +16,8 @@ type HealthCheckView = TargetGroupView['healthCheck'];
 export function healthCheckView(ctx: Ctx, pool: Pool, note: (d: Decision) => void): HealthCheckView {
   const hc = pool.healthCheck;
   if (!hc) {
-    const interval = parseDuration(DEFAULTS.healthCheck.interval) / 1000;
-    const view = { path: yamlScalar('/'), interval, timeout: interval / 2, healthy: DEFAULTS.healthCheck.rise, unhealthy: DEFAULTS.healthCheck.fall, matcher: yamlScalar(`${R.matcher.min}-${R.matcher.max}`) };
+    const interval = parseDuration(DEFAULTS.pools.healthCheck.interval) / 1000;
+    const view = { path: yamlScalar('/'), interval, timeout: interval / 2, healthy: DEFAULTS.pools.healthCheck.rise, unhealthy: DEFAULTS.pools.healthCheck.fall, matcher: yamlScalar(`${R.matcher.min}-${R.matcher.max}`) };
     note(decision('activeHealthCheck', 'approximated', `ALB always health-checks its targets and pool "${pool.id}" has no healthCheck: its target group checks GET / every ${interval} s and counts any status ${R.matcher.min}-${R.matcher.max} as healthy, so only a target that does not answer or answers 5xx leaves rotation`, pool.pointer));
     return view;
   }

@@ -40,7 +40,7 @@ function stickiness(ctx: Ctx, pool: Pool, note: (d: Decision) => void): Attribut
     ];
   }
   if (!s && pool.balance !== 'source-ip-hash') return [attribute('stickiness.enabled', false)];
-  const ttl = s ? s.ttl : parseDuration(DEFAULTS.sticky.ttl);
+  const ttl = s ? s.ttl : parseDuration(DEFAULTS.pools.sticky.ttl);
   const seconds = s ? clampSeconds(ctx, ttl, R.cookieDuration, `${s.pointer}/ttl`) : ttl / 1000;
   if (!s) {
     note(decision('balance', 'approximated', `ALB cannot hash on the client address: pool "${pool.id}" picks a new client's target round robin and keeps the client there with the load balancer's cookie (lb_cookie, ${seconds} s); clients without cookies are not kept`, `${pool.pointer}/balance`));
@@ -48,7 +48,7 @@ function stickiness(ctx: Ctx, pool: Pool, note: (d: Decision) => void): Attribut
     note(decision('stickySourceIp', 'approximated', `ALB has no source-IP stickiness (source_ip is NLB-only): pool "${pool.id}" keeps a client on its target with the load balancer's cookie instead (lb_cookie, ${seconds} s); clients without cookies are not kept`, s.pointer));
   } else {
     // The name is AWS's own: a name other than lbgen's default was chosen for a reason (an application or CDN reads it), so say so.
-    const named = s.cookie !== DEFAULTS.sticky.cookie;
+    const named = s.cookie !== DEFAULTS.pools.sticky.cookie;
     note(decision('stickyCookie', named ? 'approximated' : 'native', named
       ? `ALB names its stickiness cookie AWSALB (and AWSALBCORS) itself: pool "${pool.id}" is kept by lb_cookie, ${seconds} s, not by a cookie named "${s.cookie}" as on nginx and HAProxy`
       : `lb_cookie stickiness, ${seconds} s (AWS names the cookie AWSALB itself)`, named ? `${s.pointer}/cookie` : s.pointer));

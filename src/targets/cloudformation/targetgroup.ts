@@ -65,6 +65,12 @@ export function targetGroupView(ctx: Ctx, pool: Pool, given: { name: string | nu
 }
 
 function memberDecisions(pool: Pool, note: (d: Decision) => void): void {
+  if (pool.loadFeedback) {
+    const nearest = pool.balance === 'least-connections'
+      ? 'its least_outstanding_requests is the nearest the ALB has'
+      : 'the nearest the ALB has is balance: least-connections (load_balancing.algorithm.type least_outstanding_requests)';
+    note(decision('loadFeedback', 'unsupported', `ALB cannot ask a target for its load (HAProxy's agent check): pool "${pool.id}" keeps its balancing whatever its agents answer, drain included; ${nearest}: a loaded target, slower to answer, has more requests in flight and gets fewer new ones`, pool.loadFeedback.pointer));
+  }
   const weighted = pool.members.filter((m) => m.weight !== 1);
   if (weighted.length) {
     const list = weighted.map((m) => `${m.id} ${m.weight}`).join(', ');

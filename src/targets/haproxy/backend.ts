@@ -1,4 +1,4 @@
-import { type HealthCheck, type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
+import { type HealthCheck, type LoadFeedback, type Model, type Pool, type Server, serverPointer } from '../../model/model.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -28,6 +28,9 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
   const backups = pool.members.filter((m) => m.backup);
   if (backups.length) note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
   if (pool.members.some((m) => m.weight !== 1)) note(decision('weights', 'native', 'server ... weight N', `${pool.pointer}/servers`));
+  const scale = weightScale(pool);
+  const agent = pool.loadFeedback ? agentParams(pool.loadFeedback) : '';
+  if (pool.loadFeedback) note(decision('loadFeedback', 'native', feedbackNote(pool.loadFeedback.port, pool.loadFeedback.interval, scale), pool.loadFeedback.pointer));
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
       note(decision('serverMaxConnections', 'native', `server maxconn ${m.maxConnections}; beyond it requests queue for ${formatDuration(model.limits.queueTimeout)} (timeout queue), then 503`, `${serverPointer(m)}/maxConnections`));
@@ -52,7 +55,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
       name: haproxyArg(m.id),
       host: m.family === 'ipv6' ? `[${haproxyArg(m.address)}]` : haproxyArg(m.address),
       port: m.port,
-      params: serverParams(m, sticky.cookie !== null),
+      params: serverParams(m, sticky.cookie !== null, scale, agent),
     })),
   };
 }
@@ -104,15 +107,40 @@ const checkedServer = lastOf((interval: number, rise: number, fall: number, maxF
 const uncheckedServer = lastOf((failTimeout: number, maxFails: number) =>
   `check inter 2s downinter ${formatDuration(failTimeout)} rise 1 observe layer4 error-limit ${maxFails} on-error mark-down`);
 
-function serverParams(m: Server, cookie: boolean): string {
-  if (!cookie && m.weight === 1 && m.maxConnections === null && !m.backup) return '';
+function serverParams(m: Server, cookie: boolean, scale: number, agent: string): string {
+  if (!cookie && m.weight === 1 && scale === 1 && m.maxConnections === null && !m.backup && agent === '') return '';
+  const weight = m.weight * scale;
   return [
     cookie ? `cookie ${haproxyArg(m.id)}` : '',
-    m.weight !== 1 ? `weight ${m.weight}` : '',
+    weight !== 1 ? `weight ${weight}` : '',
     m.maxConnections !== null ? `maxconn ${m.maxConnections}` : '',
     m.backup ? 'backup' : '',
+    agent,
   ].filter(Boolean).join(' ');
 }
+
+/** HAProxy's largest server weight. */
+const MAX_WEIGHT = 256;
+
+/**
+ * What a pool's weights are multiplied by. An agent's percentage sets a server's weight to its
+ * configured weight x p / 100, rounded down: at weight 1, any answer under 100% is 0 (drained).
+ * The largest factor up to 100 that keeps every weight within 256 gives answers steps of 1% (1
+ * becomes 100) and keeps the ratios between servers. 1 without loadFeedback.
+ */
+export function weightScale(pool: Pool): number {
+  if (!pool.loadFeedback) return 1;
+  const heaviest = pool.members.reduce((w, m) => Math.max(w, m.weight), 1);
+  return Math.min(100, Math.floor(MAX_WEIGHT / heaviest));
+}
+
+/** The agent is asked on the server's own address (agent-addr unset). */
+const agentParams = (f: LoadFeedback): string => `agent-check agent-port ${f.port} agent-inter ${formatDuration(f.interval)}`;
+
+const feedbackNote = (port: number, interval: number, scale: number): string =>
+  `agent-check agent-port ${port} agent-inter ${formatDuration(interval)} on each server: every ${formatDuration(interval)} HAProxy asks the agent on the server's address, port ${port}, for one line: a percentage sets the server's weight to that share of its configured one (75%), drain stops new requests but those kept by stickiness, maint stops them all, ready ends drain or maint, down and up set its state (an agent's drain, maint or down is undone only by the agent); an agent that does not answer changes nothing. ${
+    scale > 1 ? `The weights are rendered x${scale} (1 becomes ${scale}), as HAProxy rounds weight x percentage down` : 'The weights are rendered as they are (the heaviest is over 128): HAProxy rounds weight x percentage down, so a light server moves in coarse steps'
+  }`;
 
 function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stickiness {
   const s = pool.sticky;

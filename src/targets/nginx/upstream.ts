@@ -110,6 +110,7 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
     note(decision('balance', 'native', 'least_conn, counted across workers through the shared zone', `${pool.pointer}/balance`));
   }
   const hashed = method !== null && method.startsWith('hash');
+  if (pool.loadFeedback) note(decision('loadFeedback', 'unsupported', noFeedback(pool, method), pool.loadFeedback.pointer));
   if (pool.members.some((m) => m.backup)) {
     const backups = pool.members.filter((m) => m.backup);
     if (hashed) note(decision('backupServers', 'approximated', `nginx: hash upstreams reject backup servers: ${backups.map((b) => b.id).join(', ')} left out of pool "${pool.id}"`, `${pool.pointer}/servers`));
@@ -146,6 +147,18 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
     keepalive: pool.keepalive > 0 ? pool.keepalive : null,
     keepaliveTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
   };
+}
+
+/** nginx open source has no agent check (nginx Plus has none either): the nearest is least_conn. */
+function noFeedback(pool: Pool, method: string | null): string {
+  const weights = pool.members.some((m) => m.weight !== 1) ? 'its static weights' : 'equal shares (every weight 1)';
+  const why = 'a loaded server, slower to answer, holds more open requests and gets fewer new ones';
+  const nearest = method === 'least_conn'
+    ? `its least_conn is the nearest nginx has: ${why}`
+    : method === null
+      ? `the nearest nginx has is balance: least-connections (least_conn): ${why}`
+      : 'its servers are picked by a hash (stickiness or source-ip-hash), which no load changes';
+  return `nginx open source cannot ask a server for its load (HAProxy's agent check): pool "${pool.id}" keeps ${weights} whatever its agents answer, drain included; ${nearest}`;
 }
 
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
