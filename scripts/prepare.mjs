@@ -11,7 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUTPUTS = ['dist/lbgen.cjs', 'dist/handlebars.cjs', 'dist/THIRD-PARTY-NOTICES.txt'];
+const OUTPUTS = ['dist/lbgen.cjs', 'dist/handlebars.cjs', 'dist/viz.cjs', 'dist/THIRD-PARTY-NOTICES.txt'];
 const SOURCES = ['src', 'templates', 'schemas', 'scripts/build.mjs', 'scripts/generate.mjs', 'bin', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 /** The newest file under `path` (a file or a folder), as [mtime in ms, path]. */

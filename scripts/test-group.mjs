@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RULES = {
-  e2e: { prefix: 'e2e-', files: ['ci-examples', 'ci-formats', 'cli', 'hostile-input', 'package', 'pre-commit', 'report', 'write'] },
+  e2e: { prefix: 'e2e-', files: ['ci-examples', 'ci-formats', 'cli', 'graph-cli', 'hostile-input', 'package', 'pre-commit', 'report', 'write'] },
   tools: { prefix: 'tools-', files: ['cli-tools', 'extremes', 'injection', 'property', 'validators'] },
 };
 

@@ -34,7 +34,7 @@ test('a nested route without allowFrom inherits the nearest allow-listed path pr
   const byPath = new Map(a.model.routes.map((r) => [r.path, r]));
   const list = (p: string) => byPath.get(p)!.allowFrom?.map((c) => c.text) ?? null;
   assert.deepEqual(list('/Admin/keys/rotate'), ['10.1.0.0/16'], 'the nearest allow-listed prefix, not the outer one');
-  assert.deepEqual(byPath.get('/Admin/keys/rotate')!.inheritsFrom, { index: 3, path: '/admin/keys' });
+  assert.deepEqual(byPath.get('/Admin/keys/rotate')!.inheritsFrom, { index: 3, label: 'routes[3]', path: '/admin/keys' });
   assert.equal(byPath.get('/Admin/keys/rotate')!.allowFromPointer, '/routes/2');
   assert.deepEqual(list('/admin/KEYS/list'), ['10.1.0.0/16']);
   assert.deepEqual(list('/admin/keys'), ['10.1.0.0/16'], 'its own list is kept');

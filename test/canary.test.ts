@@ -88,3 +88,55 @@ test('a canary renders on every target; the ALB gets weighted forwards and forci
   const waf = generate(topology({ maxBodySize: '1m' }, { aws: { waf: true } }), { file: 't.yaml', targets: ['cloudformation'] }).files[0]!.text;
   assert.match(waf, /Name: "route0-body-size"[^]*RegexMatchStatement/);
 });
+
+/** The top-level routes "/" and "/x" (serials 0, 1), then site api's "/" and "/v1" (serials 2, 3). */
+const inSite = (v1: Record<string, unknown>) => JSON.stringify({
+  version: 1,
+  name: 'app',
+  domains: ['www.example.com'],
+  servers: { s1: { address: '10.0.0.1', port: 3000 }, s2: { address: '10.0.0.2', port: 3000 } },
+  pools: { 'app-v1': { servers: ['s1'] }, 'app-v2': { servers: ['s2'] } },
+  routes: [{ path: '/', pool: 'app-v1' }, { path: '/x', pool: 'app-v1' }],
+  sites: { api: { domains: ['api.example.com'], routes: [{ path: '/', pool: 'app-v1' }, { path: '/v1', pool: 'app-v1', ...v1 }] } },
+});
+
+test('a canary route inside a site renders on the three targets, named by its serial and held to its site\'s host', () => {
+  const text = inSite({ allowFrom: ['10.0.0.0/8'], canary: { pool: 'app-v2', weight: 10, header: 'X-Canary' }, timeouts: { server: '2m' } });
+  const r = generate(text, { file: 't.yaml', targets: ['nginx', 'haproxy', 'cloudformation'] });
+  const files = Object.fromEntries(r.files.map((f) => [f.path, f.text]));
+  const nginx = files['nginx.conf']!;
+  assert.match(nginx, /# sites\.api\.routes\[1\] \/v1: canary pool app-v2, 10% of new clients\n\s+split_clients "\$remote_addr" \$lbgen_canary_split_3 \{\n\s+10% always;/);
+  // Only site api's servers add the canary's cookie; the location proxies to the side the map picked.
+  const api = nginx.split(/\n    server \{/).filter((s) => s.includes('server_name api.example.com'));
+  assert.equal(api.length, 1);
+  assert.match(api[0]!, /set \$lbgen_canary_cookie \$lbgen_canary_set_3;\n\s+proxy_pass http:\/\/\$lbgen_canary_pool_3;/);
+  assert.equal((nginx.match(/add_header Set-Cookie \$lbgen_canary_cookie;/g) ?? []).length, 1);
+  const haproxy = files['haproxy.cfg']!;
+  assert.match(haproxy, /set-var\(txn\.lbgen_route\) int\(3\) if !routed \{ var\(txn\.lbgen_site\) -m int 1 \} route3_path/);
+  assert.match(haproxy, /set-var\(txn\.lbgen_canary\) str\(always\) if route3 \{ req\.hdr\(x-canary\) -i always \}/);
+  assert.match(haproxy, /use_backend app_app-v2 if route3 \{ var\(txn\.lbgen_canary\) -m str always \}\n\s+use_backend app_app-v1 if route3\n/);
+  assert.match(haproxy, /set-timeout server 2m if \{ var\(txn\.lbgen_route\) -m int 3 \}/);
+  // The ALB: every forcing rule and the weighted forward carry the site's host, within 5 condition values a rule.
+  const cfn = files['cloudformation-alb.yaml']!;
+  const rules = cfn.split(/\n(?=  # )/).filter((b) => b.includes('Type: AWS::ElasticLoadBalancingV2::ListenerRule') && b.includes('"/v1/*"'));
+  const forcing = rules.filter((b) => b.includes('Field: http-header'));
+  assert.equal(forcing.length, 6, 'X-Canary always/never, and each cookie value (2 patterns) split to leave room for the host and a source');
+  for (const b of rules) {
+    assert.match(b, /Field: host-header\n\s+HostHeaderConfig:\n\s+Values:\n\s+- "api\.example\.com"\n/);
+    const values = b.slice(b.indexOf('Conditions:'), b.indexOf('Actions:')).match(/^ {14}- /gm) ?? [];
+    assert.ok(values.length >= 3 && values.length <= 5, `a host, two paths, at most 5 condition values a rule:\n${b}`);
+  }
+  assert.ok(rules.some((b) => /ForwardConfig:[^]*TargetGroupStickinessConfig:\n\s+Enabled: true/.test(b) && b.includes('SourceIpConfig')), 'the weighted forward, for the allowed sources');
+});
+
+test('a site route\'s missing canary pool is an error at /sites/<id>/routes/<i>/canary/pool', () => {
+  try {
+    generate(inSite({ canary: { pool: 'app-v3', weight: 10 } }), { file: 't.yaml', targets: ['nginx'] });
+    assert.fail('the topology was accepted');
+  } catch (e) {
+    if (!(e instanceof LbgenError)) throw e;
+    assert.deepEqual(e.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.pointer, d.message, d.suggestion]), [
+      ['/sites/api/routes/1/canary/pool', 'no pool named "app-v3"', 'did you mean "app-v1"?'],
+    ]);
+  }
+});

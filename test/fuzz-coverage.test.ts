@@ -18,7 +18,7 @@ test('every field of the schema appears in 300 generated topologies', () => {
     if (field) seen.add(field);
     if (Array.isArray(value)) value.forEach((v) => walk(v, `${field}[]`));
     else if (value !== null && typeof value === 'object') {
-      for (const [key, v] of Object.entries(value)) walk(v, field === '' ? key : /^(servers|pools)$/.test(field) ? `${field}.<id>` : `${field}.${key}`);
+      for (const [key, v] of Object.entries(value)) walk(v, field === '' ? key : /^(servers|pools|sites)$/.test(field) ? `${field}.<id>` : `${field}.${key}`);
     }
   };
   for (const t of fc.sample(topologyArbitrary, { numRuns: 300, seed: 1 })) walk(t, '');

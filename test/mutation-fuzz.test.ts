@@ -16,8 +16,9 @@ import { mutate, prng } from './fuzz/mutate.js';
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 
-test(`mutation fuzz: ${CASES} damaged topologies render or are refused, never crash`, () => {
-  const reference = readFileSync(join(packageRoot, 'examples', 'verb-app.yaml'), 'utf8');
+// The reference topology, and the one with sites (their checks walk other shapes).
+for (const example of ['verb-app.yaml', 'sites.yaml']) test(`mutation fuzz: ${CASES} damaged copies of ${example} render or are refused, never crash`, () => {
+  const reference = readFileSync(join(packageRoot, 'examples', example), 'utf8');
   const random = prng(SEED);
   let refused = 0;
   for (let i = 0; i < CASES; i++) {

@@ -45,7 +45,7 @@ test('an unbuilt checkout packs, and its tarball installs offline with no depend
   assert.equal(pack.code, 0, pack.all);
   const [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   const files = packed!.files.map((f) => f.path).sort();
-  for (const f of ['LICENSE', 'README.md', 'bin/lbgen.cjs', 'dist/lbgen.cjs', 'dist/lbgen.cjs.cache', 'dist/handlebars.cjs', 'dist/THIRD-PARTY-NOTICES.txt', 'schemas/topology.schema.json', 'examples/verb-app.yaml', 'package.json']) {
+  for (const f of ['LICENSE', 'README.md', 'bin/lbgen.cjs', 'dist/lbgen.cjs', 'dist/lbgen.cjs.cache', 'dist/handlebars.cjs', 'dist/viz.cjs', 'dist/THIRD-PARTY-NOTICES.txt', 'schemas/topology.schema.json', 'examples/verb-app.yaml', 'package.json']) {
     assert.ok(files.includes(f), `the package holds ${f}`);
   }
   assert.deepEqual(files.filter((f) => /^(src|test|scripts|dist\/(src|test))\//.test(f)), [], 'no sources or tests in the package');
@@ -53,7 +53,7 @@ test('an unbuilt checkout packs, and its tarball installs offline with no depend
   assert.equal(run(process.execPath, ['scripts/prepare.mjs', '--check'], checkout).stdout, 'up to date\n');
 
   const notices = readFileSync(join(checkout, 'dist', 'THIRD-PARTY-NOTICES.txt'), 'utf8');
-  for (const lib of ['ajv', 'chalk', 'commander', 'diff', 'handlebars', 'js-yaml']) assert.match(notices, new RegExp(`^${lib}@\\S+ \\(`, 'm'), `${lib}'s licence is kept`);
+  for (const lib of ['ajv', 'chalk', 'commander', 'diff', 'handlebars', 'js-yaml', '@viz-js/viz']) assert.match(notices, new RegExp(`^${lib}@\\S+ \\(`, 'm'), `${lib}'s licence is kept`);
   const manifest = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(manifest.dependencies, undefined, 'the bundles carry what they run: nothing to install');
 
@@ -88,4 +88,9 @@ test('an unbuilt checkout packs, and its tarball installs offline with no depend
   assert.equal(custom.code, 0, custom.all);
   assert.match(custom.stdout, /^# mine, shutdown after \S+\n$/);
   assert.ok(existsSync(join(app, 'node_modules', 'lbgen', 'LICENSE')));
+
+  // graph --format svg loads Graphviz from its own bundle in the package.
+  const svg = lbgen('graph', 'topology.yaml', '--format', 'svg');
+  assert.equal(svg.code, 0, svg.all);
+  assert.match(svg.stdout, /^<\?xml[^]*<svg[^]*<\/svg>\s*$/);
 });

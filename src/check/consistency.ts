@@ -1,5 +1,5 @@
 import { type Diagnostic, error, segmentsToPointer as ptr, warning } from '../diagnostics.js';
-import type { Topology } from '../model/topology.js';
+import type { RouteInput, Topology } from '../model/topology.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { parseDuration } from '../model/duration.js';
 import { idsOf, membersOf } from '../model/ids.js';
@@ -123,6 +123,7 @@ const addressesValid: Check = (t) => {
     });
   };
   t.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['routes', i, 'allowFrom']), r.allowFrom));
+  if (t.sites) for (const id of idsOf(t.sites).ids) t.sites[id]!.routes.forEach((r, i) => r.allowFrom && cidrs(ptr(['sites', id, 'routes', i, 'allowFrom']), r.allowFrom));
   cidrs('/monitoring/metrics/allowFrom', t.monitoring?.metrics?.allowFrom);
   cidrs('/stats/allowFrom', t.stats?.allowFrom);
   cidrs('/listen/trustedProxies', t.listen?.trustedProxies);
@@ -154,7 +155,7 @@ const listenerConsistency: Check = (t) => {
 const unused: Check = (t) => {
   const pools = idsOf(t.pools);
   const usedPools = new Uint8Array(pools.ids.length);
-  for (const r of t.routes) {
+  for (const r of everyRoute(t)) {
     for (const id of r.canary ? [r.pool, r.canary.pool] : [r.pool]) {
       const place = pools.place.get(id);
       if (place !== undefined) usedPools[place] = 1;
@@ -180,15 +181,55 @@ const alertsWithoutThreshold: Check = (t) => {
   return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
 };
 
+/** The top-level routes, then each site's, with where each list is written. */
+function routeLists(t: Topology): [(string | number)[], RouteInput[]][] {
+  const out: [(string | number)[], RouteInput[]][] = [[['routes'], t.routes]];
+  if (t.sites) {
+    const sites = idsOf(t.sites);
+    sites.ids.forEach((id, i) => out.push([['sites', id, 'routes'], sites.values[i]!.routes]));
+  }
+  return out;
+}
+
+/** The top-level routes and every site's. */
+function everyRoute(t: Topology): RouteInput[] {
+  return t.sites ? [...t.routes, ...idsOf(t.sites).values.flatMap((s) => s.routes)] : t.routes;
+}
+
+/**
+ * Sites: a domain belongs to one site (letter case aside: Host is case-insensitive), a site's own
+ * certificate needs the top-level tls (the HTTPS port, and the certificate of clients without SNI),
+ * strictHost needs top-level domains (else the top-level routes could never be reached).
+ */
+const siteConsistency: Check = (t) => {
+  const out: Diagnostic[] = [];
+  const owner = new Map<string, string>();
+  (t.domains ?? []).forEach((d) => owner.set(d.toLowerCase(), 'domains'));
+  const sites = t.sites ? idsOf(t.sites) : null;
+  sites?.ids.forEach((id, i) => {
+    const s = sites.values[i]!;
+    s.domains.forEach((d, j) => {
+      const key = d.toLowerCase();
+      const other = owner.get(key);
+      if (other !== undefined) out.push(error(ptr(['sites', id, 'domains', j]), `"${d}" is already a domain of ${other === 'domains' ? 'the default site (domains)' : `site ${other}`}: each domain belongs to one site`));
+      else owner.set(key, id);
+    });
+    if (s.tls && !t.tls) out.push(error(ptr(['sites', id, 'tls']), "a site's own certificate needs the top-level tls: it opens the HTTPS port and is the certificate of clients that send no SNI", { atKey: true }));
+  });
+  if (t.strictHost === true && !(t.domains ?? []).length) {
+    out.push(error('/strictHost', 'strictHost answers 421 to every Host that is not in domains or a site\'s domains: without top-level domains, the top-level routes could never be reached (add domains)'));
+  }
+  return out;
+};
+
 /** A route's tunnel timeout times WebSocket tunnels: on a route without them it would do nothing. */
 const routeTunnelWithoutWebSocket: Check = (t) =>
-  t.routes.flatMap((r, i) => (r.timeouts?.tunnel !== undefined && r.websocket !== true
-    ? [warning(ptr(['routes', i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true')]
-    : []));
+  routeLists(t).flatMap(([at, list]) => list.flatMap((r, i) => (r.timeouts?.tunnel !== undefined && r.websocket !== true
+    ? [warning(ptr([...at, i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true')]
+    : [])));
 
 const CHECKS: readonly Check[] = [
-  routeTunnelWithoutWebSocket,
-  poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
+  routeTunnelWithoutWebSocket, siteConsistency, poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
   headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused,
 ];
 

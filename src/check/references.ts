@@ -12,8 +12,15 @@ export function referenceChecks(doc: unknown): Diagnostic[] {
   const d = isMap(doc) ? doc : {};
   const servers = isMap(d.servers) ? d.servers : {};
   const pools = isMap(d.pools) ? d.pools : null;
-  const routes = Array.isArray(d.routes) ? (d.routes as unknown[]) : [];
-  return [...poolToMissingServer(pools ?? {}, servers), ...routeToMissingPool(routes, pools), ...routePaths(routes)];
+  const out = poolToMissingServer(pools ?? {}, servers);
+  // The top-level routes, then each site's: the same checks within each list, each at its own place.
+  const lists: [(string | number)[], unknown][] = [[['routes'], d.routes]];
+  if (isMap(d.sites)) for (const id of sortedKeys(d.sites)) lists.push([['sites', id, 'routes'], isMap(d.sites[id]) ? (d.sites[id] as Map_).routes : undefined]);
+  for (const [at, list] of lists) {
+    const routes = Array.isArray(list) ? (list as unknown[]) : [];
+    out.push(...routeToMissingPool(routes, pools, at), ...routePaths(routes, at));
+  }
+  return out;
 }
 
 type Map_ = Record<string, unknown>;
@@ -40,21 +47,21 @@ function poolToMissingServer(pools: Map_, servers: Map_): Diagnostic[] {
 }
 
 /** `pools` null: the document has no map of pools (the schema says so), so no name can be checked. */
-function routeToMissingPool(routes: unknown[], pools: Map_ | null): Diagnostic[] {
+function routeToMissingPool(routes: unknown[], pools: Map_ | null, at: (string | number)[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!pools) return out;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i];
     if (!isMap(r)) continue;
     if (typeof r.pool === 'string' && !Object.hasOwn(pools, r.pool)) {
-      out.push(error(ptr(['routes', i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(pools))));
+      out.push(error(ptr([...at, i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(pools))));
     }
     const canary = isMap(r.canary) ? r.canary.pool : undefined;
     if (typeof canary !== 'string') continue;
     if (!Object.hasOwn(pools, canary)) {
-      out.push(error(ptr(['routes', i, 'canary', 'pool']), `no pool named "${canary}"`, mean(canary, sortedKeys(pools))));
+      out.push(error(ptr([...at, i, 'canary', 'pool']), `no pool named "${canary}"`, mean(canary, sortedKeys(pools))));
     } else if (canary === r.pool) {
-      out.push(error(ptr(['routes', i, 'canary', 'pool']), `the route's own pool "${canary}": a canary sends a share of clients to another pool`, { suggestion: 'name the pool of the new release' }));
+      out.push(error(ptr([...at, i, 'canary', 'pool']), `the route's own pool "${canary}": a canary sends a share of clients to another pool`, { suggestion: 'name the pool of the new release' }));
     }
   }
   return out;
@@ -66,7 +73,8 @@ function routeToMissingPool(routes: unknown[], pools: Map_ | null): Diagnostic[]
  * would match the same requests there, and the later one would never be reached. (If either has
  * an allowFrom, the other inherits it.)
  */
-function routePaths(routes: unknown[]): Diagnostic[] {
+function routePaths(routes: unknown[], at: (string | number)[]): Diagnostic[] {
+  const name = at.join('.');
   const exact = new Map<string, number>();
   const folded = new Map<string, number>();
   const out: Diagnostic[] = [];
@@ -77,7 +85,7 @@ function routePaths(routes: unknown[]): Diagnostic[] {
     const path = r.path;
     const same = exact.get(path);
     if (same !== undefined) {
-      out.push(error(ptr(['routes', i, 'path']), `the same path as routes[${same}] ("${path}"): each path may be routed once`));
+      out.push(error(ptr([...at, i, 'path']), `the same path as ${name}[${same}] ("${path}"): each path may be routed once`));
       continue;
     }
     exact.set(path, i);
@@ -90,7 +98,7 @@ function routePaths(routes: unknown[]): Diagnostic[] {
     const other = routes[earlier] as Map_;
     inherits ??= inheritedAllowFrom(routes.map((x) => (isMap(x) && typeof x.path === 'string' ? (x as { path: string }) : { path: '' })));
     if (!r.allowFrom && !other.allowFrom && inherits[i]! < 0) continue;
-    out.push(error(ptr(['routes', i, 'path']), `"${path}" differs from routes[${earlier}].path "${other.path as string}" only in letter case; routes with an allowFrom match their path ignoring case, so one of the two would never be reached`));
+    out.push(error(ptr([...at, i, 'path']), `"${path}" differs from ${name}[${earlier}].path "${other.path as string}" only in letter case; routes with an allowFrom match their path ignoring case, so one of the two would never be reached`));
   }
   return out;
 }

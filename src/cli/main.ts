@@ -4,6 +4,9 @@ import { progressLine, wantsProgress } from './progress.js';
 import { FORMATS, type Format, type OutputOptions, report, wantColor } from './report.js';
 import { VERSION } from '../version.js';
 import * as commands from './commands.js';
+import { GRAPH_FORMATS, graph } from './graph.js';
+
+/** --format is global: FORMATS are the diagnostics' formats; the others are pictures, for graph only. */
 
 /** commander wiring only: flags → a command → an exit code. The one place that exits. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -12,11 +15,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   let out: OutputOptions = { format: 'text', color: false, quiet: false };
   let debug = argv.includes('--debug');
   let code = 0;
-  const run = (fn: (...a: never[]) => number | Promise<number>) => async (...args: unknown[]) => {
-    const g = program.opts<{ color: boolean; quiet: boolean; format: Format; debug: boolean }>();
-    out = { format: g.format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
+  const run = (fn: (...a: never[]) => number | Promise<number>, draws = false) => async (...args: unknown[]) => {
+    const g = program.opts<{ color: boolean; quiet: boolean; format: string; debug: boolean }>();
+    // A picture format (graph's) leaves the diagnostics as text.
+    const format = (FORMATS as readonly string[]).includes(g.format) ? (g.format as Format) : 'text';
+    out = { format, color: wantColor(g.color), stdoutColor: wantColor(g.color, 'stdout'), quiet: g.quiet };
     out = { ...out, progress: progressLine(wantsProgress(out), started) };
     debug = g.debug;
+    if (!draws && !(FORMATS as readonly string[]).includes(g.format)) throw new UsageError(`--format ${g.format} draws a picture, for lbgen graph: this command takes ${FORMATS.join(', ')}`);
     code = await (fn as (...a: unknown[]) => number | Promise<number>)(...args.slice(0, -1), out);
   };
   program
@@ -24,7 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION, '--version')
     .option('--no-color', 'no colour in diagnostics (also NO_COLOR)')
     .option('--quiet', 'print errors only')
-    .addOption(new Option('--format <format>', 'diagnostics format: github = Actions annotations, sarif = SARIF 2.1.0').choices(FORMATS).default('text'))
+    .addOption(new Option('--format <format>', 'diagnostics format: github = Actions annotations, sarif = SARIF 2.1.0; graph draws mermaid (default), dot, svg or json').choices([...FORMATS, ...GRAPH_FORMATS.filter((f) => f !== 'json')]).default('text'))
     .option('--debug', 'print stack traces of internal errors')
     .showHelpAfterError('(lbgen --help lists the commands)')
     .exitOverride()
@@ -66,6 +72,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(targets())
     .addHelpText('after', helpFooter('explain'))
     .action(run(commands.explain as never));
+  program.command('graph').argument('<file>', FILE)
+    .description('draw listeners, sites, routes, pools and servers, each marked where a target approximates or lacks a feature (--format mermaid, dot, svg or json)')
+    .addOption(targets()).option('-o, --out <file>', 'write the picture to this file (default: standard output)')
+    .addHelpText('after', helpFooter('graph'))
+    // --format is the global option: its default (text) means mermaid here.
+    .action(run((file: string, flags: { targets?: string[]; out?: string }, o: OutputOptions) =>
+      graph(file, { ...flags, format: program.getOptionValueSource('format') === 'default' ? 'mermaid' : program.opts<{ format: string }>().format }, o), true));
   program.command('schema').description('print the JSON Schema of the topology file')
     .addHelpText('after', helpFooter('schema'))
     .action(run(commands.schema as never));
@@ -109,6 +122,7 @@ const EXITS: Record<string, { file?: string; required?: string; codes: string[];
   render: { codes: ['0 written', '1 invalid (nothing written), a warning under --strict, or a validator rejected a file (--verify)'] },
   check: { required: '-o, --out <dir>', codes: ['0 up to date (or differing only in the lbgen version of a header)', '1 drifted, invalid, or a warning under --strict'] },
   explain: { codes: ['0 explained', '1 invalid'] },
+  graph: { codes: ['0 drawn', '1 invalid (nothing written)'] },
   schema: { codes: ['0 printed'] },
 };
 

@@ -93,8 +93,14 @@ export type Pool = {
 export type RateLimit = { readonly pointer: string; readonly perSecond: number; /** @default 0 */ readonly burst: number };
 
 export type Route = {
-  /** Position in the file's `routes` list. */
+  /** Position in its `routes` list (the top-level one, or its site's). */
   readonly index: number;
+  /** Unique over every site: the index for the top-level routes, then on through each site's in id order. Names zones, ACLs and tables. */
+  readonly serial: number;
+  /** The site's id; null: the default site (the top-level routes). */
+  readonly site: string | null;
+  /** How comments and explain name it: routes[i], or sites.<id>.routes[i]. */
+  readonly label: string;
   readonly pointer: string;
   readonly path: string;
   readonly pool: Pool;
@@ -108,7 +114,7 @@ export type Route = {
    */
   readonly allowFrom: readonly Cidr[] | null;
   /** The route whose allowFrom this route inherited; null when it has its own or none. */
-  readonly inheritsFrom: { readonly index: number; readonly path: string } | null;
+  readonly inheritsFrom: { readonly index: number; readonly label: string; readonly path: string } | null;
   /** Where the route's allowFrom is written: its own `allowFrom`, or the route itself when inherited. */
   readonly allowFromPointer: string;
   /** A staged rollout to another pool; null: every request goes to `pool`. */
@@ -159,6 +165,29 @@ export type Tls = {
   readonly http2: boolean;
 };
 
+/**
+ * One virtual host. The default site is the top-level domains, tls and routes: it takes any Host no
+ * other site claims, unless strictHost.
+ */
+export type Site = {
+  /** null: the default site. */
+  readonly id: string | null;
+  /** 0 for the default site, then 1, 2, ... in id order. */
+  readonly number: number;
+  /** '' for the default site (its fields are at the top level), else /sites/<id>. */
+  readonly pointer: string;
+  /** "the default site" or "site <id>", for comments and explain. */
+  readonly label: string;
+  /** As written (a site's domains are never empty; the default site's may be: any host). */
+  readonly domains: readonly string[];
+  /** The certificate its HTTPS clients get: its own, else the top-level one; null without tls. */
+  readonly tls: Tls | null;
+  /** Whether tls is the site's own (sites.<id>.tls), not the top-level one. */
+  readonly ownTls: boolean;
+  /** Match order, as Model.routes. */
+  readonly routes: readonly Route[];
+};
+
 export type Model = {
   readonly name: string;
   /** The topology file's name as given on the command line, for output headers. */
@@ -191,8 +220,12 @@ export type Model = {
   readonly servers: readonly Server[];
   /** Sorted by id. */
   readonly pools: readonly Pool[];
-  /** Match order: longest path first, ties in file order. */
+  /** The default site's routes. Match order: longest path first, ties in file order. */
   readonly routes: readonly Route[];
+  /** The other sites, by id (the default site is the top-level fields: everySite gives all). */
+  readonly sites: readonly Site[];
+  /** Unknown Host: 421 instead of the default site. @default false */
+  readonly strictHost: boolean;
   readonly limits: {
     /** @default 4096 */
     readonly maxConnections: number;
@@ -263,3 +296,23 @@ export type Model = {
 
 /** Where a server is written, made only when something is said about it. */
 export const serverPointer = (s: Server): string => segmentsToPointer(['servers', s.id]);
+
+/** Whether the proxies must look at Host at all: other sites, or strictHost. */
+export const hostRouting = (m: Model): boolean => m.sites.length > 0 || m.strictHost;
+
+/** Every route of every site (the default site's first). */
+export const allRoutes = (m: Model): readonly Route[] => (m.sites.length ? [...m.routes, ...m.sites.flatMap((s) => s.routes)] : m.routes);
+
+/**
+ * The default site (made from the top-level domains, tls and routes, so that they stay the one
+ * place these are held), then the others. Made once per model.
+ */
+export function everySite(m: Model): readonly Site[] {
+  let found = sitesMemo.get(m);
+  if (!found) {
+    const main: Site = { id: null, number: 0, pointer: '', label: 'the default site', domains: m.domains, tls: m.tls, ownTls: false, routes: m.routes };
+    sitesMemo.set(m, (found = [main, ...m.sites]));
+  }
+  return found;
+}
+const sitesMemo = new WeakMap<Model, readonly Site[]>();

@@ -4,7 +4,7 @@ import { DEFAULTS, DERIVED_DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
 import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
-import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Sticky } from './model.js';
+import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Site, Sticky, Tls } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
 
 /** Topology (as written, already checked by the schema and src/check) → Model (complete, resolved, ordered). */
@@ -20,40 +20,75 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const ROUTED = 1;
   const WEBSOCKET = 2;
   const routed = new Uint8Array(poolIds.ids.length);
-  for (const r of t.routes) {
-    const flags = r.websocket ? ROUTED | WEBSOCKET : ROUTED;
-    routed[poolIds.place.get(r.pool)!]! |= flags;
-    // A canary pool serves the route's requests too: it is used, and carries its upgrades.
-    if (r.canary) routed[poolIds.place.get(r.canary.pool)!]! |= flags;
+  const siteIds = t.sites ? idsOf(t.sites) : null;
+  const lists: { id: string | null; routes: readonly RouteInput[] }[] = [{ id: null, routes: t.routes }];
+  siteIds?.ids.forEach((id, i) => lists.push({ id, routes: siteIds.values[i]!.routes }));
+  for (const list of lists) {
+    for (const r of list.routes) {
+      const flags = r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+      routed[poolIds.place.get(r.pool)!]! |= flags;
+      // A canary pool serves the route's requests too: it is used, and carries its upgrades.
+      if (r.canary) routed[poolIds.place.get(r.canary.pool)!]! |= flags;
+    }
   }
-  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, primaryDomain));
-  const own = t.routes.map((r, index) => (r.allowFrom ? cidrs(r.allowFrom, `/routes/${index}/allowFrom`) : null));
-  const inherits = inheritedAllowFrom(t.routes);
-  const routes = t.routes
-    .map((r, index): Route => {
-      const from = inherits[index]!;
-      return {
-        index,
-        pointer: `/routes/${index}`,
-        path: r.path,
-        pool: pools[poolIds.place.get(r.pool)!]!,
-        websocket: r.websocket ?? DEFAULTS.routes.websocket,
-        rateLimit: r.rateLimit ? { pointer: `/routes/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.routes.rateLimit.burst } : null,
-        allowFrom: from < 0 ? own[index]! : own[from]!,
-        inheritsFrom: from < 0 ? null : { index: from, path: t.routes[from]!.path },
-        allowFromPointer: from < 0 ? `/routes/${index}/allowFrom` : `/routes/${index}`,
-        ...traffic(r, index, pools[poolIds.place.get(r.pool)!]!, r.canary ? pools[poolIds.place.get(r.canary.pool)!]! : null),
-      };
-    })
-    // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
-    .sort((a, b) => b.path.length - a.path.length);
+  // A pool only other sites use is checked with the first concrete domain of the first of them (an
+  // application that validates Host knows its own site's names), else as the default site's.
+  const checkDomain: (string | null)[] = poolIds.ids.map(() => primaryDomain);
+  if (siteIds) {
+    const byDefault = new Uint8Array(poolIds.ids.length);
+    for (const r of t.routes) byDefault[poolIds.place.get(r.pool)!] = 1;
+    const set = new Uint8Array(poolIds.ids.length);
+    siteIds.values.forEach((s) => {
+      const concrete = s.domains.find((d) => !d.startsWith('*.'));
+      if (concrete === undefined) return;
+      for (const r of s.routes) {
+        const place = poolIds.place.get(r.pool)!;
+        if (byDefault[place] || set[place]) continue;
+        set[place] = 1;
+        checkDomain[place] = concrete;
+      }
+    });
+  }
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkDomain[i]!));
+  let serial = 0;
+  const routeLists = lists.map((list) => {
+    const out = routesOf(list.routes, list.id, serial, (id) => pools[poolIds.place.get(id)!]!);
+    serial += list.routes.length;
+    return out;
+  });
+  const routes = routeLists[0]!;
   const tls = t.tls;
+  const defaultTls: Tls | null = tls
+    ? {
+        pointer: '/tls',
+        certificate: tls.certificate,
+        key: tls.key,
+        bundle: tls.bundle ?? tls.certificate,
+        bundleDefaulted: tls.bundle === undefined,
+        certificateArn: tls.certificateArn ?? null,
+        minVersion: tls.minVersion ?? DEFAULTS.tls.minVersion,
+        http2: tls.http2 ?? DEFAULTS.tls.http2,
+      }
+    : null;
+  const domains = [...(t.domains ?? DEFAULTS.domains)];
+  const sites: Site[] = lists.slice(1).map((list, k): Site => {
+    const i = k + 1;
+    const input = siteIds!.values[i - 1]!;
+    const pointer = ptr(['sites', list.id!]);
+    const own = input.tls;
+    // minVersion and http2 belong to the listener (one socket for every site): the top-level ones.
+    const siteTls: Tls | null = own && defaultTls
+      ? { ...defaultTls, pointer: `${pointer}/tls`, certificate: own.certificate, key: own.key, bundle: own.bundle ?? own.certificate, bundleDefaulted: own.bundle === undefined, certificateArn: own.certificateArn ?? null }
+      : defaultTls;
+    return { id: list.id!, number: i, pointer, label: `site ${list.id!}`, domains: [...input.domains], tls: siteTls, ownTls: own !== undefined && defaultTls !== null, routes: routeLists[i]! };
+  });
   const m = t.monitoring;
   return {
     name: t.name,
     sourceFile,
-    domains: [...(t.domains ?? DEFAULTS.domains)],
+    domains,
     primaryDomain,
+    strictHost: t.strictHost ?? DEFAULTS.strictHost,
     listen: {
       address: t.listen?.address ?? null,
       addressFamily: t.listen?.address === undefined ? null : addressFamily(t.listen.address) === 'ipv6' ? 6 : 4,
@@ -63,23 +98,13 @@ export function normalise(t: Topology, sourceFile: string): Model {
       trustedProxies: t.listen?.trustedProxies ? cidrs(t.listen.trustedProxies, '/listen/trustedProxies') : null,
       proxyProtocol: t.listen?.proxyProtocol ?? DEFAULTS.listen.proxyProtocol,
     },
-    tls: tls
-      ? {
-          pointer: '/tls',
-          certificate: tls.certificate,
-          key: tls.key,
-          bundle: tls.bundle ?? tls.certificate,
-          bundleDefaulted: tls.bundle === undefined,
-          certificateArn: tls.certificateArn ?? null,
-          minVersion: tls.minVersion ?? DEFAULTS.tls.minVersion,
-          http2: tls.http2 ?? DEFAULTS.tls.http2,
-        }
-      : null,
+    tls: defaultTls,
     // Sent on HTTPS responses only (never HSTS or the rest over plain HTTP): none without TLS (src/check warns).
     securityHeaders: t.tls ? securityHeaders(t.securityHeaders) : [],
     servers,
     pools,
     routes,
+    sites,
     limits: {
       maxConnections: t.limits?.maxConnections ?? DEFAULTS.limits.maxConnections,
       maxConnectionsGiven: t.limits?.maxConnections !== undefined,
@@ -148,6 +173,38 @@ export function normalise(t: Topology, sourceFile: string): Model {
       adminSocket: t.haproxy?.adminSocket === undefined ? DEFAULTS.haproxy.adminSocket : t.haproxy.adminSocket,
     },
   };
+}
+
+/**
+ * One site's routes in match order. `first` is the serial of its first route; `site` null is the
+ * default site, whose pointers and labels are the top-level routes'.
+ */
+function routesOf(list: readonly RouteInput[], site: string | null, first: number, poolOf: (id: string) => Pool): Route[] {
+  const base = site === null ? '/routes' : `${ptr(['sites', site])}/routes`;
+  const name = site === null ? 'routes' : `sites.${site}.routes`;
+  const own = list.map((r, index) => (r.allowFrom ? cidrs(r.allowFrom, `${base}/${index}/allowFrom`) : null));
+  const inherits = inheritedAllowFrom(list);
+  return list
+    .map((r, index): Route => {
+      const from = inherits[index]!;
+      return {
+        index,
+        serial: first + index,
+        site,
+        label: `${name}[${index}]`,
+        pointer: `${base}/${index}`,
+        path: r.path,
+        pool: poolOf(r.pool),
+        websocket: r.websocket ?? DEFAULTS.routes.websocket,
+        rateLimit: r.rateLimit ? { pointer: `${base}/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.routes.rateLimit.burst } : null,
+        allowFrom: from < 0 ? own[index]! : own[from]!,
+        inheritsFrom: from < 0 ? null : { index: from, label: `${name}[${from}]`, path: list[from]!.path },
+        allowFromPointer: from < 0 ? `${base}/${index}/allowFrom` : `${base}/${index}`,
+        ...traffic(r, `${base}/${index}`, poolOf(r.pool), r.canary ? poolOf(r.canary.pool) : null),
+      };
+    })
+    // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
+    .sort((a, b) => b.path.length - a.path.length);
 }
 
 function server(id: string, s: ServerInput): Server {
@@ -262,12 +319,12 @@ export function parseSize(text: string): number {
 }
 
 /** A route's canary, body limit, timeouts and buffering (issue 17): what shapes its traffic apart from its pool. */
-function traffic(r: RouteInput, index: number, pool: Pool, canaryPool: Pool | null): Pick<Route, 'canary' | 'maxBodySize' | 'timeouts' | 'buffering'> {
+function traffic(r: RouteInput, pointer: string, pool: Pool, canaryPool: Pool | null): Pick<Route, 'canary' | 'maxBodySize' | 'timeouts' | 'buffering'> {
   const c = r.canary;
   return {
     canary: c && canaryPool
       ? {
-          pointer: `/routes/${index}/canary`,
+          pointer: `${pointer}/canary`,
           pool: canaryPool,
           weight: c.weight,
           header: c.header ?? null,
@@ -275,9 +332,9 @@ function traffic(r: RouteInput, index: number, pool: Pool, canaryPool: Pool | nu
           ttl: parseDuration(c.ttl ?? DEFAULTS.routes.canary.ttl),
         }
       : null,
-    maxBodySize: r.maxBodySize === undefined ? null : { pointer: `/routes/${index}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
+    maxBodySize: r.maxBodySize === undefined ? null : { pointer: `${pointer}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
     timeouts: {
-      pointer: r.timeouts ? `/routes/${index}/timeouts` : null,
+      pointer: r.timeouts ? `${pointer}/timeouts` : null,
       server: r.timeouts?.server === undefined ? pool.timeouts.server : parseDuration(r.timeouts.server),
       tunnel: r.timeouts?.tunnel === undefined ? pool.timeouts.tunnel : parseDuration(r.timeouts.tunnel),
       ownServer: r.timeouts?.server !== undefined,

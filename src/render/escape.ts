@@ -73,3 +73,31 @@ export function yamlScalar(v: string | number | boolean): string {
   if (typeof v === 'string' && scan(v) & CONTROL) throw new RenderError(`control character in ${JSON.stringify(v)}`);
   return JSON.stringify(v);
 }
+
+/**
+ * Text inside a Graphviz HTML-like label (`label=<...>`, lbgen graph --format dot): XML's four
+ * markup characters as entities, and a backslash doubled: Graphviz expands \N, \G, \E, \T, \H
+ * and \L (node, graph, edge names) even inside HTML labels, after entities are read (so &#92; would
+ * not do), and reads \\ as one backslash. A control character is refused (the schema allows none in
+ * a label).
+ */
+export function dotHtml(v: string): string {
+  if (scan(v) & CONTROL) throw new RenderError(`a graph label cannot take ${JSON.stringify(v)}`);
+  return v.replace(/[&<>"\\]/g, (c) => DOT_ENTITY[c]!);
+}
+const DOT_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\\': '\\\\' };
+
+/** Characters a Mermaid label keeps as they are: letters, digits, space and . _ / , - (nothing Mermaid, Markdown or HTML reads). */
+const MERMAID_PLAIN = /[^A-Za-z0-9 ._/,-]/gu;
+
+/**
+ * Text inside a quoted Mermaid label (`id["..."]`, lbgen graph --format mermaid): every other
+ * character as Mermaid's entity code `#NNN;` (decimal code point), which Mermaid turns back into
+ * that character as text. So no quote ends the label, no bracket or pipe reads as a shape or an edge
+ * label, no `<` as HTML (GitHub renders labels as HTML), no `#` as another entity and no `:` feeds
+ * Mermaid's `style ...:...#...;` rewrite. A control character is refused.
+ */
+export function mermaidText(v: string): string {
+  if (scan(v) & CONTROL) throw new RenderError(`a graph label cannot take ${JSON.stringify(v)}`);
+  return v.replace(MERMAID_PLAIN, (c) => `#${c.codePointAt(0)};`);
+}

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import type { Canary, Model, Route } from '../model/model.js';
+import { type Canary, type Model, type Route, allRoutes } from '../model/model.js';
 
 export type TargetName = 'nginx' | 'haproxy' | 'cloudformation';
 
@@ -9,7 +9,7 @@ export type Feature =
   | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
   | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
   | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges' | 'reloads'
-  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'canary' | 'maxBodySize' | 'buffering';
+  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'sites' | 'strictHost' | 'canary' | 'maxBodySize' | 'buffering';
 
 export type Outcome = 'native' | 'approximated' | 'unsupported';
 
@@ -42,7 +42,7 @@ export const decision = (feature: Feature, outcome: Outcome, note: string, point
 
 /** How every target's allowFrom decision begins for a route whose allowFrom is another route's. */
 /** Whether anything counts per client (connectionsPerClient or a route's rate limit): only then is a client key made or explained. */
-export const perClientLimited = (m: Model): boolean => m.limits.connectionsPerClient !== null || m.routes.some((r) => r.rateLimit);
+export const perClientLimited = (m: Model): boolean => m.limits.connectionsPerClient !== null || allRoutes(m).some((r) => r.rateLimit);
 
 /** explain's words for a plain-HTTP request without Host under the HTTPS redirect (both proxies do the same). */
 export const noHostNote = (m: Model, also = ''): string =>
@@ -51,7 +51,7 @@ export const noHostNote = (m: Model, also = ''): string =>
     : `a request without Host (HTTP/1.0) goes to ${m.primaryDomain}, the first domain that is not a wildcard${also}`;
 
 export const inheritedNote = (r: Route): string =>
-  r.inheritsFrom ? `inherited from routes[${r.inheritsFrom.index}] (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';
+  r.inheritsFrom ? `inherited from ${r.inheritsFrom.label} (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';
 
 /** explain's words for how a canary's side is forced, the same on every target that forces it. */
 export const forcingNote = (c: Canary): string =>

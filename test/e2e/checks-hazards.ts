@@ -16,7 +16,7 @@ import { request } from './client.js';
 import { idOf } from './expect.js';
 import { type Proc, sleep, start, until } from './proc.js';
 import type { Stack } from './stack.js';
-import { BACKEND_IDS, ROUTES, STATS } from './topology.js';
+import { BACKEND_IDS, HEALTH, ROUTES, STATS } from './topology.js';
 import { childrenOf } from './workers.js';
 
 /** pools.rr.timeouts in the hazards stack, and how long the slow request works. */
@@ -97,6 +97,10 @@ async function everyAnswered(s: Stack, not: string, what: string): Promise<numbe
  */
 export async function failedConnectionsRetried(s: Stack): Promise<string> {
   const victim = s.backend(BACKEND_IDS[0]);
+  // HAProxy starts a server at the lowest health that is up: on a stack just started, the one
+  // refused check between the kill and the black hole would mark b1 down, and no request would
+  // meet it. After `fall` checks its health is full, and it takes `fall` failures to go down.
+  await sleep(HEALTH.intervalMs * HEALTH.fall);
   victim.kill();
   let hole: Proc | null = start('black hole', 'python3', ['-c', BLACK_HOLE, String(victim.port)]);
   try {

@@ -22,6 +22,8 @@ export type RequestOptions = {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /** The TLS SNI name (none by default: Node sends none for an IP address). */
+  servername?: string;
 };
 
 export function request(o: RequestOptions): Promise<Reply> {
@@ -31,6 +33,7 @@ export function request(o: RequestOptions): Promise<Reply> {
     const req = send({
       host: '127.0.0.1', port: o.port, path: o.path, method: o.method ?? 'GET', headers: o.headers ?? {},
       localAddress: o.from ?? '127.0.0.1', agent: false, rejectUnauthorized: false, timeout: o.timeoutMs ?? 10_000,
+      ...(o.servername ? { servername: o.servername } : {}),
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -80,7 +80,8 @@ function pointAt(text: string, from: string, to: string): string {
   return text.split(from).join(to);
 }
 
-export type Paths = { certificate?: string; key?: string; bundle?: string; hostnames: readonly string[]; listenAddress?: string };
+/** siteTls: the sites' own certificates (sites.<id>.tls), pointed at the same fixture. */
+export type Paths = { certificate?: string; key?: string; bundle?: string; siteTls?: readonly { certificate: string; key: string; bundle: string }[]; hostnames: readonly string[]; listenAddress?: string };
 
 /** A temporary folder for one check, removed once the check is done (whatever its outcome). */
 function inSandbox<T>(prefix: string, check: (dir: string) => T): T {
@@ -119,6 +120,7 @@ export function nginxCheck(text: string, paths: Paths): Verdict {
     let conf = pointAt(text, '/var/log/nginx/', `${dir}/logs/`);
     if (paths.certificate) conf = pointAt(conf, paths.certificate, tls.cert);
     if (paths.key) conf = pointAt(conf, paths.key, tls.key);
+    for (const s of paths.siteTls ?? []) conf = pointAt(pointAt(conf, s.certificate, tls.cert), s.key, tls.key);
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, conf);
     const r = inPrivateHosts(dir, paths, ['nginx', '-t', '-q', '-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `pid ${dir}/nginx.pid;`]);
@@ -135,6 +137,7 @@ export function haproxyCheck(text: string, paths: Paths, env: Record<string, str
     let conf = text;
     if (paths.bundle) conf = pointAt(conf, paths.bundle, tls.bundle);
     if (paths.certificate && paths.certificate !== paths.bundle) conf = pointAt(conf, paths.certificate, tls.bundle);
+    for (const s of paths.siteTls ?? []) conf = pointAt(conf, s.bundle, tls.bundle);
     const file = join(dir, 'haproxy.cfg');
     writeFileSync(file, conf);
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -166,10 +169,13 @@ export function pathsOf(model: {
   tls: { certificate: string; key: string; bundle: string } | null;
   servers: readonly { address: string; family: string }[];
   listen: { address: string | null };
+  sites?: readonly { ownTls: boolean; tls: { certificate: string; key: string; bundle: string } | null }[];
 }): Paths {
+  const siteTls = (model.sites ?? []).filter((s) => s.ownTls && s.tls).map((s) => s.tls!);
   return {
     ...(model.listen.address ? { listenAddress: model.listen.address } : {}),
     ...(model.tls ? { certificate: model.tls.certificate, key: model.tls.key, bundle: model.tls.bundle } : {}),
+    ...(siteTls.length ? { siteTls } : {}),
     hostnames: model.servers.filter((s) => s.family === 'hostname').map((s) => s.address),
   };
 }

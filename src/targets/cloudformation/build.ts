@@ -1,4 +1,4 @@
-import { type Model, type Pool, serverPointer } from '../../model/model.js';
+import { type Model, type Pool, allRoutes, serverPointer } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
 import { isError } from '../../diagnostics.js';
@@ -36,7 +36,8 @@ export const cloudformation: Target<CfnView> = {
     const targetGroups = built.map((b) => b.view);
     const dualstack = built.some((b) => b.ipv6) || ipv6Clients(ctx);
     if (!dualstack) ipv4OnlyWarnings(ctx);
-    const { listeners, rules } = listenersView(ctx, routing(ctx, ids));
+    const routed = routing(ctx, ids);
+    const { listeners, rules, certificates } = listenersView(ctx, routed);
     const waf = wafView(ctx);
     const loadBalancer = loadBalancerView(ctx, dualstack);
     limitDecisions(ctx, pools);
@@ -44,7 +45,7 @@ export const cloudformation: Target<CfnView> = {
     clientDecisions(ctx, dualstack);
     // Over a quota the template cannot deploy at all: its other errors still count, but its
     // per-pool warnings (two per pool: 20,000 at 10,000 pools) would bury the line that matters.
-    const overQuota = checkQuotas(ctx, targetGroups, rules);
+    const overQuota = checkQuotas(ctx, targetGroups, rules, routed.rules);
     const shown = new Set(targetGroups.flatMap((tg) => tg.comments));
     return {
       view: {
@@ -59,6 +60,7 @@ export const cloudformation: Target<CfnView> = {
         targetGroups,
         listeners,
         rules,
+        certificates,
         waf,
         alarms: alarmsView(ctx, targetGroups),
       },
@@ -80,7 +82,7 @@ function clientDecisions(ctx: Ctx, dualstack: boolean): void {
   if (m.listen.proxyProtocol) {
     ctx.decisions.push(decision('proxyProtocol', 'unsupported', 'an ALB\'s listeners do not accept the PROXY protocol (a Network Load Balancer\'s do): listen.proxyProtocol is not applied', '/listen/proxyProtocol'));
   }
-  if (dualstack && m.aws.waf && m.limits.ipv6PrefixLength < 128 && m.routes.some((r) => r.rateLimit)) {
+  if (dualstack && m.aws.waf && m.limits.ipv6PrefixLength < 128 && allRoutes(m).some((r) => r.rateLimit)) {
     ctx.decisions.push(decision('clientPrefix', 'approximated', `AWS WAF's rate rules count each client IP address: an IPv6 client is not counted per /${m.limits.ipv6PrefixLength} network (limits.ipv6PrefixLength), so one with many addresses gets a budget for each`, '/limits'));
   }
 }
@@ -104,9 +106,9 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
 
 /** A route's timeouts and buffering (issue 17): the ALB sets neither per route (its body limit is waf.ts's). */
 function shapeDecisions(ctx: Ctx): void {
-  for (const r of ctx.model.routes) {
+  for (const r of allRoutes(ctx.model)) {
     if (r.timeouts.pointer !== null) {
-      ctx.decisions.push(decision('timeouts', 'unsupported', `ALB has no per-route timeout: routes[${r.index}] ${r.path} waits for its server up to the load balancer's idle timeout, as every route does (nginx and HAProxy use the route's timeouts)`, r.timeouts.pointer));
+      ctx.decisions.push(decision('timeouts', 'unsupported', `ALB has no per-route timeout: ${r.label} ${r.path} waits for its server up to the load balancer's idle timeout, as every route does (nginx and HAProxy use the route's timeouts)`, r.timeouts.pointer));
     }
     if (!r.buffering) ctx.decisions.push(decision('buffering', 'native', 'ALB passes an answer on as it arrives: there is no response buffering to turn off', `${r.pointer}/buffering`));
   }

@@ -2,9 +2,11 @@ import type { SecurityHeader } from '../../model/model.js';
 import { warning } from '../../diagnostics.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
-import { redirectTo, type Routing } from './listener-rules.js';
+import { VALUES_PER_CONDITION, fixedResponse, redirectTo, type Routing } from './listener-rules.js';
+import { everySite } from '../../model/model.js';
 import { attribute } from './stickiness.js';
-import type { AttributeView, Ctx, ListenerView, RuleView } from './view.js';
+import type { AttributeView, CertificateView, Ctx, ListenerView, RuleView } from './view.js';
+import { siteLogicalIds } from './names.js';
 
 /** The HTTPS listener's policy from tls.minVersion when aws.sslPolicy is not given (AWS's recommended TLS 1.3 families). */
 const SSL_POLICIES = { 'TLSv1.2': 'ELBSecurityPolicy-TLS13-1-2-2021-06', 'TLSv1.3': 'ELBSecurityPolicy-TLS13-1-3-2021-06' } as const;
@@ -51,7 +53,7 @@ const HEADER_ATTRIBUTES: Partial<Record<SecurityHeader['kind'], string>> = {
  * rules from 1; a rule's logical id carries its priority, so re-rendering after a route change
  * edits rules in place and never asks CloudFormation to move a priority another rule still holds.
  */
-export function listenersView(ctx: Ctx, routing: Routing): { listeners: ListenerView[]; rules: RuleView[] } {
+export function listenersView(ctx: Ctx, routing: Routing): { listeners: ListenerView[]; rules: RuleView[]; certificates: CertificateView[] } {
   const m = ctx.model;
   const redirect = m.listen.redirectToHttps && m.listen.https !== null;
   const http: ListenerView = {
@@ -59,10 +61,14 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
     port: m.listen.http,
     protocol: 'HTTP',
     tls: null,
-    defaultAction: redirect ? redirectTo(m.listen.https!) : routing.defaultAction,
+    // strictHost: the HTTP listener redirects the known hosts only (rules below) and answers any other 421, as the proxies do.
+    defaultAction: redirect ? (m.strictHost ? fixedResponse(421) : redirectTo(m.listen.https!)) : routing.defaultAction,
     attributes: null,
   };
-  if (redirect) ctx.decisions.push(decision('redirect', 'native', `HTTP listener default action: redirect HTTP_301 to HTTPS port ${m.listen.https}, keeping host, path and query`, '/listen/redirectToHttps'));
+  if (redirect) {
+    const how = m.strictHost ? 'HTTP listener rules with a host-header condition for every known domain' : 'HTTP listener default action';
+    ctx.decisions.push(decision('redirect', 'native', `${how}: redirect HTTP_301 to HTTPS port ${m.listen.https}, keeping host, path and query${m.strictHost ? '; any other Host: 421' : ''}`, '/listen/redirectToHttps'));
+  }
   const https = httpsListener(ctx, routing);
   const listeners = https ? [http, https] : [http];
   const serving = listeners.filter((l) => l !== http || !redirect);
@@ -72,13 +78,46 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
       comment: r.comment,
       listener: l.logicalId,
       priority: i + 1,
+      hosts: r.hosts,
       paths: r.paths,
       header: r.header,
       sourceIps: r.sourceIps,
       action: r.action,
     })),
   );
-  return { listeners, rules };
+  if (redirect && m.strictHost) rules.unshift(...knownHostRedirects(ctx));
+  return { listeners, rules, certificates: https ? siteCertificates(ctx) : [] };
+}
+
+/** strictHost with the redirect: one rule per few known host names on the HTTP listener, each redirecting to HTTPS. */
+function knownHostRedirects(ctx: Ctx): RuleView[] {
+  const hosts = everySite(ctx.model).flatMap((s) => s.domains);
+  const out: RuleView[] = [];
+  for (let i = 0; i < hosts.length; i += VALUES_PER_CONDITION) {
+    const n = out.length + 1;
+    out.push({ logicalId: `HttpRule${n}`, comment: `strictHost: known hosts are redirected to HTTPS (part ${n})`, listener: 'HttpListener', priority: n, hosts: hosts.slice(i, i + VALUES_PER_CONDITION).map((h) => yamlScalar(h)), paths: null, header: null, sourceIps: null, action: redirectTo(ctx.model.listen.https!) });
+  }
+  return out;
+}
+
+/**
+ * Each site with a certificate of its own adds it to the HTTPS listener (the listener's own stays
+ * the default, for clients without SNI or with a name no certificate holds); the ALB picks one by
+ * SNI among their names. Its ARN is the site's tls.certificateArn, else a parameter of its own.
+ */
+function siteCertificates(ctx: Ctx): CertificateView[] {
+  const sites = ctx.model.sites.filter((s) => s.ownTls);
+  const ids = siteLogicalIds(sites.map((s) => s.id!));
+  return sites.map((s) => {
+    const suffix = ids.get(s.id!)!;
+    const arn = s.tls!.certificateArn;
+    return {
+      logicalId: `Certificate${suffix}`,
+      comment: `${s.label}: its certificate, chosen by SNI`,
+      parameter: arn ? null : { name: `CertificateArn${suffix}`, description: yamlScalar(`ACM certificate ARN of site ${s.id} (${s.domains.join(', ')}), added to the HTTPS listener.`) },
+      certificate: arn ? yamlScalar(arn) : `!Ref CertificateArn${suffix}`,
+    };
+  });
 }
 
 function httpsListener(ctx: Ctx, routing: Routing): ListenerView | null {

@@ -1,6 +1,6 @@
 import { error, warning } from '../../diagnostics.js';
 import { formatDuration, toSeconds } from '../../model/duration.js';
-import type { Pool } from '../../model/model.js';
+import { type Pool, allRoutes } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
 import { decision } from '../target.js';
 import { ALB_RANGES as R, clampSeconds } from './clamp.js';
@@ -49,7 +49,7 @@ export function loadBalancerView(ctx: Ctx, dualstack: boolean): LoadBalancerView
  */
 function idleTimeout(ctx: Ctx): number {
   const m = ctx.model;
-  const pools = [...new Set(m.routes.filter((r) => r.websocket).map((r) => r.pool))];
+  const pools = [...new Set(allRoutes(m).filter((r) => r.websocket).map((r) => r.pool))];
   const longest = pools.reduce<Pool | null>((a, p) => (a && a.timeouts.tunnel >= p.timeouts.tunnel ? a : p), null);
   let seconds: number;
   if (m.aws.idleTimeout !== null) {
@@ -63,7 +63,7 @@ function idleTimeout(ctx: Ctx): number {
     seconds = DEFAULT_IDLE_SECONDS;
   }
   // The idle timeout also ends a plain request whose server takes longer to answer.
-  const routed = new Set(m.routes.map((r) => r.pool));
+  const routed = new Set(allRoutes(m).map((r) => r.pool));
   for (const p of m.pools.filter((x) => routed.has(x) && toSeconds(x.timeouts.server) > seconds)) {
     ctx.diagnostics.push(warning(`${p.pointer}/timeouts/server`, `ALB closes a connection idle for ${seconds} s: a server of pool "${p.id}" that takes longer than that to answer (timeouts.server ${formatDuration(p.timeouts.server)}) is cut off there, where nginx and HAProxy wait (raise aws.idleTimeout)`));
   }
@@ -75,7 +75,7 @@ function idleTimeout(ctx: Ctx): number {
     const names = waiting.length === 1 ? `pool ${quoted[0]}` : `pools ${quoted.join(', ')}${waiting.length > 3 ? ` and ${waiting.length - 3} more` : ''}`;
     ctx.decisions.push(decision('timeouts', 'approximated', `ALB has no per-pool response timeout: a slow answer from ${names} waits up to the idle timeout ${seconds} s, where nginx and HAProxy give up after the pool's timeouts.server (${formatDuration(first.timeouts.server)} for "${first.id}") and answer 504; timeouts.connect is AWS's own too`, `${first.pointer}/timeouts/server`));
   }
-  for (const r of m.routes.filter((x) => x.websocket)) {
+  for (const r of allRoutes(m).filter((x) => x.websocket)) {
     ctx.decisions.push(decision('websocket', 'native', `ALB forwards WebSocket upgrades on its HTTP/HTTPS listeners; an idle connection closes after idle_timeout.timeout_seconds ${seconds}`, `${r.pointer}/websocket`));
   }
   return seconds;
@@ -105,7 +105,7 @@ export function logPolicyResource(ctx: Ctx): string {
 }
 
 /** Routes whose own allowFrom holds IPv6 networks (an inherited list is said once, at its route). */
-const ipv6Allowed = (ctx: Ctx) => ctx.model.routes.filter((r) => !r.inheritsFrom && (r.allowFrom ?? []).some((c) => c.family === 6));
+const ipv6Allowed = (ctx: Ctx) => allRoutes(ctx.model).filter((r) => !r.inheritsFrom && (r.allowFrom ?? []).some((c) => c.family === 6));
 
 /**
  * IPv6 networks in an allowFrom need IPv6 clients: an internet-facing load balancer is made
@@ -115,7 +115,7 @@ const ipv6Allowed = (ctx: Ctx) => ctx.model.routes.filter((r) => !r.inheritsFrom
 export function ipv6Clients(ctx: Ctx): boolean {
   const routes = ipv6Allowed(ctx);
   if (routes.length === 0 || ctx.model.aws.scheme === 'internal') return false;
-  ctx.decisions.push(decision('allowFrom', 'native', `IpAddressType dualstack, for the IPv6 networks of ${routes.map((r) => `routes[${r.index}]`).join(', ')} (the subnets need IPv6 CIDR blocks)`, `${routes[0]!.pointer}/allowFrom`));
+  ctx.decisions.push(decision('allowFrom', 'native', `IpAddressType dualstack, for the IPv6 networks of ${routes.map((r) => r.label).join(', ')} (the subnets need IPv6 CIDR blocks)`, `${routes[0]!.pointer}/allowFrom`));
   return true;
 }
 
@@ -123,7 +123,7 @@ export function ipv6Clients(ctx: Ctx): boolean {
 export function ipv4OnlyWarnings(ctx: Ctx): void {
   for (const r of ipv6Allowed(ctx)) {
     const v6 = r.allowFrom!.filter((c) => c.family === 6);
-    ctx.diagnostics.push(warning(`${r.pointer}/allowFrom`, `the ALB takes IPv4 clients only (an internal load balancer is ipv4): ${v6.map((c) => c.text).join(', ')} in routes[${r.index}] can never match there`));
+    ctx.diagnostics.push(warning(`${r.pointer}/allowFrom`, `the ALB takes IPv4 clients only (an internal load balancer is ipv4): ${v6.map((c) => c.text).join(', ')} in ${r.label} can never match there`));
   }
 }
 

@@ -60,6 +60,20 @@ export function targetGroupNames(model: Model, pools: readonly Pool[]): Map<stri
 const pascal = (id: string): string =>
   id.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
 
+/** The part of a site's logical ids (Certificate<X>, CertificateArn<X>) after the prefix, site id → X; ids that would meet get a counter. */
+export function siteLogicalIds(sites: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const id of sites) {
+    const base = pascal(id);
+    let x = base;
+    for (let n = 2; taken.has(x); n++) x = `${base}N${n}`;
+    taken.add(x);
+    out.set(id, x);
+  }
+  return out;
+}
+
 /** CloudFormation logical ids (alphanumeric only), pool id → id; ids that would meet get a counter. */
 export function targetGroupLogicalIds(pools: readonly Pool[]): Map<string, string> {
   const out = new Map<string, string>();

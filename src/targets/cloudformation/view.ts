@@ -23,6 +23,8 @@ export type CfnView = {
   targetGroups: TargetGroupView[];
   listeners: ListenerView[];
   rules: RuleView[];
+  /** Sites' own certificates on the HTTPS listener; parameter: when the ARN is a template parameter. */
+  certificates: CertificateView[];
   waf: WafView | null;
   alarms: AlarmsView | null;
 };
@@ -80,12 +82,16 @@ export type RuleView = {
   comment: string;
   listener: string;
   priority: number;
+  /** host-header values (sites and strictHost). */
+  hosts: string[] | null;
   paths: string[] | null;
   /** An http-header condition (a canary's forcing header or cookie). */
   header: { name: string; values: string[] } | null;
   sourceIps: string[] | null;
   action: ActionView;
 };
+
+export type CertificateView = { logicalId: string; comment: string; parameter: { name: string; description: string } | null; certificate: string };
 
 export type ByteMatchView = { constraint: 'EXACTLY' | 'STARTS_WITH'; search: string };
 

@@ -1,4 +1,4 @@
-import type { Model } from '../../model/model.js';
+import { type Model, allRoutes } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { RenderError, haproxyArg } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -47,10 +47,10 @@ export function tableViews(model: Model): TableView[] {
     const what = model.listen.trustedProxies ? 'requests in progress' : 'open connections';
     out.push({ name: perClientTable(model), comment: `limits.connectionsPerClient: ${what} per ${clientWord(model)}`, definition: `type ipv6 size ${TABLE_SIZE} expire 1m store conn_cur` });
   }
-  for (const r of model.routes) {
+  for (const r of allRoutes(model)) {
     if (!r.rateLimit) continue;
     // gpc0 counts only the requests let through (sc-inc-gpc0 after the deny rule), so a client over the limit regains its rate after 1 s.
-    out.push({ name: rateTable(model, r), comment: `routes[${r.index}] ${r.path}: requests served per ${clientWord(model)} in the last second`, definition: `type ipv6 size ${TABLE_SIZE} expire 10s store gpc0,gpc0_rate(1s)` });
+    out.push({ name: rateTable(model, r), comment: `${r.label} ${r.path}: requests served per ${clientWord(model)} in the last second`, definition: `type ipv6 size ${TABLE_SIZE} expire 10s store gpc0,gpc0_rate(1s)` });
   }
   return out;
 }

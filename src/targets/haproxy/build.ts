@@ -1,5 +1,5 @@
 import { error, type Diagnostic, warning } from '../../diagnostics.js';
-import type { Model } from '../../model/model.js';
+import { type Model, allRoutes } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -115,7 +115,7 @@ function globalView(model: Model, experimental: boolean): GlobalView {
 
 function defaultsView(model: Model): DefaultsView {
   // A client waits as long as the slowest pool may take to answer; each backend sets its own server timeout.
-  const longest = Math.max(...model.pools.map((p) => p.timeouts.server), ...model.routes.map((r) => r.timeouts.server));
+  const longest = Math.max(...model.pools.map((p) => p.timeouts.server), ...allRoutes(model).map((r) => r.timeouts.server));
   return {
     logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),
     // The combined format leaves errors in HAProxy's own text form, as nginx leaves them to its error log.

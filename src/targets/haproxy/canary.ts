@@ -12,7 +12,7 @@ import type { FrontendRouteView } from './view.js';
  * sets the cookie to that side. use_backend then follows txn.lbgen_canary.
  */
 export function canaryRules(model: Model, r: Route, c: Canary): NonNullable<FrontendRouteView['canary']> {
-  const on = `route${r.index}`;
+  const on = `route${r.serial}`;
   const unset = '!{ var(txn.lbgen_canary) -m found }';
   const rules: string[] = [];
   if (c.header) {

@@ -1,5 +1,6 @@
-import type { Model, Pool, Route } from '../../model/model.js';
+import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
+import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { canaryDecisions, canaryRules } from './canary.js';
@@ -15,8 +16,9 @@ import type { FrontendRouteView, FrontendView } from './view.js';
 const NORMALIZERS = ['percent-decode-unreserved strict', 'path-merge-slashes', 'path-strip-dot', 'path-strip-dotdot full'];
 
 export function frontendView(model: Model, decisions: Decision[]): FrontendView {
-  const routes = model.routes.map((r) => routeView(model, r, decisions));
-  decisions.push(decision('routing', 'native', `ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it; the query reaches the server as sent${model.routes.some((r) => r.allowFrom && r.path !== '/') ? '; the paths of routes with an allowFrom ignore letter case (-i)' : ''}`, '/routes'));
+  const routes = everySite(model).flatMap((site) => site.routes.map((r) => routeView(model, site, r, decisions)));
+  decisions.push(decision('routing', 'native', `ACLs on the normalised, percent-decoded path (exact, or followed by "/"); the longest matching path sets txn.lbgen_route, use_backend follows it; the query reaches the server as sent${allRoutes(model).some((r) => r.allowFrom && r.path !== '/') ? '; the paths of routes with an allowFrom ignore letter case (-i)' : ''}`, '/routes'));
+  const hosts = hostRules(model, decisions);
   if (model.securityHeaders.length) {
     decisions.push(decision('securityHeaders', 'native', 'http-after-response set-header ... if { ssl_fc }: every HTTPS response, HAProxy\'s own 403/404/429/503 included', '/securityHeaders'));
   }
@@ -34,6 +36,7 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
     binds: [...binds(model, model.listen.http, proxy), ...tlsBinds(model, decisions, proxy)],
     trusted: trusted(model),
     perClient: limit === null ? null : { table: perClientTable(model), limit, key: clientKey(model), perRequest },
+    hosts,
     redirect: redirect(model, decisions),
     redirectWithoutHost: model.listen.redirectToHttps ? redirectWithoutHost(model) : null,
     normalizers: NORMALIZERS,
@@ -42,7 +45,7 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
       ? ['X-Forwarded-Proto https if { ssl_fc }', 'X-Forwarded-Proto http unless { ssl_fc }', 'X-Real-IP %[src]']
       : ['X-Forwarded-Proto http', 'X-Real-IP %[src]'],
     routes,
-    notFound: !model.routes.some((r) => r.path === '/'),
+    notFound: everySite(model).some((s) => !s.routes.some((r) => r.path === '/')),
     noUpgrade: noUpgrade(model),
     headers: model.securityHeaders.map((h) => ({ name: haproxyArg(h.name), value: haproxyFmt(h.value) })),
   };
@@ -96,16 +99,61 @@ function clientDecisions(model: Model, decisions: Decision[]): void {
   }
 }
 
+/**
+ * The HTTPS bind: the default site's certificate first (what a client without SNI, or with a name
+ * no certificate has, gets), then each site's own: HAProxy picks one by SNI among the names in the
+ * certificates themselves (their CN and SANs).
+ */
 function tlsBinds(model: Model, decisions: Decision[], proxy: string): string[] {
   const tls = model.tls;
   if (!tls) return [];
-  if (tls.bundleDefaulted) {
-    decisions.push(decision('tls', 'approximated', `tls.bundle is not set: HAProxy's crt is tls.certificate (${tls.certificate}), and HAProxy takes the key from that file or from ${tls.certificate}.key; set tls.bundle to a PEM holding both`, tls.pointer));
-  } else {
-    decisions.push(decision('tls', 'native', `bind ... ssl crt ${tls.bundle}, ssl-min-ver ${tls.minVersion}`, tls.pointer));
+  const own = model.sites.filter((s) => s.ownTls).map((s) => s.tls!);
+  for (const t of [tls, ...own]) {
+    const field = t === tls ? 'tls' : `${pointerToPath(t.pointer)}`;
+    if (t.bundleDefaulted) {
+      decisions.push(decision('tls', 'approximated', `${field}.bundle is not set: HAProxy's crt is ${field}.certificate (${t.certificate}), and HAProxy takes the key from that file or from ${t.certificate}.key; set ${field}.bundle to a PEM holding both`, t.pointer));
+    } else {
+      decisions.push(decision('tls', 'native', t === tls ? `bind ... ssl crt ${t.bundle}${own.length ? ' (first: the certificate of clients without SNI)' : ''}, ssl-min-ver ${t.minVersion}` : `another crt ${t.bundle} on the HTTPS bind, chosen by SNI among the names the certificate holds (its CN and subjectAltNames, which should be the site's domains)`, t.pointer));
+    }
   }
   if (tls.http2) decisions.push(decision('http2', 'native', 'alpn h2,http/1.1', `${tls.pointer}/http2`));
-  return binds(model, model.listen.https!, `${proxy} ssl crt ${haproxyArg(tls.bundle)}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
+  const crts = [...new Set([tls, ...own].map((t) => t.bundle))].map((b) => ` crt ${haproxyArg(b)}`).join('');
+  return binds(model, model.listen.https!, `${proxy} ssl${crts}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
+}
+
+/** The host as sites match it: Host without its port (an IPv6 literal keeps its brackets), in lower case. */
+const HOST_SAMPLE = 'req.hdr(host),lower,regsub(:[0-9]+$,)';
+
+/**
+ * Sites (and strictHost): the rules that set txn.lbgen_site to the number of the site Host names,
+ * the first that matches: every exact name, then the wildcards longest first (as nginx picks them),
+ * then the default site (0) or, with strictHost, 421. The default site's own domains are among
+ * them, so that an exact top-level domain beats a site's wildcard. Empty without host routing.
+ */
+function hostRules(model: Model, decisions: Decision[]): string[] {
+  if (!hostRouting(model)) return [];
+  const unset = '!{ var(txn.lbgen_site) -m found }';
+  const out = [`set-var(txn.lbgen_host) ${haproxyArg(HOST_SAMPLE)}`];
+  const wildcards: { suffix: string; site: Site }[] = [];
+  for (const site of everySite(model)) {
+    const exact = site.domains.filter((d) => !d.startsWith('*.')).map((d) => d.toLowerCase());
+    for (let i = 0; i < exact.length; i += 16) {
+      out.push(`set-var(txn.lbgen_site) int(${site.number}) if ${unset} { var(txn.lbgen_host) -m str ${exact.slice(i, i + 16).map(haproxyArg).join(' ')} }`);
+    }
+    for (const d of site.domains.filter((x) => x.startsWith('*.'))) wildcards.push({ suffix: d.slice(1).toLowerCase(), site });
+  }
+  // Longest first; equal lengths cannot both match one host (the domains differ).
+  wildcards.sort((a, b) => b.suffix.length - a.suffix.length);
+  for (const w of wildcards) out.push(`set-var(txn.lbgen_site) int(${w.site.number}) if ${unset} { var(txn.lbgen_host) -m end ${haproxyArg(w.suffix)} }`);
+  out.push(model.strictHost
+    ? `return status 421 content-type text/plain string ${haproxyArg('421 Misdirected Request')} if ${unset}`
+    : `set-var(txn.lbgen_site) int(0) if ${unset}`);
+  for (const site of everySite(model)) {
+    const fallback = site.id === null && !model.strictHost ? '; it also takes any other Host, and requests without Host' : '';
+    decisions.push(decision('sites', 'native', `${site.label}: Host without its port, in lower case, matched against ${site.domains.length ? site.domains.join(', ') : 'no domain'} (exact names first, then the longest wildcard, as nginx) sets txn.lbgen_site before the path rules${fallback}`, site.id === null ? (site.domains.length ? '/domains' : '/routes') : `${site.pointer}/domains`));
+  }
+  if (model.strictHost) decisions.push(decision('strictHost', 'native', 'http-request return status 421 when Host is no site\'s domain (a request without Host included), before the redirect and the routes', '/strictHost'));
+  return out;
 }
 
 /**
@@ -135,7 +183,7 @@ function redirectWithoutHost(model: Model): string {
   return `redirect location ${haproxyArg(location)} code 301 ${noHost}`;
 }
 
-function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRouteView {
+function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): FrontendRouteView {
   if (r.allowFrom) {
     decisions.push(decision('allowFrom', 'native', `${inheritedNote(r)}ACL on src; anyone else: http-request deny deny_status 403${r.path === '/' ? '' : `; the path ACLs ignore letter case (-i), so ${r.path} in any case meets it`}`, r.allowFromPointer));
   }
@@ -156,10 +204,11 @@ function routeView(model: Model, r: Route, decisions: Decision[]): FrontendRoute
   return {
     canary: r.canary ? canaryRules(model, r, r.canary) : null,
     maxBodyBytes: r.maxBodySize?.bytes ?? null,
-    comment: `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
-    index: r.index,
+    comment: `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
+    index: r.serial,
+    site: hostRouting(model) ? ` { var(txn.lbgen_site) -m int ${site.number} }` : '',
     paths: routePaths(r),
-    allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.index}_allowed`, `route${r.index}`) : null,
+    allowFrom: r.allowFrom ? allowList(r.allowFrom, `route${r.serial}_allowed`, `route${r.serial}`) : null,
     rate: rl ? { table: rateTable(model, r), limit, key: clientKey(model) } : null,
     backend: backendName(model, r.pool),
   };
@@ -193,7 +242,7 @@ function rateNote(perSecond: number, burst: number): string {
  * everywhere else and the backend answers a plain request.
  */
 function noUpgrade(model: Model): string {
-  const ws = model.routes.filter((r) => r.websocket).map((r) => r.index);
+  const ws = allRoutes(model).filter((r) => r.websocket).map((r) => r.serial);
   return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} } { req.hdr(upgrade) -i websocket }`;
 }
 
@@ -204,12 +253,12 @@ function noUpgrade(model: Model): string {
  */
 export function routeTimeouts(model: Model): Map<Pool, string[]> {
   const out = new Map<Pool, string[]>();
-  for (const r of model.routes) {
+  for (const r of allRoutes(model)) {
     const t = r.timeouts;
     if (!t.ownServer && !(t.ownTunnel && r.websocket)) continue;
     const lines = [
-      ...(t.ownServer ? [`set-timeout server ${formatDuration(t.server)} if { var(txn.lbgen_route) -m int ${r.index} }`] : []),
-      ...(t.ownTunnel && r.websocket ? [`set-timeout tunnel ${formatDuration(t.tunnel)} if { var(txn.lbgen_route) -m int ${r.index} }`] : []),
+      ...(t.ownServer ? [`set-timeout server ${formatDuration(t.server)} if { var(txn.lbgen_route) -m int ${r.serial} }`] : []),
+      ...(t.ownTunnel && r.websocket ? [`set-timeout tunnel ${formatDuration(t.tunnel)} if { var(txn.lbgen_route) -m int ${r.serial} }`] : []),
     ];
     for (const p of r.canary ? [r.pool, r.canary.pool] : [r.pool]) out.set(p, [...(out.get(p) ?? []), ...lines]);
   }

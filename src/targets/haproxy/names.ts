@@ -15,7 +15,7 @@ const backendNames = new WeakMap<Pool, string>();
 /** Proxy names cannot be quoted (they reappear in ACLs, logs and the stats page): plain words only. */
 export const frontendName = (model: Model): string => plainWord(model.name, 'name');
 export const perClientTable = (model: Model): string => `${model.name}.perclient`;
-export const rateTable = (model: Model, route: Route): string => `${model.name}.route${route.index}.rate`;
+export const rateTable = (model: Model, route: Route): string => `${model.name}.route${route.serial}.rate`;
 export const statsName = (model: Model): string => `${model.name}.stats`;
 export const metricsName = (model: Model): string => `${model.name}.metrics`;
 

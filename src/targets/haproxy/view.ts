@@ -45,6 +45,8 @@ export type FrontendView = {
   binds: string[];
   /** listen.trustedProxies: ACL lines, then the tcp-request connection / session and http-request rules that find the client address. */
   trusted: { acls: string[]; connection: string[]; session: string[]; request: string[] } | null;
+  /** Sites and strictHost: `http-request` rules that set txn.lbgen_site from Host (or answer 421); empty without them. */
+  hosts: string[];
   /** key: the tracked sample; perRequest: counted in http-request rules, after the client address is found (429), else per connection. */
   perClient: { table: string; limit: number; key: string; perRequest: boolean } | null;
   redirect: string | null;
@@ -67,6 +69,8 @@ export type FrontendRouteView = {
   comment: string;
   /** The route's index in the file's routes list: names its ACLs (route<index>, route<index>_path). */
   index: number;
+  /** The condition that the request is for the route's site (' { var(txn.lbgen_site) -m int N }'), '' without sites. */
+  site: string;
   /** ACL criteria for the route's path: exact path and everything under it. */
   paths: string[];
   /** CIDR lists, chunked so that no line has too many arguments (HAProxy reads at most 64 per line). */

@@ -1,4 +1,4 @@
-import type { Model, Pool, Route } from '../../model/model.js';
+import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -24,18 +24,24 @@ export const nginx: Target<NginxView> = {
     const upstreams = perPool.flatMap((p) => p.upstreams);
     const proxyPass = new Map(model.pools.map((pool, i) => [pool, perPool[i]!.proxyPass]));
     const key = clientKey(model);
-    const rateZones = model.routes.flatMap((r) =>
-      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `routes[${r.index}] ${r.path}` }] : [],
+    const rateZones = allRoutes(model).flatMap((r) =>
+      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `${r.label} ${r.path}` }] : [],
     );
-    model.routes.forEach((r) => routeDecisions(r, decisions));
+    allRoutes(model).forEach((r) => routeDecisions(r, decisions));
     const passTo = (pool: Pool) => proxyPass.get(pool) ?? upstreamName(model, pool);
-    const canaries = model.routes.flatMap((r) => (r.canary ? [canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) })] : []));
+    const canaries = allRoutes(model).flatMap((r) => (r.canary ? [canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) })] : []));
     decisions.push(...generalDecisions(model));
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
-    // With TLS but no redirect, both servers proxy every route: one list serves both.
-    const routed = locations(model, proxyPass);
-    const https = model.tls ? httpsServer(model, routed) : null;
-    const http = plainServer(model, routed);
+    // One plain and one HTTPS server per site; with TLS but no redirect, both proxy every route of
+    // the site: one list serves both. nginx picks the server by Host (server_name: exact names,
+    // then the longest wildcard), and by SNI for the certificate, whatever the order of the blocks.
+    const servers = everySite(model).flatMap((site) => {
+      const routed = locations(model, site.routes, proxyPass);
+      const http = plainServer(model, site, routed);
+      return model.tls ? [http, httpsServer(model, site, routed)] : [http];
+    });
+    if (model.strictHost) servers.push(...refusingServers(model));
+    siteDecisions(model, decisions);
     // Each proxied client connection also holds one to a backend.
     const workerConnections = Math.max(1024, model.limits.maxConnections * 2);
     return {
@@ -59,7 +65,7 @@ export const nginx: Target<NginxView> = {
         stickyMaps,
         canaries,
         upstreams,
-        servers: https ? [http, https] : [http],
+        servers,
         metrics: model.monitoring.metrics
           ? { listens: listens(model, model.monitoring.metrics.port, ''), path: nginxArg(model.monitoring.metrics.path), allow: model.monitoring.metrics.allowFrom.map((c) => c.text) }
           : null,
@@ -72,7 +78,7 @@ export const nginx: Target<NginxView> = {
 
 /** Features every topology has: how nginx realises them, for explain. */
 function generalDecisions(model: Model): Decision[] {
-  const listed = model.routes.some((r) => r.allowFrom && r.path !== '/');
+  const listed = allRoutes(model).some((r) => r.allowFrom && r.path !== '/');
   const out = [decision('routing', 'native', `location = /p plus location /p/ per route: longest prefix wins, /p never matches /px${listed ? '; a route with an allowFrom is one case-insensitive regex location (~* ^/p(/|end)), tried longest first' : ''}`, '/routes')];
   const { maxConnections: total, connectionsPerClient: perClient } = model.limits;
   out.push(...clientDecisions(model));
@@ -133,8 +139,51 @@ function listens(model: Model, port: number, suffix: string): string[] {
   return [`${model.listen.addressFamily === 6 ? `[${a}]` : a}:${port}${suffix}`];
 }
 
-function serverName(model: Model): string | null {
-  return model.domains.length ? model.domains.map(nginxArg).join(' ') : null;
+function serverName(site: Site): string | null {
+  return site.domains.length ? site.domains.map(nginxArg).join(' ') : null;
+}
+
+/**
+ * Which server takes a Host no server_name lists (and a request without Host): the default site's,
+ * or with strictHost the refusing one. Written only where there is a choice to make.
+ */
+function defaultServer(model: Model, site: Site | null): string {
+  if (!hostRouting(model)) return '';
+  return (site === null) === model.strictHost && (site === null || site.id === null) ? ' default_server' : '';
+}
+
+/** strictHost: the default servers of both ports answer 421 (the HTTPS one shows the default certificate first). */
+function refusingServers(model: Model): ServerView[] {
+  const plain: ServerView = {
+    comment: 'strictHost: any other Host is answered 421 (Misdirected Request)',
+    listens: listens(model, model.listen.http, `${model.listen.proxyProtocol ? ' proxy_protocol' : ''}${defaultServer(model, null)}`),
+    serverName: null,
+    tls: null,
+    realIp: realIp(model),
+    http2Directive: false,
+    headers: [],
+    redirect: null,
+    redirectWithoutHost: null,
+    limitConns: limitConns(model),
+    canaryCookie: false,
+    refuse: 421,
+    locations: [],
+  };
+  if (!model.tls) return [plain];
+  const https = httpsServer(model, null, []);
+  return [plain, { ...https, comment: 'strictHost: any other Host (or SNI) over HTTPS is answered 421, with the default certificate', serverName: null, refuse: 421, locations: [] }];
+}
+
+/** explain: how each site is told apart, and which certificate it shows. */
+function siteDecisions(model: Model, decisions: Decision[]): void {
+  if (!hostRouting(model)) return;
+  for (const site of everySite(model)) {
+    const names = site.domains.length ? `server_name ${site.domains.join(' ')}` : 'no server_name';
+    const fallback = site.id === null && !model.strictHost ? '; default_server: it also takes any Host no site lists, and requests without Host' : '';
+    const cert = site.ownTls && site.tls ? `; ssl_certificate ${site.tls.certificate}, given by SNI` : '';
+    decisions.push(decision('sites', 'native', `${site.label}: its own server blocks (${names})${fallback}${cert}; nginx tries exact names, then the longest leading wildcard`, site.id === null ? (site.domains.length ? '/domains' : '/routes') : `${site.pointer}/domains`));
+  }
+  if (model.strictHost) decisions.push(decision('strictHost', 'native', 'a default_server on each port answers 421 to a Host (or, over HTTPS, an SNI name) no site lists, and to requests without Host', '/strictHost'));
 }
 
 /** nginx refuses a limit_conn number above this ("connection limit must be less 65536"). */
@@ -206,34 +255,39 @@ function redirectWithoutHost(model: Model, port: string): string | null {
   return `301 https://${domain}${port}$request_uri`;
 }
 
-function plainServer(model: Model, routed: LocationView[]): ServerView {
+function plainServer(model: Model, site: Site, routed: LocationView[]): ServerView {
   const port = model.listen.https === 443 ? '' : `:${model.listen.https}`;
   const redirect = model.listen.redirectToHttps ? `https://$host${port}$request_uri` : null;
   return {
-    comment: redirect ? 'Plain HTTP: redirect to HTTPS (no HSTS here: RFC 6797 forbids it over HTTP)' : 'Plain HTTP',
-    listens: listens(model, model.listen.http, model.listen.proxyProtocol ? ' proxy_protocol' : ''),
-    serverName: serverName(model),
+    comment: `${redirect ? 'Plain HTTP: redirect to HTTPS (no HSTS here: RFC 6797 forbids it over HTTP)' : 'Plain HTTP'}${siteNote(model, site)}`,
+    listens: listens(model, model.listen.http, `${model.listen.proxyProtocol ? ' proxy_protocol' : ''}${defaultServer(model, site)}`),
+    serverName: serverName(site),
     tls: null,
     realIp: realIp(model),
     http2Directive: false,
     headers: [],
     redirect,
-    redirectWithoutHost: redirect ? redirectWithoutHost(model, port) : null,
+    // Only the default server sees requests without Host.
+    redirectWithoutHost: redirect && site.id === null && !model.strictHost ? redirectWithoutHost(model, port) : null,
     limitConns: limitConns(model),
-    canaryCookie: !redirect && hasCanary(model),
+    canaryCookie: !redirect && hasCanary(site),
+    refuse: null,
     locations: redirect ? [] : routed,
   };
 }
 
-function httpsServer(model: Model, routed: LocationView[]): ServerView {
-  const tls = model.tls!;
+const siteNote = (model: Model, site: Site): string => (hostRouting(model) ? `, ${site.label}` : '');
+
+/** site null: the strictHost refusing server, with the default certificate. */
+function httpsServer(model: Model, site: Site | null, routed: LocationView[]): ServerView {
+  const tls = site?.tls ?? model.tls!;
   // `listen ... http2` is the only form before 1.25.1; the `http2 on` directive replaces it after.
   const http2Directive = tls.http2 && atLeast(model.nginx.version, '1.25.1');
-  const suffix = ` ssl${tls.http2 && !http2Directive ? ' http2' : ''}${model.listen.proxyProtocol ? ' proxy_protocol' : ''}`;
+  const suffix = ` ssl${tls.http2 && !http2Directive ? ' http2' : ''}${model.listen.proxyProtocol ? ' proxy_protocol' : ''}${defaultServer(model, site)}`;
   return {
-    comment: 'HTTPS',
+    comment: `HTTPS${site ? siteNote(model, site) : ''}`,
     listens: listens(model, model.listen.https!, suffix),
-    serverName: serverName(model),
+    serverName: site ? serverName(site) : null,
     tls: {
       certificate: nginxArg(tls.certificate),
       key: nginxArg(tls.key),
@@ -247,9 +301,10 @@ function httpsServer(model: Model, routed: LocationView[]): ServerView {
     redirect: null,
     redirectWithoutHost: null,
     limitConns: limitConns(model),
-    canaryCookie: hasCanary(model),
+    canaryCookie: site !== null && hasCanary(site),
+    refuse: null,
     locations: routed,
   };
 }
 
-const hasCanary = (model: Model): boolean => model.routes.some((r) => r.canary);
+const hasCanary = (site: Site): boolean => site.routes.some((r) => r.canary);

@@ -12,7 +12,7 @@ import type { CanaryView } from './view.js';
  * Set-Cookie the server adds ($lbgen_canary_set_N, copied into $lbgen_canary_cookie by the location).
  */
 export function canaryView(model: Model, r: Route, c: Canary, upstreams: { stable: string; canary: string }): CanaryView {
-  const n = r.index;
+  const n = r.serial;
   const header = c.header ? `$lbgen_canary_header_${n}` : '';
   const cookie = `$lbgen_canary_cookie_${n}`;
   // 0 and 100 percent need no split (nginx refuses a 0% share): every new client gets the one side.
@@ -23,7 +23,7 @@ export function canaryView(model: Model, r: Route, c: Canary, upstreams: { stabl
   const set = (side: string) => nginxArg(`${c.cookie}=${side}; Path=${r.path}; Max-Age=${toSeconds(c.ttl)}; HttpOnly${secure}`);
   const sideOf = (name: string) => nginxArg(`~(?:^|;\\s*)${name}=(always|never)(?:;|\\z)`);
   return {
-    comment: `routes[${n}] ${r.path}: canary pool ${c.pool.id}, ${c.weight}% of new clients`,
+    comment: `${r.label} ${r.path}: canary pool ${c.pool.id}, ${c.weight}% of new clients`,
     split: split.startsWith('$') ? { key: '"$remote_addr"', variable: split, percent: `${c.weight}%` } : null,
     maps: [
       ...(c.header
@@ -50,7 +50,7 @@ export function canaryDecisions(r: Route, c: Canary, decisions: Decision[]): voi
   const other = c.pool.timeouts;
   const read = (t: { server: number; tunnel: number }) => (r.websocket ? t.tunnel : t.server);
   if (r.timeouts.pointer === null && read(stable) !== read(other)) {
-    decisions.push(decision('timeouts', 'approximated', `nginx has one read timeout per location: requests of routes[${r.index}] ${r.path} sent to canary pool ${c.pool.id} wait ${formatDuration(read(stable))} as pool ${r.pool.id}'s do, not its own ${formatDuration(read(other))} (HAProxy keeps each pool's; set the route's timeouts to choose)`, c.pointer));
+    decisions.push(decision('timeouts', 'approximated', `nginx has one read timeout per location: requests of ${r.label} ${r.path} sent to canary pool ${c.pool.id} wait ${formatDuration(read(stable))} as pool ${r.pool.id}'s do, not its own ${formatDuration(read(other))} (HAProxy keeps each pool's; set the route's timeouts to choose)`, c.pointer));
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Model, Pool } from '../../model/model.js';
+import type { Model, Pool, Route } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { TRIES } from '../retry.js';
@@ -13,25 +13,25 @@ import type { LocationView } from './view.js';
  * since every route under an allow-listed path ignoring case has an allowFrom too (inherited) and
  * so is a longer regex, and any prefix location a regex can take a request from is a shorter path.
  */
-export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
+export function locations(model: Model, routes: readonly Route[], proxyPass: ReadonlyMap<Pool, string>): LocationView[] {
   const out: LocationView[] = [];
-  for (const r of model.routes) {
+  for (const r of routes) {
     // Both locations of a route share every string but the match: each is made once.
-    const inherited = r.inheritsFrom ? `, allowFrom of routes[${r.inheritsFrom.index}] ${r.inheritsFrom.path}` : '';
-    const comment = `routes[${r.index}]: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
+    const inherited = r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : '';
+    const comment = `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
     const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
     // nginx refuses burst=0 (it is the default): write burst only when there is one.
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
     // An upstream's name, or the variable of a map that picks one of the pool's upstreams.
     // A canary's map picks the stable or the canary pool's upstream (canary.ts).
-    const upstream = r.canary ? `$lbgen_canary_pool_${r.index}` : proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
+    const upstream = r.canary ? `$lbgen_canary_pool_${r.serial}` : proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
     // The route's own timeouts, else its pool's (the model has merged them).
     const read = r.websocket ? r.timeouts.tunnel : r.timeouts.server;
     const retryWindow = formatDuration(Math.min(r.pool.timeouts.connect * TRIES, read));
     const readTimeout = formatDuration(read);
     const shape = {
-      canaryCookie: r.canary ? `$lbgen_canary_set_${r.index}` : null,
+      canaryCookie: r.canary ? `$lbgen_canary_set_${r.serial}` : null,
       maxBodySize: r.maxBodySize ? nginxArg(r.maxBodySize.text) : null,
       unbuffered: !r.buffering,
     };
@@ -40,7 +40,7 @@ export function locations(model: Model, proxyPass: ReadonlyMap<Pool, string>): L
     else if (r.allowFrom) out.push(body(`~* ${nginxArg(`^${regexEscape(r.path)}(?:/|\\z)`)}`));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
-  if (!model.routes.some((r) => r.path === '/')) {
+  if (!routes.some((r) => r.path === '/')) {
     out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '', canaryCookie: null, maxBodySize: null, unbuffered: false });
   }
   return out;

@@ -11,5 +11,5 @@ const upstreamNames = new WeakMap<Pool, string>();
 
 /** A rate-limited route's limit_req zone. */
 export function zoneName(model: Model, r: Route): string {
-  return `${model.name}_route${r.index}`;
+  return `${model.name}_route${r.serial}`;
 }

@@ -46,8 +46,10 @@ export type ServerView = {
    */
   redirectWithoutHost: string | null;
   limitConns: string[];
-  /** Some route has a canary: the server adds the Set-Cookie its location chose ($lbgen_canary_cookie), empty elsewhere. */
+  /** Some route of the server's site has a canary: the server adds the Set-Cookie its location chose ($lbgen_canary_cookie), empty elsewhere. */
   canaryCookie: boolean;
+  /** strictHost: the default server that answers every unknown Host with this status (421), and nothing else. */
+  refuse: number | null;
   locations: LocationView[];
 };
 
