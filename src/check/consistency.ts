@@ -158,8 +158,10 @@ const unused: Check = (t) => {
   const pools = idsOf(t.pools);
   const usedPools = new Uint8Array(pools.ids.length);
   for (const r of everyRoute(t)) {
-    const place = pools.place.get(r.pool);
-    if (place !== undefined) usedPools[place] = 1;
+    for (const id of r.canary ? [r.pool, r.canary.pool] : [r.pool]) {
+      const place = pools.place.get(id);
+      if (place !== undefined) usedPools[place] = 1;
+    }
   }
   for (const id of streamPools(t)) {
     const place = pools.place.get(id);
@@ -184,6 +186,16 @@ const alertsWithoutThreshold: Check = (t) => {
   if (!a || a.errorRatePercent !== undefined || a.responseTime !== undefined || a.unhealthyServersPercent !== undefined) return [];
   return [error('/monitoring/alerts', 'no threshold: give at least one of errorRatePercent, responseTime and unhealthyServersPercent, or leave alerts out', { atKey: true })];
 };
+
+/** The top-level routes, then each site's, with where each list is written. */
+function routeLists(t: Topology): [(string | number)[], RouteInput[]][] {
+  const out: [(string | number)[], RouteInput[]][] = [[['routes'], t.routes]];
+  if (t.sites) {
+    const sites = idsOf(t.sites);
+    sites.ids.forEach((id, i) => out.push([['sites', id, 'routes'], sites.values[i]!.routes]));
+  }
+  return out;
+}
 
 /** The top-level routes and every site's. */
 function everyRoute(t: Topology): RouteInput[] {
@@ -216,8 +228,14 @@ const siteConsistency: Check = (t) => {
   return out;
 };
 
+/** A route's tunnel timeout times WebSocket tunnels: on a route without them it would do nothing. */
+const routeTunnelWithoutWebSocket: Check = (t) =>
+  routeLists(t).flatMap(([at, list]) => list.flatMap((r, i) => (r.timeouts?.tunnel !== undefined && r.websocket !== true
+    ? [warning(ptr([...at, i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true')]
+    : [])));
+
 const CHECKS: readonly Check[] = [
-  siteConsistency, poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
+  routeTunnelWithoutWebSocket, siteConsistency, poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,
   headersWithoutTls, addressesValid, listenerConsistency, alertsWithoutThreshold, loadFeedbackPort, unused, ...STREAM_CHECKS,
 ];
 

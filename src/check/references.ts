@@ -2,7 +2,7 @@ import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKey
 import { inheritedAllowFrom } from '../model/allowlists.js';
 
 /**
- * The reference checks: a route names a pool, a pool names servers, a path is routed once. They
+ * The reference checks: a route names a pool (and its canary another), a pool names servers, a path is routed once. They
  * run on any document, valid or refused by the schema, wherever its shape still allows them: one
  * run then reports a mistyped pool name together with a mistyped balance, and a valid topology
  * goes through the same code. They walk topologies of 100,000 servers: plain loops that allocate
@@ -52,8 +52,16 @@ function routeToMissingPool(routes: unknown[], pools: Map_ | null, at: (string |
   if (!pools) return out;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i];
-    if (isMap(r) && typeof r.pool === 'string' && !Object.hasOwn(pools, r.pool)) {
+    if (!isMap(r)) continue;
+    if (typeof r.pool === 'string' && !Object.hasOwn(pools, r.pool)) {
       out.push(error(ptr([...at, i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(pools))));
+    }
+    const canary = isMap(r.canary) ? r.canary.pool : undefined;
+    if (typeof canary !== 'string') continue;
+    if (!Object.hasOwn(pools, canary)) {
+      out.push(error(ptr([...at, i, 'canary', 'pool']), `no pool named "${canary}"`, mean(canary, sortedKeys(pools))));
+    } else if (canary === r.pool) {
+      out.push(error(ptr([...at, i, 'canary', 'pool']), `the route's own pool "${canary}": a canary sends a share of clients to another pool`, { suggestion: 'name the pool of the new release' }));
     }
   }
   return out;

@@ -139,6 +139,30 @@ export type Route = {
   readonly inheritsFrom: { readonly index: number; readonly label: string; readonly path: string } | null;
   /** Where the route's allowFrom is written: its own `allowFrom`, or the route itself when inherited. */
   readonly allowFromPointer: string;
+  /** A staged rollout to another pool; null: every request goes to `pool`. */
+  readonly canary: Canary | null;
+  /** Largest request body in bytes (413 beyond); null: no limit. `text` as written (nginx's size syntax). */
+  readonly maxBodySize: { readonly pointer: string; readonly bytes: number; readonly text: string } | null;
+  /**
+   * The timeouts of this route's requests: the route's own `timeouts`, else its pool's. `pointer`
+   * null: the route sets none (both equal the pool's); `connect` is always the pool's.
+   */
+  readonly timeouts: { readonly pointer: string | null; readonly server: Millis; readonly tunnel: Millis; readonly ownServer: boolean; readonly ownTunnel: boolean };
+  /** false: answers are passed on as they arrive (server-sent events, long polls). @default true */
+  readonly buffering: boolean;
+};
+
+export type Canary = {
+  readonly pointer: string;
+  readonly pool: Pool;
+  /** Percent of new clients sent to `pool`, 0-100. */
+  readonly weight: number;
+  /** Request header whose value always/never forces the side; null: none. */
+  readonly header: string | null;
+  /** Cookie holding the side (always/never). @default "lbgen_canary" */
+  readonly cookie: string;
+  /** How long a client keeps its side. @default 1d */
+  readonly ttl: Millis;
 };
 
 export type SecurityHeader = {

@@ -24,7 +24,14 @@ export function normalise(t: Topology, sourceFile: string): Model {
   const siteIds = t.sites ? idsOf(t.sites) : null;
   const lists: { id: string | null; routes: readonly RouteInput[] }[] = [{ id: null, routes: t.routes }];
   siteIds?.ids.forEach((id, i) => lists.push({ id, routes: siteIds.values[i]!.routes }));
-  for (const list of lists) for (const r of list.routes) routed[poolIds.place.get(r.pool)!]! |= r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+  for (const list of lists) {
+    for (const r of list.routes) {
+      const flags = r.websocket ? ROUTED | WEBSOCKET : ROUTED;
+      routed[poolIds.place.get(r.pool)!]! |= flags;
+      // A canary pool serves the route's requests too: it is used, and carries its upgrades.
+      if (r.canary) routed[poolIds.place.get(r.canary.pool)!]! |= flags;
+    }
+  }
   // A pool only other sites use is checked with the first concrete domain of the first of them (an
   // application that validates Host knows its own site's names), else as the default site's.
   const checkDomain: (string | null)[] = poolIds.ids.map(() => primaryDomain);
@@ -200,6 +207,7 @@ function routesOf(list: readonly RouteInput[], site: string | null, first: numbe
         allowFrom: from < 0 ? own[index]! : own[from]!,
         inheritsFrom: from < 0 ? null : { index: from, label: `${name}[${from}]`, path: list[from]!.path },
         allowFromPointer: from < 0 ? `${base}/${index}/allowFrom` : `${base}/${index}`,
+        ...traffic(r, `${base}/${index}`, poolOf(r.pool), r.canary ? poolOf(r.canary.pool) : null),
       };
     })
     // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
@@ -308,4 +316,39 @@ function securityHeaders(h: Topology['securityHeaders']): SecurityHeader[] {
     ['contentSecurityPolicy', h.contentSecurityPolicy],
   ];
   return values.flatMap(([kind, value]) => (value === undefined ? [] : [{ kind, pointer: `/securityHeaders/${kind}`, name: HEADER_NAMES[kind], value }]));
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "10m" → bytes (1024-based, as nginx reads client_max_body_size). The schema has checked the shape. */
+export function parseSize(text: string): number {
+  const m = /^([0-9]+)([kmg]?)$/.exec(text);
+  if (!m) throw new Error(`not a size: ${text}`);
+  return Number(m[1]) * SIZE_UNITS[m[2]!]!;
+}
+
+/** A route's canary, body limit, timeouts and buffering (issue 17): what shapes its traffic apart from its pool. */
+function traffic(r: RouteInput, pointer: string, pool: Pool, canaryPool: Pool | null): Pick<Route, 'canary' | 'maxBodySize' | 'timeouts' | 'buffering'> {
+  const c = r.canary;
+  return {
+    canary: c && canaryPool
+      ? {
+          pointer: `${pointer}/canary`,
+          pool: canaryPool,
+          weight: c.weight,
+          header: c.header ?? null,
+          cookie: c.cookie ?? DEFAULTS.routes.canary.cookie,
+          ttl: parseDuration(c.ttl ?? DEFAULTS.routes.canary.ttl),
+        }
+      : null,
+    maxBodySize: r.maxBodySize === undefined ? null : { pointer: `${pointer}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
+    timeouts: {
+      pointer: r.timeouts ? `${pointer}/timeouts` : null,
+      server: r.timeouts?.server === undefined ? pool.timeouts.server : parseDuration(r.timeouts.server),
+      tunnel: r.timeouts?.tunnel === undefined ? pool.timeouts.tunnel : parseDuration(r.timeouts.tunnel),
+      ownServer: r.timeouts?.server !== undefined,
+      ownTunnel: r.timeouts?.tunnel !== undefined,
+    },
+    buffering: r.buffering ?? DEFAULTS.routes.buffering,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
-import { type Model, type Route, allRoutes } from '../model/model.js';
+import { type Canary, type Model, type Route, allRoutes } from '../model/model.js';
 
 export type TargetName = 'nginx' | 'haproxy' | 'cloudformation';
 
@@ -9,7 +9,7 @@ export type Feature =
   | 'stickySourceIp' | 'stickyCookie' | 'stickyAppCookie' | 'websocket' | 'rateLimit' | 'allowFrom'
   | 'securityHeaders' | 'redirect' | 'tls' | 'http2' | 'connectionLimits' | 'serverMaxConnections'
   | 'keepalive' | 'timeouts' | 'stats' | 'metrics' | 'accessLog' | 'alerts' | 'privileges' | 'reloads'
-  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'sites' | 'strictHost' | 'streams';
+  | 'trustedProxies' | 'proxyProtocol' | 'clientPrefix' | 'loadFeedback' | 'sites' | 'strictHost' | 'canary' | 'maxBodySize' | 'buffering' | 'streams';
 
 export type Outcome = 'native' | 'approximated' | 'unsupported';
 
@@ -52,3 +52,7 @@ export const noHostNote = (m: Model, also = ''): string =>
 
 export const inheritedNote = (r: Route): string =>
   r.inheritsFrom ? `inherited from ${r.inheritsFrom.label} (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';
+
+/** explain's words for how a canary's side is forced, the same on every target that forces it. */
+export const forcingNote = (c: Canary): string =>
+  `${c.header ? `a request header ${c.header}: always or never (any letter case) forces the side and sets no cookie; ` : ''}cookie ${c.cookie}=always or never forces it too`;

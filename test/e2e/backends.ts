@@ -3,7 +3,8 @@
  * what it received, so a check can see through the proxy: which server answered, which headers the
  * proxy added. `/health` answers the status set by setHealth(); `?hold=MS` delays the answer, to
  * park a request on whichever server the proxy chose; `?status=N` answers N; `?frame=V` sends its
- * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes. As an application that validates
+ * own X-Frame-Options; `?cookie=N` a Set-Cookie header of N bytes; `?stream=ID` a server-sent event
+ * at once and the rest only on endStream(ID) (chunked, or with `&sized` a Content-Length). As an application that validates
  * Host does (Django's ALLOWED_HOSTS), a Host that is no host name (a wildcard) is answered 400.
  * With `issueCookie` set, a backend acts as the guide's session-affinity middleware: an answer to a
  * request whose cookie of that name is not the backend's own id sets it to that id.
@@ -11,6 +12,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
+
+const LAST_EVENT = 'data: last\n\n';
 
 export type Echo = { id: string; path: string; headers: Record<string, string | string[] | undefined>; remoteAddress: string };
 
@@ -100,10 +103,37 @@ export class Backend {
     // The body is read to its end first (a 2 MB upload must not meet an answer halfway).
     req.resume();
     req.on('end', () => setTimeout(() => {
+      const stream = url.searchParams.get('stream');
+      if (stream !== null) {
+        this.openStream(stream, res, done, url.searchParams.has('sized'));
+        return;
+      }
       done();
       const body: Echo = { id: this.id, path: req.url ?? '', headers: req.headers, remoteAddress: req.socket.remoteAddress ?? '' };
       if (!res.destroyed) res.writeHead(Number(url.searchParams.get('status') ?? 200), { 'content-type': 'application/json', ...extraHeaders(url), ...this.affinity(req) }).end(JSON.stringify(body));
     }, hold));
+  }
+
+  /** Server-sent events held open by `?stream=ID`: the first event is sent at once, the end only on endStream(ID). */
+  private readonly streams = new Map<string, { res: ServerResponse; done: () => void }>();
+
+  private openStream(id: string, res: ServerResponse, done: () => void, sized: boolean): void {
+    const first = `data: ${this.id} first\n\n`;
+    // Sized: a long poll's answer whose length is known up front (Content-Length, not chunked).
+    const length = sized ? { 'content-length': String(Buffer.byteLength(first) + Buffer.byteLength(LAST_EVENT)) } : {};
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...length });
+    res.write(first);
+    this.streams.set(id, { res, done });
+  }
+
+  /** Send the last event of stream `id` and end it; false when this backend does not hold it. */
+  endStream(id: string): boolean {
+    const s = this.streams.get(id);
+    if (!s) return false;
+    this.streams.delete(id);
+    s.done();
+    s.res.end(LAST_EVENT);
+    return true;
   }
 
   /** The guide's middleware: a request that does not name this server gets a cookie that does. */

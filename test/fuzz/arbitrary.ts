@@ -26,6 +26,20 @@ export type Generated = Record<string, unknown>;
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
+/** Issue 17's per-route fields: a canary to another pool (offset 1-3), a body limit, timeouts, buffering. */
+const shapeArbitrary = fc.record({
+  canary: opt(fc.record({
+    offset: fc.integer({ min: 1, max: 3 }),
+    weight: fc.integer({ min: 0, max: 100 }),
+    header: opt(fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?$/)),
+    cookie: opt(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/)),
+    ttl: opt(duration(1, 7 * 86400)),
+  })),
+  maxBodySize: opt(fc.tuple(fc.integer({ min: 1, max: 999_999_999 }), fc.constantFrom('', 'k', 'm', 'g')).map(([n, u]) => `${n}${u}`)),
+  timeouts: opt(fc.record({ server: duration(1, DAYS_24), tunnel: duration(1, DAYS_24) }, { requiredKeys: [] })),
+  buffering: opt(fc.boolean()),
+});
+
 /**
  * Other sites: their domains end in .site, never .test (the top-level domains'), so no two sites
  * claim one; a site may have a wildcard, its own certificate (with an ARN or not) and routes of
@@ -42,6 +56,7 @@ const siteArbitrary = fc.record({
     websocket: fc.boolean(),
     rate: opt(fc.record({ perSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 0, max: 100 }) }, { requiredKeys: ['perSecond'] })),
     allow: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 })),
+    shape: shapeArbitrary,
   }), { minLength: 1, maxLength: 3, selector: (r) => r.path.toLowerCase() }),
 });
 
@@ -155,6 +170,7 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
     websocket: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
     rate: fc.array(fc.option(fc.record({ perSecond: fc.integer({ min: 1, max: 1000 }), burst: fc.integer({ min: 0, max: 100 }) }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
     allow: fc.array(fc.option(fc.uniqueArray(cidr, { minLength: 1, maxLength: 7 }), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+    shape: fc.array(shapeArbitrary, { minLength: 4, maxLength: 4 }),
     tls: fc.boolean(),
     http2: fc.boolean(),
     tls13: fc.boolean(),
@@ -203,25 +219,35 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
         ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
       };
     }
+    const hostRouted = g.extra.sites !== undefined || (g.extra.domains !== undefined && g.extra.strictHost);
     const routes = Array.from({ length: g.poolCount }, (_, i) => ({
       path: i === 0 && g.rootRoute ? '/' : g.routes[i]!,
       pool: `p${i}`,
       ...(g.websocket[i] ? { websocket: true } : {}),
       ...(g.rate[i] ? { rateLimit: g.rate[i] } : {}),
-      // With sites, the ALB repeats a route's rules for each group of hosts: short lists keep it within its rule quota.
-      ...(g.allow[i] ? { allowFrom: g.extra.sites ? g.allow[i].slice(0, 2) : g.allow[i] } : {}),
+      // A canary with an allowFrom takes five ALB rules per share of sources, and with sites the ALB
+      // repeats a route's rules for each group of hosts: short lists keep it within its rule quota.
+      ...(g.allow[i] && !(hostRouted && i === 0 && g.shape[i]!.canary) ? { allowFrom: (g.shape[i]!.canary && g.poolCount > 1) || g.extra.sites ? g.allow[i]!.slice(0, 2) : g.allow[i] } : {}),
+      // With host rules (sites, strictHost) the ALB writes a canary's forcing rules once per group of
+      // hosts (and share of sources): one canary, without allowFrom, keeps its rule quota: on the
+      // first route here with strictHost alone, else on the first site's first route.
+      ...routeShape(g.shape[i]!, i, g.poolCount, g.websocket[i]!, !hostRouted || (i === 0 && !g.extra.sites)),
     }));
     const x = g.extra;
+    // The one site canary: the first route of the first site, when that site has one domain (one group of hosts).
+    const canaryHere = (k: number, j: number) => k === 0 && j === 0 && x.sites![0]!.domains.length === 1;
     const sites = x.sites?.map((s, k) => ({
       // Each site under a name of its own (sa.site, sb.site): no domain is claimed twice.
       domains: s.domains.map((d) => `${d}.s${'ab'[k]}.site`),
       ...(g.tls && s.tls ? { tls: { certificate: `/etc/ssl/fuzz/site${k}.pem`, key: `/etc/ssl/fuzz/site${k}.key`, ...(s.bundle ? { bundle: `/etc/ssl/fuzz/site${k}.bundle.pem` } : {}), ...(s.arn ? { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-0123456789ac' } : {}) } } : {}),
-      routes: s.routes.map((r) => ({
+      routes: s.routes.map((r, j) => ({
         path: r.path,
         pool: `p${r.pool % g.poolCount}`,
         ...(r.websocket ? { websocket: true } : {}),
         ...(r.rate ? { rateLimit: r.rate } : {}),
-        ...(r.allow ? { allowFrom: r.allow } : {}),
+        // The canary route has no allowFrom: its forcing rules per share of sources and group of hosts would pass the ALB's rule quota.
+        ...(r.allow && !(canaryHere(k, j) && r.shape.canary) ? { allowFrom: r.allow } : {}),
+        ...routeShape(r.shape, r.pool % g.poolCount, g.poolCount, r.websocket, canaryHere(k, j)),
       })),
     }));
     const streams = (x.streams ?? []).map((s, i) => {
@@ -282,3 +308,23 @@ export const topologyArbitrary: fc.Arbitrary<Generated> = fc
       ...(x.acceptedGaps ? { acceptedGaps: x.acceptedGaps } : {}),
     };
   });
+
+type Shape = {
+  canary: { offset: number; weight: number; header: string | undefined; cookie: string | undefined; ttl: string | number | undefined } | undefined;
+  maxBodySize: string | undefined;
+  timeouts: { server?: string | number; tunnel?: string | number } | undefined;
+  buffering: boolean | undefined;
+};
+
+/** A route's issue-17 fields (`canary` false: none); a tunnel timeout only on a WebSocket route (elsewhere it is a warning). */
+function routeShape(s: Shape, i: number, pools: number, websocket: boolean, canary: boolean): Record<string, unknown> {
+  const { server, tunnel } = s.timeouts ?? {};
+  const timeouts = { ...(server !== undefined ? { server } : {}), ...(tunnel !== undefined && websocket ? { tunnel } : {}) };
+  return {
+    // Another pool than the route's own: never i itself (with one pool, no canary).
+    ...(canary && s.canary && pools > 1 ? { canary: { pool: `p${(i + 1 + ((s.canary.offset - 1) % (pools - 1))) % pools}`, weight: s.canary.weight, ...(s.canary.header ? { header: s.canary.header } : {}), ...(s.canary.cookie ? { cookie: s.canary.cookie } : {}), ...(s.canary.ttl !== undefined ? { ttl: s.canary.ttl } : {}) } } : {}),
+    ...(s.maxBodySize ? { maxBodySize: s.maxBodySize } : {}),
+    ...(s.timeouts ? { timeouts } : {}),
+    ...(s.buffering !== undefined ? { buffering: s.buffering } : {}),
+  };
+}

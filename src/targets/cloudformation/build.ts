@@ -47,6 +47,7 @@ export const cloudformation: Target<CfnView> = {
     const loadBalancer = loadBalancerView(ctx, dualstack);
     const nlb = nlbView(ctx);
     limitDecisions(ctx, pools);
+    shapeDecisions(ctx);
     clientDecisions(ctx, dualstack);
     // Over a quota the template cannot deploy at all: its other errors still count, but its
     // per-pool warnings (two per pool: 20,000 at 10,000 pools) would bury the line that matters.
@@ -107,5 +108,15 @@ function limitDecisions(ctx: Ctx, pools: readonly Pool[]): void {
   const used = new Set(pools.flatMap((p) => p.members.map((s) => s.id)));
   for (const s of m.servers.filter((x) => used.has(x.id) && x.maxConnections !== null)) {
     ctx.decisions.push(decision('serverMaxConnections', 'unsupported', `ALB cannot cap connections per target: server "${s.id}" may get more than its maxConnections ${s.maxConnections}`, `${serverPointer(s)}/maxConnections`));
+  }
+}
+
+/** A route's timeouts and buffering (issue 17): the ALB sets neither per route (its body limit is waf.ts's). */
+function shapeDecisions(ctx: Ctx): void {
+  for (const r of allRoutes(ctx.model)) {
+    if (r.timeouts.pointer !== null) {
+      ctx.decisions.push(decision('timeouts', 'unsupported', `ALB has no per-route timeout: ${r.label} ${r.path} waits for its server up to the load balancer's idle timeout, as every route does (nginx and HAProxy use the route's timeouts)`, r.timeouts.pointer));
+    }
+    if (!r.buffering) ctx.decisions.push(decision('buffering', 'native', 'ALB passes an answer on as it arrives: there is no response buffering to turn off', `${r.pointer}/buffering`));
   }
 }

@@ -14,6 +14,8 @@ export const ALB_RANGES = {
   threshold: { min: 2, max: 10, what: 'health-check threshold count' },
   matcher: { min: 200, max: 499, what: 'health-check success code' },
   cookieDuration: { min: 1, max: 604_800, what: 'stickiness duration' },
+  /** TargetGroupStickinessConfig DurationSeconds: a canary's hold on a client. */
+  groupStickiness: { min: 1, max: 604_800, what: 'target group stickiness duration' },
   idleTimeout: { min: 1, max: 4000, what: 'idle timeout' },
   deregistrationDelay: { min: 0, max: 3600, what: 'deregistration delay' },
   /** WAF's fixed minimum since 2024 (it was 100 before); the maximum is 2,000,000,000. */

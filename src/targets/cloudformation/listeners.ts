@@ -80,6 +80,7 @@ export function listenersView(ctx: Ctx, routing: Routing): { listeners: Listener
       priority: i + 1,
       hosts: r.hosts,
       paths: r.paths,
+      header: r.header,
       sourceIps: r.sourceIps,
       action: r.action,
     })),
@@ -94,7 +95,7 @@ function knownHostRedirects(ctx: Ctx): RuleView[] {
   const out: RuleView[] = [];
   for (let i = 0; i < hosts.length; i += VALUES_PER_CONDITION) {
     const n = out.length + 1;
-    out.push({ logicalId: `HttpRule${n}`, comment: `strictHost: known hosts are redirected to HTTPS (part ${n})`, listener: 'HttpListener', priority: n, hosts: hosts.slice(i, i + VALUES_PER_CONDITION).map((h) => yamlScalar(h)), paths: null, sourceIps: null, action: redirectTo(ctx.model.listen.https!) });
+    out.push({ logicalId: `HttpRule${n}`, comment: `strictHost: known hosts are redirected to HTTPS (part ${n})`, listener: 'HttpListener', priority: n, hosts: hosts.slice(i, i + VALUES_PER_CONDITION).map((h) => yamlScalar(h)), paths: null, header: null, sourceIps: null, action: redirectTo(ctx.model.listen.https!) });
   }
   return out;
 }

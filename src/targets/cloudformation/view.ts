@@ -60,9 +60,11 @@ export type TargetGroupView = {
   outputDescription: string;
 };
 
-/** Exactly one of the three is set. */
+/** Exactly one of the four is set. */
 export type ActionView = {
   forward: string | null;
+  /** A canary's weighted forward (weights 0-100), with target group stickiness for `seconds`. */
+  weighted: { targets: { targetGroup: string; weight: number }[]; seconds: number } | null;
   fixed: { status: string; body: string } | null;
   redirect: { port: string } | null;
 };
@@ -84,6 +86,8 @@ export type RuleView = {
   /** host-header values (sites and strictHost). */
   hosts: string[] | null;
   paths: string[] | null;
+  /** An http-header condition (a canary's forcing header or cookie). */
+  header: { name: string; values: string[] } | null;
   sourceIps: string[] | null;
   action: ActionView;
 };
@@ -104,7 +108,10 @@ export type ScopeDownView = {
 export type WafRuleView = { comment: string; name: string; priority: number; limit: number; metricName: string; scopeDown: ScopeDownView | null };
 
 /** name: only with aws.fixedNames. Metric names are YAML tokens: a scalar, or a !Sub on the stack's name. */
-export type WafView = { name: string | null; metricName: string; rules: WafRuleView[] };
+export type WafView = { name: string | null; metricName: string; rules: WafRuleView[]; sizeRules: WafSizeRuleView[] };
+
+/** A route's maxBodySize: the body's size (up to 8 KB) or the declared Content-Length (a regex, YAML scalar), within the route's paths. */
+export type WafSizeRuleView = { comment: string; name: string; priority: number; metricName: string; scope: ScopeDownView | null; body: number | null; declared: string | null };
 
 /** cloudformation-nlb.yaml (streams); null without streams, and the file is not written. */
 export type NlbView = {

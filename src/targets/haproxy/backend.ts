@@ -15,7 +15,7 @@ const STICK_TABLE_SIZE = '1m';
 
 type Stickiness = Pick<BackendView, 'cookie' | 'stickTable' | 'stickRules'>;
 
-export function backendView(model: Model, pool: Pool, decisions: Decision[]): BackendView {
+export function backendView(model: Model, pool: Pool, decisions: Decision[], routeTimeouts: readonly string[] = []): BackendView {
   const note = (d: Decision) => decisions.push(d);
   if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
@@ -50,6 +50,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[]): Ba
       : null,
     serverClose: pool.keepalive === 0,
     timeouts: timeouts(pool),
+    routeTimeouts: [...routeTimeouts],
     defaultServer: defaultServer(pool),
     servers: pool.members.map((m) => ({
       name: haproxyArg(m.id),

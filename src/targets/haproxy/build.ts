@@ -1,5 +1,5 @@
 import { error, type Diagnostic, warning } from '../../diagnostics.js';
-import type { Model } from '../../model/model.js';
+import { type Model, allRoutes } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -8,7 +8,7 @@ import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision } from '../target.js';
 import { metricsView, statsView, tableViews } from './admin.js';
 import { backendView } from './backend.js';
-import { frontendView } from './frontend.js';
+import { frontendView, routeTimeouts } from './frontend.js';
 import { streamsView } from './stream.js';
 import type { DefaultsView, GlobalView, HaproxyView } from './view.js';
 
@@ -55,7 +55,8 @@ export const haproxy: Target<HaproxyView> = {
       diagnostics.push(error('/haproxy/version', `haproxy.version ${model.haproxy.version.text}: lbgen's haproxy.cfg needs HAProxy ${OLDEST_HAPROXY} or later (conditional blocks, http-after-response, normalize-uri)`));
     }
     const frontend = frontendView(model, decisions);
-    const backends = model.pools.map((p) => backendView(model, p, decisions));
+    const perRoute = routeTimeouts(model);
+    const backends = model.pools.map((p) => backendView(model, p, decisions, perRoute.get(p)));
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
     const streams = streamsView(model, decisions, diagnostics);
@@ -118,7 +119,7 @@ function globalView(model: Model, experimental: boolean): GlobalView {
 
 function defaultsView(model: Model): DefaultsView {
   // A client waits as long as the slowest pool may take to answer; each backend sets its own server timeout.
-  const longest = Math.max(...model.pools.map((p) => p.timeouts.server));
+  const longest = Math.max(...model.pools.map((p) => p.timeouts.server), ...allRoutes(model).map((r) => r.timeouts.server));
   return {
     logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),
     // The combined format leaves errors in HAProxy's own text form, as nginx leaves them to its error log.

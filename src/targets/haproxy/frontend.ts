@@ -1,7 +1,9 @@
-import { type Model, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
+import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
+import { formatDuration } from '../../model/duration.js';
 import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
+import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
 
@@ -191,8 +193,18 @@ function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): F
   const rl = r.rateLimit;
   const limit = rl ? rl.perSecond + rl.burst : 0;
   if (rl) decisions.push(decision('rateLimit', 'approximated', rateNote(rl.perSecond, rl.burst), rl.pointer));
+  if (r.canary) canaryDecisions(r, r.canary, decisions);
+  if (r.maxBodySize) {
+    decisions.push(decision('maxBodySize', 'approximated', `HAProxy checks the Content-Length a client declares (413 beyond ${r.maxBodySize.text}); a body sent without one (chunked, or HTTP/2 without content-length) is not limited, where nginx counts its bytes`, r.maxBodySize.pointer));
+  }
+  if (!r.buffering) decisions.push(decision('buffering', 'native', 'HAProxy passes an answer on as it arrives: there is no response buffering to turn off', `${r.pointer}/buffering`));
+  if (r.timeouts.pointer !== null) {
+    decisions.push(decision('timeouts', 'native', `http-request set-timeout in the backend${r.canary ? 's' : ''} of the route's pool${r.canary ? 's' : ''}, for this route's requests only (txn.lbgen_route), in place of the pool's`, r.timeouts.pointer));
+  }
   return {
-    comment: `${r.label}: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
+    canary: r.canary ? canaryRules(model, r, r.canary) : null,
+    maxBodyBytes: r.maxBodySize?.bytes ?? null,
+    comment: `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
     index: r.serial,
     site: hostRouting(model) ? ` { var(txn.lbgen_site) -m int ${site.number} }` : '',
     paths: routePaths(r),
@@ -232,4 +244,23 @@ function rateNote(perSecond: number, burst: number): string {
 function noUpgrade(model: Model): string {
   const ws = allRoutes(model).filter((r) => r.websocket).map((r) => r.serial);
   return ws.length === 0 ? '' : ` unless { var(txn.lbgen_route) -m int ${ws.join(' ')} } { req.hdr(upgrade) -i websocket }`;
+}
+
+/**
+ * The `http-request set-timeout` rules of each pool's backend: a route's own timeouts, for that
+ * route's requests (HAProxy takes set-timeout only in a proxy with backend capability). Made once
+ * for every route, not per pool.
+ */
+export function routeTimeouts(model: Model): Map<Pool, string[]> {
+  const out = new Map<Pool, string[]>();
+  for (const r of allRoutes(model)) {
+    const t = r.timeouts;
+    if (!t.ownServer && !(t.ownTunnel && r.websocket)) continue;
+    const lines = [
+      ...(t.ownServer ? [`set-timeout server ${formatDuration(t.server)} if { var(txn.lbgen_route) -m int ${r.serial} }`] : []),
+      ...(t.ownTunnel && r.websocket ? [`set-timeout tunnel ${formatDuration(t.tunnel)} if { var(txn.lbgen_route) -m int ${r.serial} }`] : []),
+    ];
+    for (const p of r.canary ? [r.pool, r.canary.pool] : [r.pool]) out.set(p, [...(out.get(p) ?? []), ...lines]);
+  }
+  return out;
 }

@@ -81,6 +81,10 @@ export type FrontendRouteView = {
   allowFrom: AllowView | null;
   rate: { table: string; limit: number; key: string } | null;
   backend: string;
+  /** canary.ts: `http-request` rules that set txn.lbgen_canary, the canary's backend, the `http-response add-header` arguments. */
+  canary: { rules: string[]; backend: string; setCookie: string } | null;
+  /** route.maxBodySize in bytes: a declared Content-Length beyond it is answered 413. */
+  maxBodyBytes: number | null;
 };
 
 export type BackendView = {
@@ -94,6 +98,8 @@ export type BackendView = {
   check: { path: string; host: string; expect: string; timeout: string } | null;
   serverClose: boolean;
   timeouts: { name: string; value: string }[];
+  /** `http-request` rules: the own timeouts of the routes to this pool, each for its route's requests. */
+  routeTimeouts: string[];
   defaultServer: string;
   /** host: an escaped name or IPv4 address, or a bracketed IPv6 one. */
   servers: { name: string; host: string; port: number; params: string }[];

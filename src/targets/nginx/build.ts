@@ -1,4 +1,4 @@
-import { type Model, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
+import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -8,7 +8,8 @@ import { TRIES } from '../retry.js';
 import { type Decision, type Target, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { locations } from './location.js';
-import { zoneName } from './names.js';
+import { upstreamName, zoneName } from './names.js';
+import { canaryDecisions, canaryView } from './canary.js';
 import type { LocationView, NginxView, ServerView } from './view.js';
 import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
 import { streamView } from './stream.js';
@@ -28,6 +29,8 @@ export const nginx: Target<NginxView> = {
       r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `${r.label} ${r.path}` }] : [],
     );
     allRoutes(model).forEach((r) => routeDecisions(r, decisions));
+    const passTo = (pool: Pool) => proxyPass.get(pool) ?? upstreamName(model, pool);
+    const canaries = allRoutes(model).flatMap((r) => (r.canary ? [canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) })] : []));
     decisions.push(...generalDecisions(model));
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
     // One plain and one HTTPS server per site; with TLS but no redirect, both proxy every route of
@@ -62,6 +65,7 @@ export const nginx: Target<NginxView> = {
         connectionZones: connectionLimits(model, key.variable).map((l) => ({ key: l.key, name: l.zone })),
         upstreamIdleTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
         stickyMaps,
+        canaries,
         upstreams,
         servers,
         metrics: model.monitoring.metrics
@@ -113,6 +117,12 @@ function generalDecisions(model: Model): Decision[] {
 const keepaliveNote = lastOf((size: number) => `keepalive ${size} with HTTP/1.1 and an empty Connection header`);
 
 function routeDecisions(r: Route, decisions: Decision[]): void {
+  if (r.canary) canaryDecisions(r, r.canary, decisions);
+  if (r.maxBodySize) decisions.push(decision('maxBodySize', 'native', `client_max_body_size ${r.maxBodySize.text} in the route's location: a larger body (declared, or counted as it arrives) is answered 413`, r.maxBodySize.pointer));
+  if (!r.buffering) decisions.push(decision('buffering', 'native', "proxy_buffering off in the route's location: each piece of the answer goes to the client as it arrives", `${r.pointer}/buffering`));
+  if (r.timeouts.pointer !== null) {
+    decisions.push(decision('timeouts', 'native', `proxy_read_timeout and proxy_send_timeout ${formatDuration(r.websocket ? r.timeouts.tunnel : r.timeouts.server)} in the route's location, in place of the pool's`, r.timeouts.pointer));
+  }
   if (r.rateLimit) {
     decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
   }
@@ -120,7 +130,7 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
   if (r.websocket) {
     decisions.push(decision('websocket', 'native', 'Upgrade passed with Connection: upgrade on this route only ($lbgen_websocket), HTTP/1.1, the tunnel timeout as proxy_read_timeout', `${r.pointer}/websocket`));
     // proxy_read_timeout takes no variable: one value serves the location's tunnels and plain requests.
-    const { server, tunnel } = r.pool.timeouts;
+    const { server, tunnel } = r.timeouts;
     if (server !== tunnel) {
       decisions.push(decision('timeouts', 'approximated', `nginx has one read timeout per location: on WebSocket route ${r.path}, plain requests also wait up to the tunnel timeout ${formatDuration(tunnel)}, not timeouts.server ${formatDuration(server)} (HAProxy keeps the two apart)`, `${r.pointer}/websocket`));
     }
@@ -159,6 +169,7 @@ function refusingServers(model: Model): ServerView[] {
     redirect: null,
     redirectWithoutHost: null,
     limitConns: limitConns(model),
+    canaryCookie: false,
     refuse: 421,
     locations: [],
   };
@@ -263,6 +274,7 @@ function plainServer(model: Model, site: Site, routed: LocationView[]): ServerVi
     // Only the default server sees requests without Host.
     redirectWithoutHost: redirect && site.id === null && !model.strictHost ? redirectWithoutHost(model, port) : null,
     limitConns: limitConns(model),
+    canaryCookie: !redirect && hasCanary(site),
     refuse: null,
     locations: redirect ? [] : routed,
   };
@@ -293,7 +305,10 @@ function httpsServer(model: Model, site: Site | null, routed: LocationView[]): S
     redirect: null,
     redirectWithoutHost: null,
     limitConns: limitConns(model),
+    canaryCookie: site !== null && hasCanary(site),
     refuse: null,
     locations: routed,
   };
 }
+
+const hasCanary = (site: Site): boolean => site.routes.some((r) => r.canary);

@@ -18,23 +18,30 @@ export function locations(model: Model, routes: readonly Route[], proxyPass: Rea
   for (const r of routes) {
     // Both locations of a route share every string but the match: each is made once.
     const inherited = r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : '';
-    const comment = `${r.label}: ${r.path} -> pool ${r.pool.id}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
+    const comment = `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
     const allow = r.allowFrom ? r.allowFrom.map((c) => c.text) : null;
     // nginx refuses burst=0 (it is the default): write burst only when there is one.
     const limitReq = r.rateLimit ? `zone=${zoneName(model, r)}${r.rateLimit.burst ? ` burst=${r.rateLimit.burst}` : ''} nodelay` : null;
     // An upstream's name, or the variable of a map that picks one of the pool's upstreams.
-    const upstream = proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
+    // A canary's map picks the stable or the canary pool's upstream (canary.ts).
+    const upstream = r.canary ? `$lbgen_canary_pool_${r.serial}` : proxyPass.get(r.pool) ?? upstreamName(model, r.pool);
     const connectTimeout = formatDuration(r.pool.timeouts.connect);
-    const read = r.websocket ? r.pool.timeouts.tunnel : r.pool.timeouts.server;
+    // The route's own timeouts, else its pool's (the model has merged them).
+    const read = r.websocket ? r.timeouts.tunnel : r.timeouts.server;
     const retryWindow = formatDuration(Math.min(r.pool.timeouts.connect * TRIES, read));
     const readTimeout = formatDuration(read);
-    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout });
+    const shape = {
+      canaryCookie: r.canary ? `$lbgen_canary_set_${r.serial}` : null,
+      maxBodySize: r.maxBodySize ? nginxArg(r.maxBodySize.text) : null,
+      unbuffered: !r.buffering,
+    };
+    const body = (match: string): LocationView => ({ match, comment, allow, limitReq, upstream, websocket: r.websocket, connectTimeout, retryWindow, readTimeout, ...shape });
     if (r.path === '/') out.push(body('/'));
     else if (r.allowFrom) out.push(body(`~* ${nginxArg(`^${regexEscape(r.path)}(?:/|\\z)`)}`));
     else out.push(body(`= ${nginxArg(r.path)}`), body(nginxArg(`${r.path}/`)));
   }
   if (!routes.some((r) => r.path === '/')) {
-    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '' });
+    out.push({ match: '/', comment: 'no route for "/": anything unrouted is 404', allow: null, limitReq: null, upstream: null, websocket: false, connectTimeout: '', retryWindow: '', readTimeout: '', canaryCookie: null, maxBodySize: null, unbuffered: false });
   }
   return out;
 }

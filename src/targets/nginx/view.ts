@@ -22,6 +22,8 @@ export type NginxView = {
   /** Idle upstream connections close after this: backends must keep theirs open longer (Node's default is 5s). */
   upstreamIdleTimeout: string;
   stickyMaps: StickyMapView[];
+  /** Routes' canaries (canary.ts): a split_clients each, and their maps. */
+  canaries: CanaryView[];
   upstreams: UpstreamView[];
   servers: ServerView[];
   /** stub_status on its own port, for monitoring.metrics. */
@@ -47,10 +49,15 @@ export type ServerView = {
    */
   redirectWithoutHost: string | null;
   limitConns: string[];
+  /** Some route of the server's site has a canary: the server adds the Set-Cookie its location chose ($lbgen_canary_cookie), empty elsewhere. */
+  canaryCookie: boolean;
   /** strictHost: the default server that answers every unknown Host with this status (421), and nothing else. */
   refuse: number | null;
   locations: LocationView[];
 };
+
+/** `split_clients KEY $variable { PERCENT always; * never; }` (null at 0 or 100%), then maps in the StickyMapView shape. */
+export type CanaryView = { comment: string; split: { key: string; variable: string; percent: string } | null; maps: StickyMapView[] };
 
 export type UpstreamView = {
   name: string;
@@ -87,6 +94,12 @@ export type LocationView = {
    */
   retryWindow: string;
   readTimeout: string;
+  /** The canary's Set-Cookie variable, copied into $lbgen_canary_cookie; null: no canary. */
+  canaryCookie: string | null;
+  /** client_max_body_size (route.maxBodySize); null: the http block's 0 (no limit). */
+  maxBodySize: string | null;
+  /** proxy_buffering off (route.buffering: false). */
+  unbuffered: boolean;
 };
 
 /** streams: the stream block (null without streams) and how its module is loaded. */
