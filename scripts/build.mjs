@@ -101,35 +101,11 @@ if (process.env.LBGEN_BUNDLE_REPORT) console.log(await esbuild.analyzeMetafile(r
 //    when it needs it (src/render/handlebars.ts): start-up never parses it, and an install of the
 //    package fetches no dependency at all. dist/cjs/handlebars is what 'handlebars' exports, without
 //    the require() hook for .hbs files that its lib/index.js registers process-wide.
-const compilerBundle = await esbuild.build({
-  stdin: { contents: "module.exports = require('handlebars/dist/cjs/handlebars').default;\n", resolveDir: root, loader: 'js', sourcefile: 'handlebars-compiler.cjs' },
-  outfile: join(root, 'dist', 'handlebars.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: !process.env.LBGEN_NO_MINIFY,
-  legalComments: 'none',
-  metafile: true,
-  absWorkingDir: root,
-  logLevel: 'warning',
-});
+const compilerBundle = await lazyBundle('handlebars.cjs', "module.exports = require('handlebars/dist/cjs/handlebars').default;\n");
 
 // 5. Graphviz in WebAssembly, for graph --format svg only (src/graph/svg.ts), as a third file for
 //    the same reasons: 1.2 MB that no other command parses, and no dependency to install.
-const vizBundle = await esbuild.build({
-  stdin: { contents: "module.exports = require('@viz-js/viz');\n", resolveDir: root, loader: 'js', sourcefile: 'viz.cjs' },
-  outfile: join(root, 'dist', 'viz.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: !process.env.LBGEN_NO_MINIFY,
-  legalComments: 'none',
-  metafile: true,
-  absWorkingDir: root,
-  logLevel: 'warning',
-});
+const vizBundle = await lazyBundle('viz.cjs', "module.exports = require('@viz-js/viz');\n");
 
 // 6. The bundled libraries' licences, whose notices must travel with their code (the minified
 //    bundles keep none): every package esbuild took a file from, its licence file word for word.
@@ -157,6 +133,23 @@ function notices(metafiles) {
     '',
     ...unique.flatMap((p) => ['='.repeat(78), `${p.id} (${p.license})`, '='.repeat(78), '', p.text, '']),
   ].join('\n');
+}
+
+/** One library as a file of its own beside the bundle (dist/NAME), which the bundle requires only when it needs it. */
+function lazyBundle(name, contents) {
+  return esbuild.build({
+    stdin: { contents, resolveDir: root, loader: 'js', sourcefile: name },
+    outfile: join(root, 'dist', name),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: !process.env.LBGEN_NO_MINIFY,
+    legalComments: 'none',
+    metafile: true,
+    absWorkingDir: root,
+    logLevel: 'warning',
+  });
 }
 
 function bannerOf(dir, pkg) {
