@@ -8,7 +8,7 @@
  */
 import { byCodeUnit } from '../diagnostics.js';
 import { formatDuration } from '../model/duration.js';
-import { type Model, type Pool, type Route, type Server, serverPointer } from '../model/model.js';
+import { type Model, type Pool, type Route, type Server, everySite, serverPointer } from '../model/model.js';
 import type { Analysis } from '../pipeline.js';
 import type { Feature, TargetName } from '../targets/target.js';
 import { markNodes } from './marks.js';
@@ -57,10 +57,22 @@ const edge = (from: string, to: string, label: string | null = null, dashed = fa
 type SiteSource = { readonly name: string; readonly domains: readonly string[]; readonly routes: readonly Route[]; readonly owns: readonly string[] };
 
 function sitesOf(m: Model): SiteSource[] {
-  return [{ name: 'default', domains: m.domains, routes: m.routes, owns: ['/domains', '/routes', '/securityHeaders'] }];
+  return everySite(m).map((s) => (s.id === null
+    ? { name: 'default', domains: m.domains, routes: m.routes, owns: ['/domains', '/routes', '/securityHeaders', '/strictHost'] }
+    : { name: s.id, domains: s.domains, routes: s.routes, owns: [s.pointer, `${s.pointer}/domains`, `${s.pointer}/tls`, `${s.pointer}/routes`] }));
 }
 
-/** The HTTP and HTTPS listeners and where each sends its requests. L4 listeners (streams, issue 16) add nodes with an edge straight to a pool. */
+/** Each L4 service (streams): a listener of its own with an edge straight to its pool. */
+function streamListeners(m: Model, poolIds: ReadonlyMap<Pool, string>): { nodes: Unmarked[]; edges: Edge[] } {
+  const nodes = m.streams.map((st, i) => node(`stream${i}`, 'listener', `${st.protocol.toUpperCase()} :${st.port} (${st.id})`, [
+    st.proxyProtocol && 'PROXY protocol to the servers',
+    st.allowFrom !== null && `allow ${count(st.allowFrom.length, 'network', 'networks')}`,
+    st.connectionsPerClient !== null && `at most ${st.connectionsPerClient} connections per client`,
+  ], [st.pointer]));
+  return { nodes, edges: m.streams.map((st, i) => edge(`stream${i}`, poolIds.get(st.pool)!)) };
+}
+
+/** The HTTP and HTTPS listeners and where each sends its requests (the L4 ones are streamListeners'). */
 function listeners(m: Model, siteIds: readonly string[]): { nodes: Unmarked[]; edges: Edge[] } {
   const at = (port: number) => (m.listen.address === null ? `:${port}` : `${m.listen.addressFamily === 6 ? `[${m.listen.address}]` : m.listen.address}:${port}`);
   const shared = [
@@ -98,6 +110,8 @@ function site(s: SiteSource, index: number, poolIds: ReadonlyMap<Pool, string>):
     const rid = `${id}_r${i}`;
     nodes.push(node(rid, 'route', r.path, routeDetails(r), [r.pointer]));
     edges.push(edge(id, rid), edge(rid, poolIds.get(r.pool)!));
+    // A staged rollout: the share of new clients sent to the canary pool, dashed.
+    if (r.canary) edges.push(edge(rid, poolIds.get(r.canary.pool)!, `canary ${r.canary.weight}%`, true));
   });
   return { nodes, edges, cluster: { id: `cluster_${id}`, title: `site ${s.name}`, nodes: nodes.map((n) => n.id) } };
 }
@@ -136,17 +150,20 @@ export function buildGraph(analysis: Analysis): TopologyGraph {
   const serverIds = new Map(m.servers.map((s, i) => [s.id, `server${i}`] as const));
   const sites = sitesOf(m).map((s, i) => site(s, i, poolIds));
   const front = listeners(m, sites.map((s) => s.nodes[0]!.id));
+  const l4 = streamListeners(m, poolIds);
   const listed = new Set(m.pools.flatMap((p) => p.members.map((s) => s.id)));
   const balancer = node('balancer', 'balancer', `${m.name}, balancer-wide`, [], ['']);
   const unmarked: Unmarked[] = [
     balancer,
     ...front.nodes,
+    ...l4.nodes,
     ...sites.flatMap((s) => s.nodes),
     ...m.pools.map((p) => pool(p, poolIds.get(p)!)),
     ...m.servers.map((s) => server(s, serverIds.get(s.id)!, listed.has(s.id))),
   ];
   const edges = [
     ...front.edges,
+    ...l4.edges,
     ...sites.flatMap((s) => s.edges),
     ...m.pools.flatMap((p) => p.members.map((s) => memberEdge(poolIds.get(p)!, serverIds.get(s.id)!, s))),
   ];
