@@ -24,8 +24,10 @@ async function run<T>(proxy: ProxyName, check: (s: Stack) => Promise<T>, mutate?
 const UNSTUCK = {
   // Every value goes to the pool's own upstream, balanced, as if no server had been named.
   nginx: edit(/^(\s+"\\\\\w+" e2e_appcookie)\.\w+;/m, '$1;'),
-  // The table never learns which server issued a value.
-  haproxy: edit(/^\s*stick store-response res\.cook\(verb-server-id\)\n/m, ''),
+  // No stick table: every request balanced. (Without only the store-response, the first return
+  // with each value is balanced and then kept, which round robin may land on the issuing server by
+  // turn: the check could pass by chance.)
+  haproxy: (cfg: string) => edit(/^\s*stick store-response res\.cook\(verb-server-id\)\n/m, '')(edit(/^\s*stick on req\.cook\(verb-server-id\)\n/m, '')(cfg)),
 } as const;
 
 /** nginx's upstream for one server without the pool's other servers as its backups. */
