@@ -22,7 +22,7 @@ type TargetFlags = { targets?: string[]; strict?: boolean; templates?: string; o
 
 
 /** Each `-f` file, read as the topology is; standard input can be read once, as the topology or one overlay. */
-export function readOverlays(file: string, overlays: readonly string[]): Source[] {
+function readOverlays(file: string, overlays: readonly string[]): Source[] {
   if ([file, ...overlays].filter((f) => f === STDIN).length > 1) {
     throw new UsageError('standard input (-) can be read once: give it as the topology or as one overlay, not both');
   }
@@ -46,7 +46,8 @@ export function parseTargets(given: readonly string[] | undefined): TargetName[]
   return TARGET_NAMES.filter((n) => names.includes(n));
 }
 
-function options(file: string, flags: TargetFlags, out?: OutputOptions): Options {
+/** What every command that analyses a topology passes the pipeline: targets, overlays, templates, progress. */
+export function options(file: string, flags: TargetFlags, out?: OutputOptions): Options {
   if (flags.templates !== undefined && !(existsSync(flags.templates) && statSync(flags.templates).isDirectory())) {
     throw new UsageError(`--templates ${flags.templates} is not a folder`);
   }

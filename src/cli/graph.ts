@@ -1,8 +1,8 @@
 /** `lbgen graph FILE`: the topology as a picture, on standard output or in one file (-o). */
 import { basename, dirname } from 'node:path';
 import { UsageError } from '../diagnostics.js';
-import { label, readTopology } from '../input/read.js';
-import { parseTargets, readOverlays } from './commands.js';
+import { readTopology } from '../input/read.js';
+import { options } from './commands.js';
 import { analyse } from '../pipeline.js';
 import type { OutputOptions } from './report.js';
 import { writeFiles } from '../output/write.js';
@@ -25,11 +25,9 @@ const PRINTERS: Record<GraphFormat, (g: TopologyGraph) => string | Promise<strin
 export async function graph(file: string, flags: { targets?: string[]; overlay?: string[]; out?: string; format: string }, out: OutputOptions): Promise<number> {
   const format = flags.format as GraphFormat;
   if (!GRAPH_FORMATS.includes(format)) throw new UsageError(`graph draws --format ${GRAPH_FORMATS.join(', ')} (default mermaid), not ${flags.format}`);
-  const targets = parseTargets(flags.targets);
   const text = readTopology(file);
   // Warnings are not printed: the picture marks each one on its node, as explain lists them.
-  const overlays = flags.overlay?.length ? { overlays: readOverlays(file, flags.overlay) } : {};
-  const analysis = analyse(text, { file: label(file), targets, ...overlays, ...(out.progress ? { progress: out.progress.tick } : {}) });
+  const analysis = analyse(text, options(file, flags, out));
   const g = buildGraph(analysis);
   // Graphviz's layout grows faster than the graph: seconds at 300 pools, minutes at 1,000 (see docs/cli.md).
   out.progress?.tick(format === 'svg' ? `laying out ${g.nodes.length} nodes with Graphviz` : 'drawing');
