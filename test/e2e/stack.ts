@@ -92,7 +92,8 @@ function readLines(file: string): string[] {
   }
 }
 
-function launch(proxy: ProxyName, dir: string, config: string, statsPassword: string): Proc {
+/** The proxy on `config`, written into `dir`; `env` adds to the environment (HAProxy's stats password). */
+export function launch(proxy: ProxyName, dir: string, config: string, env: Record<string, string> = {}): Proc {
   if (proxy === 'nginx') {
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, config);
@@ -100,7 +101,7 @@ function launch(proxy: ProxyName, dir: string, config: string, statsPassword: st
   }
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, config);
-  return start('haproxy', 'haproxy', ['-f', file, '-db'], { ...process.env, [STATS.passwordEnv]: statsPassword });
+  return start('haproxy', 'haproxy', ['-f', file, '-db'], { ...process.env, ...env });
 }
 
 export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Promise<Stack> {
@@ -127,7 +128,7 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
       }));
       const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
       assertLoopbackOnly(config);
-      proc = launch(proxy, dir, config, statsPassword);
+      proc = launch(proxy, dir, config, { [STATS.passwordEnv]: statsPassword });
       try {
         // The metrics port is left to its own check: a proxy that does not open it fails that check only.
         await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);

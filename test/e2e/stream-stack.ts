@@ -4,13 +4,13 @@
  * and run by the real nginx or HAProxy on 127.0.0.1 only. `mutate` edits the rendered text (the
  * mutation tests), as test/e2e/stack.ts does.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { generate } from '../../src/pipeline.js';
-import { type Proc, freePorts, start, waitForPorts } from './proc.js';
-import { isRoot } from './stack.js';
+import { type Proc, freePorts, waitForPorts } from './proc.js';
+import { isRoot, launch } from './stack.js';
 import { TcpBackend, UdpBackend } from './stream-backends.js';
 
 export type StreamProxy = 'nginx' | 'haproxy';
@@ -99,11 +99,7 @@ export async function startStreamStack(proxy: StreamProxy, opts: { mutate?: (con
       const rendered = render(proxy, topology(proxy, dir, ports, tcp, udp));
       const config = opts.mutate ? opts.mutate(rendered) : rendered;
       assertLoopbackOnly(config);
-      const file = join(dir, proxy === 'nginx' ? 'nginx.conf' : 'haproxy.cfg');
-      writeFileSync(file, config);
-      proc = proxy === 'nginx'
-        ? start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'logs', 'error.log'), '-c', file, '-g', `daemon off; pid ${dir}/nginx.pid;`])
-        : start('haproxy', 'haproxy', ['-f', file, '-db']);
+      proc = launch(proxy, dir, config);
       try {
         await waitForPorts(proc, [http, rr, sticky, pp, allow, limit]);
         return { proxy, ports, tcp, udp, config, proc, stop };
