@@ -14,7 +14,8 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+// The bundle is written as a module wrapper function (scripts/build.mjs): its text is compiled as read.
+const script = new Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
 const bundle = { exports: {} };
 script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, path.dirname(file));
 bundle.exports.main(process.argv.slice(2)).then((code) => {

@@ -3,7 +3,7 @@
  * one run on this machine (absolute times vary between machines). Prints a Markdown report.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bigTopology, warningTopology } from './gen-topology.js';
@@ -13,6 +13,8 @@ const root = join(new URL('.', import.meta.url).pathname, '..', '..');
 const bin = join(root, 'bin', 'lbgen.cjs');
 const maxrssHook = join(root, 'scripts', 'bench', 'maxrss.cjs');
 const work = mkdtempSync(join(tmpdir(), 'lbgen-bench-'));
+// The report is what is printed; the generated topologies and outputs go, even after a failure.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 function timed(args: string[]): number {
   const start = process.hrtime.bigint();
@@ -21,13 +23,18 @@ function timed(args: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function peakMiB(args: string[]): number {
-  const file = join(work, 'maxrss');
-  spawnSync(process.execPath, ['--require', maxrssHook, ...args], { cwd: work, stdio: 'ignore', env: { ...process.env, LBGEN_MAXRSS_FILE: file } });
-  return Number(readFileSync(file, 'utf8')) / 1024;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Peak RSS in MiB, the median of `runs` runs (one run's peak moves by a few hundred KiB). */
+function peakMiB(args: string[], runs = 5): number {
+  const file = join(work, 'maxrss');
+  const peaks: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    spawnSync(process.execPath, ['--require', maxrssHook, ...args], { cwd: work, stdio: 'ignore', env: { ...process.env, LBGEN_MAXRSS_FILE: file } });
+    peaks.push(Number(readFileSync(file, 'utf8')) / 1024);
+  }
+  return median(peaks);
+}
 
 /** Alternate the two commands, so that drift in the machine's load hits both alike. */
 function alternate(a: string[], b: string[], runs: number): [number, number] {
@@ -40,11 +47,7 @@ function alternate(a: string[], b: string[], runs: number): [number, number] {
   return [median(ta), median(tb)];
 }
 
-const lines: string[] = [];
-const say = (s = '') => {
-  lines.push(s);
-  process.stdout.write(`${s}\n`);
-};
+const say = (s = '') => process.stdout.write(`${s}\n`);
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
 
 say(`# lbgen benchmark`);
@@ -57,7 +60,7 @@ const example = join(root, 'examples', 'verb-app.yaml');
 const render = [bin, 'render', example, '-o', join(work, 'out'), '--quiet'];
 timed(render);
 const [bare, cold] = alternate(['-e', ''], render, 30);
-const coldMem = peakMiB(render);
+const coldMem = peakMiB(render, 9);
 say('## 1. Cold start');
 say(`- \`node -e ''\`: ${bare.toFixed(1)} ms; \`lbgen render examples/verb-app.yaml\` (3 targets): ${cold.toFixed(1)} ms`);
 say(`- ratio **${(cold / bare).toFixed(2)}×** (goal ≤ 1.5×: ${verdict(cold / bare <= 1.5)}); peak memory **${coldMem.toFixed(1)} MiB** (goal ≤ 50: ${verdict(coldMem <= 50)})`);
@@ -82,7 +85,7 @@ for (const kind of kinds) {
     const args = [bin, 'render', file, '-t', 'nginx,haproxy', '-o', join(work, `scale-out-${pools}`), '--quiet'];
     const [yamlOnly, full] = alternate([loadScript, file], args, pools > 1000 ? 7 : 9);
     scale[pools] = full;
-    const [memYaml, memFull] = [peakMiB([loadScript, file]), peakMiB(args)];
+    const [memYaml, memFull] = [peakMiB([loadScript, file], 3), peakMiB(args, 3)];
     const size = (readFileSync(file).length / 2 ** 20).toFixed(1);
     say(`- ${kind.name}, ${pools} pools (${size} MiB of YAML): js-yaml load ${yamlOnly.toFixed(0)} ms / ${memYaml.toFixed(0)} MiB; lbgen ${full.toFixed(0)} ms / ${memFull.toFixed(0)} MiB: time **${(full / yamlOnly).toFixed(2)}×** (goal ≤ 2.5: ${verdict(full / yamlOnly <= 2.5)}), memory **${(memFull / memYaml).toFixed(2)}×** (goal ≤ 2.5: ${verdict(memFull / memYaml <= 2.5)})`);
     if (pools === 10000 && kind.make === bigTopology) {
@@ -100,4 +103,4 @@ say('## 3. Serving (wrk, pinned cores)');
 for (const line of await serving(root, work)) say(line);
 say();
 say(`Command: \`npm run bench\` (${new Date().toISOString().slice(0, 10)}).`);
-writeFileSync(join(work, 'report.md'), `${lines.join('\n')}\n`);
+

@@ -23,7 +23,9 @@ const ajvOptions = JSON.parse(readFileSync(join(root, 'src', 'check', 'ajv-optio
 const ajv = new Ajv2020({ ...ajvOptions, code: { source: true } });
 ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
 ajv.addKeyword(durationKeyword(require('ajv/dist/2020')._));
-const schema = JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8'));
+// The standalone code embeds the schema objects it reads (properties, enums): without their
+// descriptions (docs/topology.md carries them), the bundle is 110 KB smaller to read at every start.
+const schema = withoutDescriptions(JSON.parse(readFileSync(join(root, 'schemas', 'topology.schema.json'), 'utf8')));
 ajv.addSchema(schema);
 ajv.addSchema(shellSchema(schema));
 writeFileSync(join(out, 'validator.cjs'), standalone(ajv, parts(schema)));
@@ -77,7 +79,10 @@ const result = await esbuild.build({
   absWorkingDir: root,
   logLevel: 'warning',
   define: { 'import.meta.url': '__lbgenUrl' },
-  banner: { js: "const __lbgenUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The module wrapper is written into the file, so that bin/lbgen.cjs compiles the file's text as it
+  // is read: wrapping it there (Module.wrap) made a second copy of 800 KB, 0.7 MB of peak memory at start-up.
+  banner: { js: "(function (exports, require, module, __filename, __dirname) { const __lbgenUrl = require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: '\n});' },
   plugins: [{
     name: 'precompiled',
     setup(build) {
@@ -140,6 +145,13 @@ function lazyBundle(name, contents) {
     absWorkingDir: root,
     logLevel: 'warning',
   });
+}
+
+/** The schema without its `description` annotations (a property named "description" holds an object, and stays). */
+function withoutDescriptions(node) {
+  if (Array.isArray(node)) return node.map(withoutDescriptions);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'description' && typeof v === 'string')).map(([k, v]) => [k, withoutDescriptions(v)]));
 }
 
 function bannerOf(dir, pkg) {
