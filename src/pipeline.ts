@@ -113,14 +113,16 @@ export function streamFiles(analysis: Analysis, opts: Options, open: (path: stri
 type Job = { readonly path: string; render(): string };
 
 function* jobs(analysis: Analysis, opts: Options): Generator<Job> {
-  const total = opts.targets.reduce((n, name) => n + TARGETS[name].files.length, 0);
+  // The share done counts the files that will be written (the NLB template only with an NLB).
+  const wanted = (name: TargetName) => TARGETS[name].files.filter((f) => !f.when || f.when(analysis.built.get(name)!.view));
+  const total = opts.targets.reduce((n, name) => n + wanted(name).length, 0);
   let done = 0;
   for (const name of opts.targets) {
+    const files = wanted(name);
     // Each view is let go once its target is rendered: only one is alive at a time.
     const view = analysis.built.get(name)!.view;
     analysis.built.delete(name);
-    for (const f of TARGETS[name].files) {
-      if (f.when && !f.when(view)) continue;
+    for (const f of files) {
       opts.progress?.(`rendering ${f.path}`, done++ / total);
       yield { path: f.path, render: () => renderTemplate(name, f.template, view, opts.templates) };
     }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { bigTopology, warningTopology } from '../scripts/gen-topology.js';
 import { BIN, lbgen, tempDir } from './helpers/cli.js';
+import { analyse, renderFiles } from '../src/pipeline.js';
+import type { TargetName } from '../src/targets/target.js';
 
 const POOLS = 2000;
 // A health check on every pool, cookie stickiness on every fifth, a rate limit on every tenth route.
@@ -78,4 +80,12 @@ test('progress on a terminal: stage and share on one line, erased before the res
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('progress: the share done counts only the files that will be written (no NLB template without streams)', () => {
+  const shares: [string, number | undefined][] = [];
+  const opts = { file: 'big.yaml', targets: ['nginx', 'cloudformation'] as TargetName[], progress: (stage: string, share?: number) => stage.startsWith('rendering') && shares.push([stage, share]) };
+  const files = [...renderFiles(analyse(bigTopology(3, 2), opts), opts)].map((f) => f.path);
+  assert.deepEqual(files, ['nginx.conf', 'cloudformation-alb.yaml']);
+  assert.deepEqual(shares, [['rendering nginx.conf', 0], ['rendering cloudformation-alb.yaml', 0.5]]);
 });
