@@ -73,6 +73,8 @@ say();
 const loadScript = join(work, 'load.cjs');
 writeFileSync(loadScript, `const y = require(${JSON.stringify(join(root, 'node_modules', 'js-yaml'))}); y.load(require('fs').readFileSync(process.argv[2], 'utf8'), { schema: y.CORE_SCHEMA });\n`);
 say('## 2. Scale (nginx + HAProxy, `--quiet`)');
+const stagesScript = join(root, 'dist', 'scripts', 'bench', 'stages.js');
+const whereTimeGoes: { name: string; file: string; bare: number }[] = [];
 const kinds = [
   { name: 'without warnings', make: bigTopology },
   { name: 'with warnings', make: warningTopology },
@@ -88,6 +90,7 @@ for (const kind of kinds) {
     const [memYaml, memFull] = [peakMiB([loadScript, file], 3), peakMiB(args, 3)];
     const size = (readFileSync(file).length / 2 ** 20).toFixed(1);
     say(`- ${kind.name}, ${pools} pools (${size} MiB of YAML): js-yaml load ${yamlOnly.toFixed(0)} ms / ${memYaml.toFixed(0)} MiB; lbgen ${full.toFixed(0)} ms / ${memFull.toFixed(0)} MiB: time **${(full / yamlOnly).toFixed(2)}×** (goal ≤ 2.5: ${verdict(full / yamlOnly <= 2.5)}), memory **${(memFull / memYaml).toFixed(2)}×** (goal ≤ 2.5: ${verdict(memFull / memYaml <= 2.5)})`);
+    if (pools === 10000) whereTimeGoes.push({ name: kind.name, file, bare: yamlOnly });
     if (pools === 10000 && kind.make === bigTopology) {
       const [validateNginx, quota] = alternate([bin, 'validate', file, '-t', 'nginx', '--quiet'], [bin, 'validate', file, '-t', 'cloudformation', '--quiet'], 3);
       say(`- ALB quota error on the same file: ${quota.toFixed(0)} ms, against ${validateNginx.toFixed(0)} ms to validate it for nginx (**${(quota / validateNginx).toFixed(2)}×**)`);
@@ -95,6 +98,18 @@ for (const kind of kinds) {
   }
   const growth = scale[10000]! / scale[1000]!;
   say(`- ${kind.name}: growth from 1,000 to 10,000 pools **${growth.toFixed(1)}×** for 10× the pools (goal ≤ 10: ${verdict(growth <= 10)})`);
+}
+say();
+
+// Where the time goes: each stage of one render in a process of its own (medians of 3 runs), as a
+// share of the whole, against the bare load.
+say('## Where the time goes (10,000 pools, nginx + HAProxy, in process, median of 3 runs)');
+for (const { name, file, bare } of whereTimeGoes) {
+  const runs = [0, 1, 2].map(() => JSON.parse(spawnSync(process.execPath, [stagesScript, file], { encoding: 'utf8' }).stdout) as Record<string, number>);
+  const stages = Object.keys(runs[0]!).map((stage) => [stage, median(runs.map((r) => r[stage] ?? 0))] as const);
+  const total = stages.reduce((n, [, ms]) => n + ms, 0);
+  say(`- ${name}: ${total.toFixed(0)} ms in all (the bare js-yaml load: ${bare.toFixed(0)} ms with Node's start)`);
+  for (const [stage, ms] of stages) say(`  - ${stage}: ${ms.toFixed(0)} ms (${((ms / total) * 100).toFixed(0)}%)`);
 }
 say();
 
