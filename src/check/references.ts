@@ -1,5 +1,6 @@
 import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKeys } from '../diagnostics.js';
 import { inheritedAllowFrom } from '../model/allowlists.js';
+import { idsOf } from '../model/ids.js';
 
 /**
  * The reference checks: a route names a pool (and its canary another), a pool names servers, a path is routed once. They
@@ -33,12 +34,15 @@ const mean = (name: string, candidates: string[]) => {
 
 function poolToMissingServer(pools: Map_, servers: Map_): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // A Map of the names (shared with the rules and the model) rather than Object.hasOwn: a property
+  // lookup first internalises each of the 100,000 names a large topology lists (about 30 ms).
+  const known = idsOf(servers).place;
   for (const id of sortedKeys(pools)) {
     const list = isMap(pools[id]) ? (pools[id] as Map_).servers : undefined;
     if (!Array.isArray(list)) continue;
     for (let j = 0; j < list.length; j++) {
       const s: unknown = list[j];
-      if (typeof s === 'string' && !Object.hasOwn(servers, s)) {
+      if (typeof s === 'string' && !known.has(s)) {
         out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(servers))));
       }
     }
