@@ -376,8 +376,12 @@ function canary(c: NonNullable<RouteInput['canary']>, pointer: string, pool: Poo
   };
 }
 
+/** What a route without timeouts of its own gets when its pool has the default ones (shared, as DEFAULT_TIMEOUTS). */
+const DEFAULT_ROUTE_TIMEOUTS: Route['timeouts'] = { pointer: null, server: DEFAULT_TIMEOUTS.server, tunnel: DEFAULT_TIMEOUTS.tunnel, ownServer: false, ownTunnel: false };
+
 /** A route's own timeouts, else its pool's (issue 17). */
 function routeTimeouts(own: RouteInput['timeouts'], pointer: string, pool: Pool): Route['timeouts'] {
+  if (!own && pool.timeouts === DEFAULT_TIMEOUTS) return DEFAULT_ROUTE_TIMEOUTS;
   return {
     pointer: own ? `${pointer}/timeouts` : null,
     server: own?.server === undefined ? pool.timeouts.server : parseDuration(own.server),
