@@ -37,7 +37,7 @@ export function normalise(t: Topology, sourceFile: string): Model {
   // Host object per domain, shared by its pools (the model is read-only).
   const domainHost = (name: string | null): HealthCheck['host'] | null => (name === null ? null : { name, from: 'domains' });
   const primaryHost = domainHost(primaryDomain);
-  const checkDomain = poolIds.ids.map(() => primaryHost);
+  const checkHosts = poolIds.ids.map(() => primaryHost);
   if (siteIds) {
     const byDefault = new Uint8Array(poolIds.ids.length);
     for (const r of t.routes) byDefault[poolIds.place.get(r.pool)!] = 1;
@@ -50,11 +50,11 @@ export function normalise(t: Topology, sourceFile: string): Model {
         const place = poolIds.place.get(r.pool)!;
         if (byDefault[place] || set[place]) continue;
         set[place] = 1;
-        checkDomain[place] = host;
+        checkHosts[place] = host;
       }
     });
   }
-  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkDomain[i]!));
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkHosts[i]!));
   let serial = 0;
   const routeLists = lists.map((list) => {
     const out = routesOf(list.routes, list.id, serial, (id) => pools[poolIds.place.get(id)!]!);
