@@ -17,7 +17,8 @@ type Check = (t: Topology) => Diagnostic[];
 const stickyContradictsBalance: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
-  for (const [i, id] of pools.ids.entries()) {
+  for (let i = 0; i < pools.ids.length; i++) {
+    const id = pools.ids[i]!;
     const p = pools.values[i]!;
     if (p.sticky?.by === 'cookie' && p.balance === 'source-ip-hash') {
       out.push(error(ptr(['pools', id, 'sticky', 'by']), 'cookie stickiness contradicts balance: source-ip-hash (the server is already fixed by the client address)', { suggestion: 'use sticky.by: source-ip, or another balance' }));
@@ -39,11 +40,14 @@ const poolOnlyBackups: Check = (t) => {
   const pools = idsOf(t.pools);
   const servers = idsOf(t.servers).values;
   const members = membersOf(t);
-  for (const [i, id] of pools.ids.entries()) {
+  for (let i = 0; i < pools.ids.length; i++) {
+    const id = pools.ids[i]!;
     // Missing servers are poolToMissingServer's to report: only the servers that exist count here.
     let known = 0;
     let regular = false;
-    for (const place of members[i]!) {
+    const places = members[i]!;
+    for (let k = 0; k < places.length; k++) {
+      const place = places[k]!;
       if (place < 0) continue;
       known++;
       const s = servers[place]!;
@@ -62,7 +66,8 @@ const poolOnlyBackups: Check = (t) => {
 const healthCheckTimeout: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
-  for (const [i, id] of pools.ids.entries()) {
+  for (let i = 0; i < pools.ids.length; i++) {
+    const id = pools.ids[i]!;
     const hc = pools.values[i]!.healthCheck;
     if (!hc || hc.timeout === undefined) continue;
     const interval = parseDuration(hc.interval ?? DEFAULTS.pools.healthCheck.interval);
@@ -79,7 +84,8 @@ const loadFeedbackPort: Check = (t) => {
   const pools = idsOf(t.pools);
   const servers = idsOf(t.servers);
   const members = membersOf(t);
-  for (const [i, id] of pools.ids.entries()) {
+  for (let i = 0; i < pools.ids.length; i++) {
+    const id = pools.ids[i]!;
     const port = pools.values[i]!.loadFeedback?.port;
     if (port === undefined) continue;
     const place = members[i]!.find((s) => s >= 0 && servers.values[s]!.port === port);
@@ -91,7 +97,8 @@ const loadFeedbackPort: Check = (t) => {
 const expectStatusRange: Check = (t) => {
   const out: Diagnostic[] = [];
   const pools = idsOf(t.pools);
-  for (const [i, id] of pools.ids.entries()) {
+  for (let i = 0; i < pools.ids.length; i++) {
+    const id = pools.ids[i]!;
     const s = pools.values[i]!.healthCheck?.expectStatus;
     if (typeof s !== 'string' || !s.includes('-')) continue;
     const [lo, hi] = s.split('-').map(Number);
@@ -157,19 +164,25 @@ const listenerConsistency: Check = (t) => {
 const unused: Check = (t) => {
   const pools = idsOf(t.pools);
   const usedPools = new Uint8Array(pools.ids.length);
-  for (const r of everyRoute(t)) {
-    for (const id of r.canary ? [r.pool, r.canary.pool] : [r.pool]) {
-      const place = pools.place.get(id);
-      if (place !== undefined) usedPools[place] = 1;
-    }
-  }
-  for (const id of streamPools(t)) {
+  const use = (id: string) => {
     const place = pools.place.get(id);
     if (place !== undefined) usedPools[place] = 1;
+  };
+  for (const [, routes] of routeLists(t)) {
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      use(r.pool);
+      if (r.canary) use(r.canary.pool);
+    }
   }
+  for (const id of streamPools(t)) use(id);
   const { ids } = idsOf(t.servers);
   const usedServers = new Uint8Array(ids.length);
-  for (const places of membersOf(t)) for (const place of places) if (place >= 0) usedServers[place] = 1;
+  const members = membersOf(t);
+  for (let i = 0; i < members.length; i++) {
+    const places = members[i]!;
+    for (let k = 0; k < places.length; k++) if (places[k]! >= 0) usedServers[places[k]!] = 1;
+  }
   const out: Diagnostic[] = [];
   for (let i = 0; i < pools.ids.length; i++) {
     if (!usedPools[i]) out.push(warning(ptr(['pools', pools.ids[i]!]), `pool "${pools.ids[i]!}" is not used by any route`, { atKey: true }));
@@ -195,11 +208,6 @@ function routeLists(t: Topology): [(string | number)[], RouteInput[]][] {
     sites.ids.forEach((id, i) => out.push([['sites', id, 'routes'], sites.values[i]!.routes]));
   }
   return out;
-}
-
-/** The top-level routes and every site's. */
-function everyRoute(t: Topology): RouteInput[] {
-  return t.sites ? [...t.routes, ...idsOf(t.sites).values.flatMap((s) => s.routes)] : t.routes;
 }
 
 /**
@@ -229,10 +237,16 @@ const siteConsistency: Check = (t) => {
 };
 
 /** A route's tunnel timeout times WebSocket tunnels: on a route without them it would do nothing. */
-const routeTunnelWithoutWebSocket: Check = (t) =>
-  routeLists(t).flatMap(([at, list]) => list.flatMap((r, i) => (r.timeouts?.tunnel !== undefined && r.websocket !== true
-    ? [warning(ptr([...at, i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true')]
-    : [])));
+const routeTunnelWithoutWebSocket: Check = (t) => {
+  const out: Diagnostic[] = [];
+  for (const [at, list] of routeLists(t)) {
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      if (r.timeouts?.tunnel !== undefined && r.websocket !== true) out.push(warning(ptr([...at, i, 'timeouts', 'tunnel']), 'ignored: the tunnel timeout applies to WebSocket tunnels, and this route has no websocket: true'));
+    }
+  }
+  return out;
+};
 
 const CHECKS: readonly Check[] = [
   routeTunnelWithoutWebSocket, siteConsistency, poolOnlyBackups, stickyContradictsBalance, healthCheckTimeout, expectStatusRange,

@@ -1,5 +1,6 @@
 import { type Diagnostic, didYouMean, error, segmentsToPointer as ptr, sortedKeys } from '../diagnostics.js';
 import { inheritedAllowFrom } from '../model/allowlists.js';
+import { idsOf, membersOf } from '../model/ids.js';
 
 /**
  * The reference checks: a route names a pool (and its canary another), a pool names servers, a path is routed once. They
@@ -12,7 +13,7 @@ export function referenceChecks(doc: unknown): Diagnostic[] {
   const d = isMap(doc) ? doc : {};
   const servers = isMap(d.servers) ? d.servers : {};
   const pools = isMap(d.pools) ? d.pools : null;
-  const out = poolToMissingServer(pools ?? {}, servers);
+  const out = poolToMissingServer(d, pools ?? {}, servers);
   // The top-level routes, then each site's: the same checks within each list, each at its own place.
   const lists: [(string | number)[], unknown][] = [[['routes'], d.routes]];
   if (isMap(d.sites)) for (const id of sortedKeys(d.sites)) lists.push([['sites', id, 'routes'], isMap(d.sites[id]) ? (d.sites[id] as Map_).routes : undefined]);
@@ -31,16 +32,17 @@ const mean = (name: string, candidates: string[]) => {
   return close ? { suggestion: `did you mean "${close}"?` } : {};
 };
 
-function poolToMissingServer(pools: Map_, servers: Map_): Diagnostic[] {
+function poolToMissingServer(doc: Map_, pools: Map_, servers: Map_): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const id of sortedKeys(pools)) {
-    const list = isMap(pools[id]) ? (pools[id] as Map_).servers : undefined;
-    if (!Array.isArray(list)) continue;
-    for (let j = 0; j < list.length; j++) {
-      const s: unknown = list[j];
-      if (typeof s === 'string' && !Object.hasOwn(servers, s)) {
-        out.push(error(ptr(['pools', id, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(servers))));
-      }
+  // The places that the rules and normalise use too (membersOf): one lookup of each name.
+  const ids = sortedKeys(pools);
+  const members = membersOf(doc);
+  for (let i = 0; i < ids.length; i++) {
+    const places = members[i]!;
+    for (let j = 0; j < places.length; j++) {
+      if (places[j] !== -1) continue;
+      const s = ((pools[ids[i]!] as Map_).servers as string[])[j]!;
+      out.push(error(ptr(['pools', ids[i]!, 'servers', j]), `no server named "${s}"`, mean(s, sortedKeys(servers))));
     }
   }
   return out;
@@ -50,15 +52,18 @@ function poolToMissingServer(pools: Map_, servers: Map_): Diagnostic[] {
 function routeToMissingPool(routes: unknown[], pools: Map_ | null, at: (string | number)[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!pools) return out;
+  // The Map of pool names that the rules and normalise use too (Object.hasOwn on the parsed mapping
+  // would first internalise each name).
+  const known = idsOf(pools).place;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i];
     if (!isMap(r)) continue;
-    if (typeof r.pool === 'string' && !Object.hasOwn(pools, r.pool)) {
+    if (typeof r.pool === 'string' && !known.has(r.pool)) {
       out.push(error(ptr([...at, i, 'pool']), `no pool named "${r.pool}"`, mean(r.pool, sortedKeys(pools))));
     }
     const canary = isMap(r.canary) ? r.canary.pool : undefined;
     if (typeof canary !== 'string') continue;
-    if (!Object.hasOwn(pools, canary)) {
+    if (!known.has(canary)) {
       out.push(error(ptr([...at, i, 'canary', 'pool']), `no pool named "${canary}"`, mean(canary, sortedKeys(pools))));
     } else if (canary === r.pool) {
       out.push(error(ptr([...at, i, 'canary', 'pool']), `the route's own pool "${canary}": a canary sends a share of clients to another pool`, { suggestion: 'name the pool of the new release' }));

@@ -25,13 +25,27 @@ export function idsOf<V>(map: Readonly<Record<string, V>>): Ids<V> {
 
 const members = new WeakMap<object, readonly (readonly number[])[]>();
 
-/** Each pool's members (pools in idsOf order) as places in idsOf(t.servers); -1 for a name that is no server. */
-export function membersOf(t: Topology): readonly (readonly number[])[] {
-  let found = members.get(t);
+type Doc = { readonly pools?: unknown; readonly servers?: unknown };
+const isMap = (v: unknown): v is Readonly<Record<string, unknown>> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Each pool's members (pools in idsOf order) as places in idsOf(servers): -1 for a name that is no
+ * server, -2 for an item that is not a name. Any document, valid or refused by the schema (a pool
+ * that is not a mapping, or whose servers are not a list, has none): the reference check reports
+ * its -1s, and on a valid topology the rules and normalise take the same places, so the 100,000
+ * names of a large topology are looked up once (each first lookup of a name is a cache miss or
+ * two). Memoised per document.
+ */
+export function membersOf(doc: Topology | Doc): readonly (readonly number[])[] {
+  let found = members.get(doc);
   if (!found) {
-    const servers = idsOf(t.servers).place;
-    found = idsOf(t.pools).values.map((p) => p.servers.map((name) => servers.get(name) ?? -1));
-    members.set(t, found);
+    const servers = idsOf(isMap(doc.servers) ? doc.servers : {}).place;
+    const pools = isMap(doc.pools) ? idsOf(doc.pools).values : [];
+    found = pools.map((p) => {
+      const list = isMap(p) ? p.servers : undefined;
+      return Array.isArray(list) ? list.map((name: unknown) => (typeof name === 'string' ? servers.get(name) ?? -1 : -2)) : [];
+    });
+    members.set(doc, found);
   }
   return found;
 }

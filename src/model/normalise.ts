@@ -4,7 +4,7 @@ import { DEFAULTS, DERIVED_DEFAULTS } from './defaults.js';
 import { parseDuration, parseVersion } from './duration.js';
 import { inheritedAllowFrom } from './allowlists.js';
 import { idsOf, membersOf } from './ids.js';
-import type { Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Site, Sticky, Tls } from './model.js';
+import type { Canary, Cidr, HealthCheck, Model, Pool, Route, SecurityHeader, Server, Site, Sticky, Tls } from './model.js';
 import { addressFamily, parseCidr } from './net.js';
 import { streams } from './streams.js';
 
@@ -33,8 +33,11 @@ export function normalise(t: Topology, sourceFile: string): Model {
     }
   }
   // A pool only other sites use is checked with the first concrete domain of the first of them (an
-  // application that validates Host knows its own site's names), else as the default site's.
-  const checkDomain: (string | null)[] = poolIds.ids.map(() => primaryDomain);
+  // application that validates Host knows its own site's names), else as the default site's. One
+  // Host object per domain, shared by its pools (the model is read-only).
+  const domainHost = (name: string | null): HealthCheck['host'] | null => (name === null ? null : { name, from: 'domains' });
+  const primaryHost = domainHost(primaryDomain);
+  const checkHosts = poolIds.ids.map(() => primaryHost);
   if (siteIds) {
     const byDefault = new Uint8Array(poolIds.ids.length);
     for (const r of t.routes) byDefault[poolIds.place.get(r.pool)!] = 1;
@@ -42,15 +45,16 @@ export function normalise(t: Topology, sourceFile: string): Model {
     siteIds.values.forEach((s) => {
       const concrete = s.domains.find((d) => !d.startsWith('*.'));
       if (concrete === undefined) return;
+      const host = domainHost(concrete);
       for (const r of s.routes) {
         const place = poolIds.place.get(r.pool)!;
         if (byDefault[place] || set[place]) continue;
         set[place] = 1;
-        checkDomain[place] = concrete;
+        checkHosts[place] = host;
       }
     });
   }
-  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkDomain[i]!));
+  const pools = poolIds.ids.map((id, i) => pool(id, poolIds.values[i]!, members[i]!.map((place) => servers[place]!), (routed[i]! & WEBSOCKET) !== 0, routed[i] !== 0, checkHosts[i]!));
   let serial = 0;
   const routeLists = lists.map((list) => {
     const out = routesOf(list.routes, list.id, serial, (id) => pools[poolIds.place.get(id)!]!);
@@ -194,20 +198,27 @@ function routesOf(list: readonly RouteInput[], site: string | null, first: numbe
   return list
     .map((r, index): Route => {
       const from = inherits[index]!;
+      const pointer = `${base}/${index}`;
+      const pool = poolOf(r.pool);
+      // One literal with every field (no spread): the route is one object of 16 in-object fields,
+      // not one with a second array for the fields a spread adds.
       return {
         index,
         serial: first + index,
         site,
         label: `${name}[${index}]`,
-        pointer: `${base}/${index}`,
+        pointer,
         path: r.path,
-        pool: poolOf(r.pool),
+        pool,
         websocket: r.websocket ?? DEFAULTS.routes.websocket,
-        rateLimit: r.rateLimit ? { pointer: `${base}/${index}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.routes.rateLimit.burst } : null,
+        rateLimit: r.rateLimit ? { pointer: `${pointer}/rateLimit`, perSecond: r.rateLimit.perSecond, burst: r.rateLimit.burst ?? DEFAULTS.routes.rateLimit.burst } : null,
         allowFrom: from < 0 ? own[index]! : own[from]!,
         inheritsFrom: from < 0 ? null : { index: from, label: `${name}[${from}]`, path: list[from]!.path },
-        allowFromPointer: from < 0 ? `${base}/${index}/allowFrom` : `${base}/${index}`,
-        ...traffic(r, `${base}/${index}`, poolOf(r.pool), r.canary ? poolOf(r.canary.pool) : null),
+        allowFromPointer: from < 0 ? `${pointer}/allowFrom` : pointer,
+        canary: r.canary ? canary(r.canary, `${pointer}/canary`, poolOf(r.canary.pool)) : null,
+        maxBodySize: r.maxBodySize === undefined ? null : { pointer: `${pointer}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
+        timeouts: routeTimeouts(r.timeouts, pointer, pool),
+        buffering: r.buffering ?? DEFAULTS.routes.buffering,
       };
     })
     // Longest prefix first; Array.prototype.sort is stable, so file order breaks ties.
@@ -226,7 +237,24 @@ function server(id: string, s: ServerInput): Server {
   };
 }
 
-function pool(id: string, p: PoolInput, members: readonly Server[], websocket: boolean, used: boolean, primaryDomain: string | null): Pool {
+/**
+ * What a pool gets when it writes no passive, no timeouts, or a health check without expectStatus:
+ * one object shared by all such pools (the model is read-only). A large topology has 10,000 pools,
+ * and every object kept to the end of a run is copied twice by the young-generation collector.
+ */
+const DEFAULT_PASSIVE: Pool['passive'] = {
+  maxFails: DEFAULTS.pools.passive.maxFails,
+  failTimeout: parseDuration(DEFAULTS.pools.passive.failTimeout),
+  given: false,
+};
+const DEFAULT_TIMEOUTS: Pool['timeouts'] = {
+  connect: parseDuration(DEFAULTS.pools.timeouts.connect),
+  server: parseDuration(DEFAULTS.pools.timeouts.server),
+  tunnel: parseDuration(DEFAULTS.pools.timeouts.tunnel),
+};
+const DEFAULT_STATUS: HealthCheck['expectStatus'] = expectStatus(DEFAULTS.pools.healthCheck.expectStatus);
+
+function pool(id: string, p: PoolInput, members: readonly Server[], websocket: boolean, used: boolean, domainHost: HealthCheck['host'] | null): Pool {
   // Field names below are fixed words: only the id can need escaping in a pointer.
   const pointer = ptr(['pools', id]);
   return {
@@ -235,18 +263,22 @@ function pool(id: string, p: PoolInput, members: readonly Server[], websocket: b
     members,
     balance: p.balance ?? DEFAULTS.pools.balance,
     sticky: p.sticky ? sticky(p.sticky, `${pointer}/sticky`) : null,
-    healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, primaryDomain, members[0]!)) : null,
+    healthCheck: p.healthCheck ? healthCheck(p.healthCheck, `${pointer}/healthCheck`, checkHost(p.healthCheck.host, domainHost, members[0]!)) : null,
     loadFeedback: p.loadFeedback ? { pointer: `${pointer}/loadFeedback`, port: p.loadFeedback.port, interval: parseDuration(p.loadFeedback.interval ?? DEFAULTS.pools.loadFeedback.interval) } : null,
-    passive: {
-      maxFails: p.passive?.maxFails ?? DEFAULTS.pools.passive.maxFails,
-      failTimeout: parseDuration(p.passive?.failTimeout ?? DEFAULTS.pools.passive.failTimeout),
-      given: p.passive !== undefined,
-    },
-    timeouts: {
-      connect: parseDuration(p.timeouts?.connect ?? DEFAULTS.pools.timeouts.connect),
-      server: parseDuration(p.timeouts?.server ?? DEFAULTS.pools.timeouts.server),
-      tunnel: parseDuration(p.timeouts?.tunnel ?? DEFAULTS.pools.timeouts.tunnel),
-    },
+    passive: p.passive
+      ? {
+          maxFails: p.passive.maxFails ?? DEFAULTS.pools.passive.maxFails,
+          failTimeout: parseDuration(p.passive.failTimeout ?? DEFAULTS.pools.passive.failTimeout),
+          given: true,
+        }
+      : DEFAULT_PASSIVE,
+    timeouts: p.timeouts
+      ? {
+          connect: parseDuration(p.timeouts.connect ?? DEFAULTS.pools.timeouts.connect),
+          server: parseDuration(p.timeouts.server ?? DEFAULTS.pools.timeouts.server),
+          tunnel: parseDuration(p.timeouts.tunnel ?? DEFAULTS.pools.timeouts.tunnel),
+        }
+      : DEFAULT_TIMEOUTS,
     keepalive: p.keepalive ?? DEFAULTS.pools.keepalive,
     websocket,
     used,
@@ -264,16 +296,15 @@ function sticky(s: NonNullable<PoolInput['sticky']>, pointer: string): Sticky {
   };
 }
 
-/** The health check's Host: as given, else the first domain that is not a wildcard, else the first server's address. */
-function checkHost(given: string | undefined, primaryDomain: string | null, first: Server): HealthCheck['host'] {
+/** The health check's Host: as given, else (domainHost) the first domain that is not a wildcard, else the first server's address. */
+function checkHost(given: string | undefined, domainHost: HealthCheck['host'] | null, first: Server): HealthCheck['host'] {
   if (given !== undefined) return { name: given, from: 'healthCheck.host' };
-  if (primaryDomain !== null) return { name: primaryDomain, from: 'domains' };
+  if (domainHost !== null) return domainHost;
   return { name: first.family === 'ipv6' ? `[${first.address}]` : first.address, from: 'server' };
 }
 
 function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string, host: HealthCheck['host']): HealthCheck {
   const interval = parseDuration(h.interval ?? DEFAULTS.pools.healthCheck.interval);
-  const status = String(h.expectStatus ?? DEFAULTS.pools.healthCheck.expectStatus).split('-').map(Number);
   return {
     pointer,
     type: h.type ?? DEFAULTS.pools.healthCheck.type,
@@ -284,8 +315,14 @@ function healthCheck(h: NonNullable<PoolInput['healthCheck']>, pointer: string, 
     timeout: h.timeout === undefined ? Math.min(Math.floor(interval / 2), parseDuration(DERIVED_DEFAULTS.maxHealthCheckTimeout)) : parseDuration(h.timeout),
     rise: h.rise ?? DEFAULTS.pools.healthCheck.rise,
     fall: h.fall ?? DEFAULTS.pools.healthCheck.fall,
-    expectStatus: { min: status[0]!, max: status[1] ?? status[0]! },
+    expectStatus: h.expectStatus === undefined ? DEFAULT_STATUS : expectStatus(h.expectStatus),
   };
+}
+
+/** 200 or "200-399" → the range of accepted codes. */
+function expectStatus(given: number | string): HealthCheck['expectStatus'] {
+  const status = String(given).split('-').map(Number);
+  return { min: status[0]!, max: status[1] ?? status[0]! };
 }
 
 function cidrs(list: readonly string[], pointer: string): Cidr[] {
@@ -327,28 +364,29 @@ export function parseSize(text: string): number {
   return Number(m[1]) * SIZE_UNITS[m[2]!]!;
 }
 
-/** A route's canary, body limit, timeouts and buffering (issue 17): what shapes its traffic apart from its pool. */
-function traffic(r: RouteInput, pointer: string, pool: Pool, canaryPool: Pool | null): Pick<Route, 'canary' | 'maxBodySize' | 'timeouts' | 'buffering'> {
-  const c = r.canary;
+/** A route's staged rollout to another pool (issue 17). */
+function canary(c: NonNullable<RouteInput['canary']>, pointer: string, pool: Pool): Canary {
   return {
-    canary: c && canaryPool
-      ? {
-          pointer: `${pointer}/canary`,
-          pool: canaryPool,
-          weight: c.weight,
-          header: c.header ?? null,
-          cookie: c.cookie ?? DEFAULTS.routes.canary.cookie,
-          ttl: parseDuration(c.ttl ?? DEFAULTS.routes.canary.ttl),
-        }
-      : null,
-    maxBodySize: r.maxBodySize === undefined ? null : { pointer: `${pointer}/maxBodySize`, bytes: parseSize(r.maxBodySize), text: r.maxBodySize },
-    timeouts: {
-      pointer: r.timeouts ? `${pointer}/timeouts` : null,
-      server: r.timeouts?.server === undefined ? pool.timeouts.server : parseDuration(r.timeouts.server),
-      tunnel: r.timeouts?.tunnel === undefined ? pool.timeouts.tunnel : parseDuration(r.timeouts.tunnel),
-      ownServer: r.timeouts?.server !== undefined,
-      ownTunnel: r.timeouts?.tunnel !== undefined,
-    },
-    buffering: r.buffering ?? DEFAULTS.routes.buffering,
+    pointer,
+    pool,
+    weight: c.weight,
+    header: c.header ?? null,
+    cookie: c.cookie ?? DEFAULTS.routes.canary.cookie,
+    ttl: parseDuration(c.ttl ?? DEFAULTS.routes.canary.ttl),
+  };
+}
+
+/** What a route without timeouts of its own gets when its pool has the default ones (shared, as DEFAULT_TIMEOUTS). */
+const DEFAULT_ROUTE_TIMEOUTS: Route['timeouts'] = { pointer: null, server: DEFAULT_TIMEOUTS.server, tunnel: DEFAULT_TIMEOUTS.tunnel, ownServer: false, ownTunnel: false };
+
+/** A route's own timeouts, else its pool's (issue 17). */
+function routeTimeouts(own: RouteInput['timeouts'], pointer: string, pool: Pool): Route['timeouts'] {
+  if (!own && pool.timeouts === DEFAULT_TIMEOUTS) return DEFAULT_ROUTE_TIMEOUTS;
+  return {
+    pointer: own ? `${pointer}/timeouts` : null,
+    server: own?.server === undefined ? pool.timeouts.server : parseDuration(own.server),
+    tunnel: own?.tunnel === undefined ? pool.timeouts.tunnel : parseDuration(own.tunnel),
+    ownServer: own?.server !== undefined,
+    ownTunnel: own?.tunnel !== undefined,
   };
 }
