@@ -10,7 +10,7 @@ import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { locations } from './location.js';
 import { upstreamName, zoneName } from './names.js';
 import { canaryDecisions, canaryView } from './canary.js';
-import type { LocationView, NginxView, ServerView } from './view.js';
+import type { LocationView, NginxView, ServerView, UpstreamView } from './view.js';
 import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
 import { streamView } from './stream.js';
 import type { StickyMapView } from './view.js';
@@ -21,9 +21,16 @@ export const nginx: Target<NginxView> = {
   build(model) {
     const decisions: Decision[] = [];
     const stickyMaps: StickyMapView[] = [];
-    const perPool = model.pools.map((pool, i) => poolUpstreams(model, pool, i, decisions, stickyMaps));
-    const upstreams = perPool.flatMap((p) => p.upstreams);
-    const proxyPass = new Map(model.pools.map((pool, i) => [pool, perPool[i]!.proxyPass]));
+    const upstreams: UpstreamView[] = [];
+    // Only the pools whose locations proxy to a map's variable: the others pass to their upstream's name.
+    const proxyPass = new Map<Pool, string>();
+    // The gaps an upstream's comments already show in place (left out of the list at the top).
+    const shown = new Set<string>();
+    model.pools.forEach((pool, i) => {
+      const p = poolUpstreams(model, pool, i, { decisions, maps: stickyMaps, shown });
+      for (const u of p.upstreams) upstreams.push(u);
+      if (p.proxyPass !== null) proxyPass.set(pool, p.proxyPass);
+    });
     const key = clientKey(model);
     const rateZones = allRoutes(model).flatMap((r) =>
       r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `${r.label} ${r.path}` }] : [],
@@ -49,7 +56,7 @@ export const nginx: Target<NginxView> = {
     return {
       view: {
         header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
-        gaps: gapNotes(decisions, new Set(upstreams.flatMap((u) => u.comments))),
+        gaps: gapNotes(decisions, shown),
         workerConnections,
         // A descriptor per connection plus room for logs, listeners and the shared memory zones.
         fileLimit: workerConnections + 64,
