@@ -222,9 +222,12 @@ function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): F
  */
 function routePaths(r: Route): string[] {
   if (r.path === '/') return ['var(txn.lbgen_path) -m beg /'];
-  const i = r.allowFrom ? ' -i' : '';
-  return [`var(txn.lbgen_path)${i} -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path)${i} -m beg ${haproxyArg(`${r.path}/`)}`];
+  // Each criterion is a fixed head and the path: one join per string, not one per piece.
+  const head = r.allowFrom ? ANY_CASE : EXACT_CASE;
+  return [head.exact + haproxyArg(r.path), head.under + haproxyArg(`${r.path}/`)];
 }
+const EXACT_CASE = { exact: 'var(txn.lbgen_path) -m str ', under: 'var(txn.lbgen_path) -m beg ' };
+const ANY_CASE = { exact: 'var(txn.lbgen_path) -i -m str ', under: 'var(txn.lbgen_path) -i -m beg ' };
 
 /** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */
 function rateNote(perSecond: number, burst: number): string {
