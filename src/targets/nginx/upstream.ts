@@ -73,11 +73,12 @@ const hostOf = (m: Server): string => (m.family === 'ipv4' ? m.address : m.famil
 const cookieRegex = (cookie: string) => nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`);
 
 function upstreamView(model: Model, pool: Pool, index: number, { decisions, maps, shown }: Sinks): UpstreamView {
-  const comments: string[] = [`pool ${pool.id}`];
+  // The gaps this upstream's comments show, after its name.
+  const gaps: string[] = [];
   const note = (d: Decision) => {
     decisions.push(d);
     if (d.outcome !== 'native') {
-      comments.push(d.note);
+      gaps.push(d.note);
       shown.add(d.note);
     }
   };
@@ -138,20 +139,19 @@ function upstreamView(model: Model, pool: Pool, index: number, { decisions, maps
   if (server <= connect) {
     note(decision('timeouts', 'approximated', `nginx cannot tell a connection timeout from a response timeout and stops retrying once timeouts.server has passed (so that a slow request runs once): with timeouts.server ${formatDuration(server)} no longer than timeouts.connect ${formatDuration(connect)}, a connection to a server of pool "${pool.id}" that times out is not retried on another (HAProxy retries it)`, `${pool.pointer}/timeouts/server`));
   }
-  const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
       // Each upstream counts max_conns apart: the map's upstreams per server add to the pool's own.
       const apart = followsServerId(pool) ? ` (counted apart in pool "${pool.id}"'s upstream and in each of its upstreams per server)` : '';
       note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502${apart}`, `${serverPointer(m)}/maxConnections`));
     }
-    if (m.backup && hashed) continue;
-    servers.push(serverLine(m, passive, m.backup));
   }
+  // map and concat make lists of the exact length; lists grown by push keep room for 16 more items, and a view lives to the end.
+  const servers = (hashed ? pool.members.filter((m) => !m.backup) : pool.members).map((m) => serverLine(m, passive, m.backup));
   const name = upstreamName(model, pool);
   return {
     name,
-    comments,
+    comments: [`pool ${pool.id}`].concat(gaps),
     zone: zoneOf(name, pool),
     method,
     sticky,
