@@ -2,7 +2,7 @@ import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hos
 import { formatDuration } from '../../model/duration.js';
 import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
-import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
+import { type Decision, decision, inheritedNote, noHostNote, perClientLimited, routeComment } from '../target.js';
 import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
@@ -204,7 +204,7 @@ function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): F
   return {
     canary: r.canary ? canaryRules(model, r, r.canary) : null,
     maxBodyBytes: r.maxBodySize?.bytes ?? null,
-    comment: `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
+    comment: routeComment(r),
     index: r.serial,
     site: hostRouting(model) ? ` { var(txn.lbgen_site) -m int ${site.number} }` : '',
     paths: routePaths(r),
