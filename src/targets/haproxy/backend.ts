@@ -29,8 +29,10 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
   note(decision('keepalive', 'native', pool.keepalive > 0
     ? 'server connections kept alive and reused between requests (HAProxy sizes its idle pool itself)'
     : 'option http-server-close: no idle server connections', pool.pointer));
-  const backups = pool.members.filter((m) => m.backup);
-  if (backups.length) note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
+  if (pool.members.some((m) => m.backup)) {
+    const backups = pool.members.filter((m) => m.backup);
+    note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
+  }
   if (pool.members.some((m) => m.weight !== 1)) note(decision('weights', 'native', 'server ... weight N', `${pool.pointer}/servers`));
   const scale = weightScale(pool);
   const agent = pool.loadFeedback ? agentParams(pool.loadFeedback) : '';
