@@ -3,6 +3,7 @@ import { formatDuration } from '../../model/duration.js';
 import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
 import { type Decision, decision, inheritedNote, noHostNote, perClientLimited, routeComment } from '../target.js';
+import { lastOf } from '../memo.js';
 import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
@@ -229,14 +230,14 @@ function routePaths(r: Route): string[] {
 const EXACT_CASE = { exact: 'var(txn.lbgen_path) -m str ', under: 'var(txn.lbgen_path) -m beg ' };
 const ANY_CASE = { exact: 'var(txn.lbgen_path) -i -m str ', under: 'var(txn.lbgen_path) -i -m beg ' };
 
-/** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */
-function rateNote(perSecond: number, burst: number): string {
+/** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay); routes mostly share their limit: one note for them. */
+const rateNote = lastOf((perSecond: number, burst: number): string => {
   const limit = perSecond + burst;
   const head = `HAProxy has no token bucket: at most ${limit} request${limit === 1 ? '' : 's'} per client address in any 1 s window (perSecond + burst, a sliding stick-table rate of the requests let through), 429 beyond`;
   return burst > 0
     ? `${head}; a bucket refills at ${perSecond}/s after a burst, so a client here may keep up ${limit}/s rather than ${perSecond}/s`
     : `${head}; a bucket without burst spaces requests 1/${perSecond} s apart, here they may come all at once within the second`;
-}
+});
 
 /**
  * HAProxy tunnels any request that asks for an upgrade; nginx only where a location passes the

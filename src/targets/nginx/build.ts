@@ -33,7 +33,7 @@ export const nginx: Target<NginxView> = {
     });
     const key = clientKey(model);
     const rateZones = allRoutes(model).flatMap((r) =>
-      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `${r.label} ${r.path}` }] : [],
+      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: rateOf(r.rateLimit.perSecond), comment: `${r.label} ${r.path}` }] : [],
     );
     allRoutes(model).forEach((r) => routeDecisions(r, decisions));
     const passTo = (pool: Pool) => proxyPass.get(pool) ?? upstreamName(model, pool);
@@ -121,6 +121,8 @@ function generalDecisions(model: Model): Decision[] {
   return out;
 }
 
+const rateOf = lastOf((perSecond: number) => `${perSecond}r/s`);
+const limitReqNote = lastOf((burst: number) => `limit_req burst=${burst} nodelay, 429 beyond`);
 const keepaliveNote = lastOf((size: number) => `keepalive ${size} with HTTP/1.1 and an empty Connection header`);
 
 function routeDecisions(r: Route, decisions: Decision[]): void {
@@ -131,7 +133,7 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
     decisions.push(decision('timeouts', 'native', `proxy_read_timeout and proxy_send_timeout ${formatDuration(r.websocket ? r.timeouts.tunnel : r.timeouts.server)} in the route's location, in place of the pool's`, r.timeouts.pointer));
   }
   if (r.rateLimit) {
-    decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
+    decisions.push(decision('rateLimit', 'native', limitReqNote(r.rateLimit.burst), r.rateLimit.pointer));
   }
   if (r.allowFrom) decisions.push(decision('allowFrom', 'native', `${inheritedNote(r)}allow ...; deny all; (403)${r.path === '/' ? '' : `, on ${r.path} in any letter case (~*)`}`, r.allowFromPointer));
   if (r.websocket) {
