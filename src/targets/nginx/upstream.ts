@@ -151,7 +151,7 @@ function upstreamView(model: Model, pool: Pool, index: number, { decisions, maps
   const name = upstreamName(model, pool);
   return {
     name,
-    comments: [`pool ${pool.id}`].concat(gaps),
+    comments: gaps.length ? [`pool ${pool.id}`].concat(gaps) : [`pool ${pool.id}`],
     zone: zoneOf(name, pool),
     method,
     sticky,
