@@ -10,7 +10,7 @@ import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { locations } from './location.js';
 import { upstreamName, zoneName } from './names.js';
 import { canaryDecisions, canaryView } from './canary.js';
-import type { LocationView, NginxView, ServerView, UpstreamView } from './view.js';
+import type { CanaryView, LocationView, NginxView, ServerView, UpstreamView } from './view.js';
 import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
 import { streamView } from './stream.js';
 import type { StickyMapView } from './view.js';
@@ -32,13 +32,17 @@ export const nginx: Target<NginxView> = {
       if (p.proxyPass !== null) proxyPass.set(pool, p.proxyPass);
     });
     const key = clientKey(model);
-    const rateZones = allRoutes(model).flatMap((r) =>
-      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: rateOf(r.rateLimit.perSecond), comment: `${r.label} ${r.path}` }] : [],
-    );
-    allRoutes(model).forEach((r) => routeDecisions(r, decisions));
     const passTo = (pool: Pool) => proxyPass.get(pool) ?? upstreamName(model, pool);
-    const canaries = allRoutes(model).flatMap((r) => (r.canary ? [canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) })] : []));
-    decisions.push(...generalDecisions(model));
+    // One loop over the routes (no empty list per route without a limit or a canary).
+    const rateZones: NginxView['rateZones'] = [];
+    const canaries: CanaryView[] = [];
+    for (const r of allRoutes(model)) {
+      if (r.rateLimit) rateZones.push({ key: key.variable, name: zoneName(model, r), rate: rateOf(r.rateLimit.perSecond), comment: `${r.label} ${r.path}` });
+      if (r.canary) canaries.push(canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) }));
+      routeDecisions(r, decisions);
+    }
+    // A loop, not push(...list): the list has a decision per pool, and a call with 10,000 arguments is slow.
+    for (const d of generalDecisions(model)) decisions.push(d);
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
     // One plain and one HTTPS server per site; with TLS but no redirect, both proxy every route of
     // the site: one list serves both. nginx picks the server by Host (server_name: exact names,
