@@ -14,6 +14,9 @@ export function headerLines(model: Model, target: string): string[] {
  * Every decision where a target does not do natively what the topology asks, for the list at the
  * top of its output (each is also a warning), but for those a comment already shows in place.
  */
-export function gapNotes(decisions: readonly Decision[], shown: ReadonlySet<string> = new Set()): string[] {
-  return [...new Set(decisions.filter((d) => d.outcome !== 'native' && !shown.has(d.note)).map((d) => d.note))];
+export function gapNotes(decisions: readonly Decision[], shown?: ReadonlySet<string>): string[] {
+  // One pass, no intermediate arrays: a large topology has tens of thousands of decisions.
+  const notes = new Set<string>();
+  for (const d of decisions) if (d.outcome !== 'native' && !shown?.has(d.note)) notes.add(d.note);
+  return [...notes];
 }

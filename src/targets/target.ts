@@ -50,6 +50,22 @@ export const noHostNote = (m: Model, also = ''): string =>
     ? 'a request without Host (HTTP/1.0) is answered 400: no domain that is not a wildcard to send it to'
     : `a request without Host (HTTP/1.0) goes to ${m.primaryDomain}, the first domain that is not a wildcard${also}`;
 
+/**
+ * The comment both proxies write above a route's rules: path, pool, canary, WebSocket, allow-list.
+ * Made once per route, so that the nginx and HAProxy views of a large topology hold one string, not two.
+ */
+export function routeComment(r: Route): string {
+  let text = routeComments.get(r);
+  if (text === undefined) {
+    const canary = r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : '';
+    const inherited = r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : '';
+    text = `${r.label}: ${r.path} -> pool ${r.pool.id}${canary}${r.websocket ? ' (WebSocket)' : ''}${inherited}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`;
+    routeComments.set(r, text);
+  }
+  return text;
+}
+const routeComments = new WeakMap<Route, string>();
+
 export const inheritedNote = (r: Route): string =>
   r.inheritsFrom ? `inherited from ${r.inheritsFrom.label} (${r.inheritsFrom.path}), a path prefix of this route's ignoring letter case: ` : '';
 

@@ -15,7 +15,10 @@ const STICK_TABLE_SIZE = '1m';
 
 type Stickiness = Pick<BackendView, 'cookie' | 'stickTable' | 'stickRules'>;
 
-export function backendView(model: Model, pool: Pool, decisions: Decision[], routeTimeouts: readonly string[] = []): BackendView {
+/** The rules of a backend that has none (most): one empty list for all of them, never written to. */
+const NO_RULES: string[] = [];
+
+export function backendView(model: Model, pool: Pool, decisions: Decision[], routeTimeouts: string[] = NO_RULES): BackendView {
   const note = (d: Decision) => decisions.push(d);
   if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
@@ -26,8 +29,10 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
   note(decision('keepalive', 'native', pool.keepalive > 0
     ? 'server connections kept alive and reused between requests (HAProxy sizes its idle pool itself)'
     : 'option http-server-close: no idle server connections', pool.pointer));
-  const backups = pool.members.filter((m) => m.backup);
-  if (backups.length) note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
+  if (pool.members.some((m) => m.backup)) {
+    const backups = pool.members.filter((m) => m.backup);
+    note(decision('backupServers', 'native', `server ... backup (${backups.map((b) => b.id).join(', ')})`, `${pool.pointer}/servers`));
+  }
   if (pool.members.some((m) => m.weight !== 1)) note(decision('weights', 'native', 'server ... weight N', `${pool.pointer}/servers`));
   const scale = weightScale(pool);
   const agent = pool.loadFeedback ? agentParams(pool.loadFeedback) : '';
@@ -37,29 +42,39 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
       note(decision('serverMaxConnections', 'native', `server maxconn ${m.maxConnections}; beyond it requests queue for ${formatDuration(model.limits.queueTimeout)} (timeout queue), then 503`, `${serverPointer(m)}/maxConnections`));
     }
   }
+  // Every field in one literal (no spread): V8 keeps them all in the object itself.
   return {
     name: backendName(model, pool),
     comments: [`pool ${pool.id}${pool.used ? '' : ' (no route uses it)'}`],
     balance: BALANCE[pool.balance],
     // Consistent hashing moves only the clients of a server that goes down or comes back.
     hashConsistent: pool.balance === 'source-ip-hash',
-    ...sticky,
+    cookie: sticky.cookie,
+    stickTable: sticky.stickTable,
+    stickRules: sticky.stickRules,
     check: check && check.type === 'http'
       // http-check send reads the header's value as a log-format string: haproxyFmt.
-      ? { path: haproxyArg(check.path), host: haproxyFmt(check.host.name), expect: expectStatus(check.expectStatus), timeout: formatDuration(check.timeout) }
+      ? checkView(check.path, check.host.name, expectStatus(check.expectStatus), check.timeout)
       : null,
     serverClose: pool.keepalive === 0,
     timeouts: timeouts(pool),
-    routeTimeouts: [...routeTimeouts],
+    routeTimeouts,
     defaultServer: defaultServer(pool),
     servers: pool.members.map((m) => ({
       name: haproxyArg(m.id),
-      host: m.family === 'ipv6' ? `[${haproxyArg(m.address)}]` : haproxyArg(m.address),
+      host: hostOf(m),
       port: m.port,
       params: serverParams(m, sticky.cookie !== null, scale, agent),
     })),
   };
 }
+
+/** An IPv4 address is digits and dots, written as it is: only names and IPv6 addresses are escaped (100,000 servers make this count). */
+const hostOf = (m: Server): string => (m.family === 'ipv4' ? m.address : m.family === 'ipv6' ? `[${haproxyArg(m.address)}]` : haproxyArg(m.address));
+
+/** Pools mostly share their check: one view of it for all of them. */
+const checkView = lastOf((path: string, host: string, expect: string, timeout: number): NonNullable<BackendView['check']> =>
+  ({ path: haproxyArg(path), host: haproxyFmt(host), expect, timeout: formatDuration(timeout) }));
 
 /**
  * Which Host the check sends, and why. HAProxy 2.6 sends HTTP/1.0 without one unless told, and an
@@ -112,7 +127,7 @@ const uncheckedServer = lastOf((failTimeout: number, maxFails: number) =>
   `check inter 2s downinter ${formatDuration(failTimeout)} rise 1 observe layer4 error-limit ${maxFails} on-error mark-down`);
 
 function serverParams(m: Server, cookie: boolean, scale: number, agent: string): string {
-  if (!cookie && m.weight === 1 && scale === 1 && m.maxConnections === null && !m.backup && agent === '') return '';
+  if (m.weight === 1 && scale === 1 && m.maxConnections === null && !m.backup && agent === '') return cookie ? `cookie ${haproxyArg(m.id)}` : '';
   const weight = m.weight * scale;
   return [
     cookie ? `cookie ${haproxyArg(m.id)}` : '',
@@ -148,7 +163,7 @@ const feedbackNote = (port: number, interval: number, scale: number): string =>
 
 function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stickiness {
   const s = pool.sticky;
-  if (!s) return { cookie: null, stickTable: null, stickRules: [] };
+  if (!s) return NOT_STICKY;
   const ttl = formatDuration(s.ttl);
   if (s.by === 'source-ip') {
     note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}); ${BALANCE[pool.balance]} picks a new client's server`, s.pointer));
@@ -164,9 +179,18 @@ function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stic
       stickRules: [`stick on req.cook(${name})`, `stick store-response res.cook(${name})`],
     };
   }
-  note(decision('stickyCookie', 'native', `cookie ${s.cookie} insert (maxlife ${ttl}), one value per server`, s.pointer));
+  note(decision('stickyCookie', 'native', cookieNote(s.cookie, ttl), s.pointer));
   // Secure only when every proxied request arrived over HTTPS; otherwise plain-HTTP clients would never send it back.
-  const secure = model.tls !== null && model.listen.redirectToHttps ? ' secure' : '';
-  // maxlife makes HAProxy ignore an older cookie; Max-Age makes the browser keep it that long (else it is a session cookie).
-  return { cookie: `${haproxyArg(s.cookie)} insert indirect nocache httponly${secure} maxlife ${ttl} attr Max-Age=${toSeconds(s.ttl)}`, stickTable: null, stickRules: [] };
+  return insertedCookie(s.cookie, s.ttl, model.tls !== null && model.listen.redirectToHttps);
 }
+
+const NOT_STICKY: Stickiness = { cookie: null, stickTable: null, stickRules: NO_RULES };
+
+const cookieNote = lastOf((cookie: string, ttl: string) => `cookie ${cookie} insert (maxlife ${ttl}), one value per server`);
+
+/** Cookie-sticky pools mostly share their cookie: one line for all of them. */
+const insertedCookie = lastOf((cookie: string, ttlMs: number, secure: boolean): Stickiness => {
+  const ttl = formatDuration(ttlMs);
+  // maxlife makes HAProxy ignore an older cookie; Max-Age makes the browser keep it that long (else it is a session cookie).
+  return { cookie: `${haproxyArg(cookie)} insert indirect nocache httponly${secure ? ' secure' : ''} maxlife ${ttl} attr Max-Age=${toSeconds(ttlMs)}`, stickTable: null, stickRules: NO_RULES };
+});

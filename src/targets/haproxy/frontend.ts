@@ -2,7 +2,8 @@ import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hos
 import { formatDuration } from '../../model/duration.js';
 import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
-import { type Decision, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
+import { type Decision, decision, inheritedNote, noHostNote, perClientLimited, routeComment } from '../target.js';
+import { lastOf } from '../memo.js';
 import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
 import type { FrontendRouteView, FrontendView } from './view.js';
@@ -204,7 +205,7 @@ function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): F
   return {
     canary: r.canary ? canaryRules(model, r, r.canary) : null,
     maxBodyBytes: r.maxBodySize?.bytes ?? null,
-    comment: `${r.label}: ${r.path} -> pool ${r.pool.id}${r.canary ? ` (canary ${r.canary.pool.id}, ${r.canary.weight}%)` : ''}${r.websocket ? ' (WebSocket)' : ''}${r.inheritsFrom ? `, allowFrom of ${r.inheritsFrom.label} ${r.inheritsFrom.path}` : ''}${r.allowFrom && r.path !== '/' ? ', any letter case' : ''}`,
+    comment: routeComment(r),
     index: r.serial,
     site: hostRouting(model) ? ` { var(txn.lbgen_site) -m int ${site.number} }` : '',
     paths: routePaths(r),
@@ -222,18 +223,21 @@ function routeView(model: Model, site: Site, r: Route, decisions: Decision[]): F
  */
 function routePaths(r: Route): string[] {
   if (r.path === '/') return ['var(txn.lbgen_path) -m beg /'];
-  const i = r.allowFrom ? ' -i' : '';
-  return [`var(txn.lbgen_path)${i} -m str ${haproxyArg(r.path)}`, `var(txn.lbgen_path)${i} -m beg ${haproxyArg(`${r.path}/`)}`];
+  // Each criterion is a fixed head and the path: one join per string, not one per piece.
+  const head = r.allowFrom ? ANY_CASE : EXACT_CASE;
+  return [head.exact + haproxyArg(r.path), head.under + haproxyArg(`${r.path}/`)];
 }
+const EXACT_CASE = { exact: 'var(txn.lbgen_path) -m str ', under: 'var(txn.lbgen_path) -m beg ' };
+const ANY_CASE = { exact: 'var(txn.lbgen_path) -i -m str ', under: 'var(txn.lbgen_path) -i -m beg ' };
 
-/** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay). */
-function rateNote(perSecond: number, burst: number): string {
+/** What differs from the token bucket the contract describes (nginx's limit_req ... nodelay); routes mostly share their limit: one note for them. */
+const rateNote = lastOf((perSecond: number, burst: number): string => {
   const limit = perSecond + burst;
   const head = `HAProxy has no token bucket: at most ${limit} request${limit === 1 ? '' : 's'} per client address in any 1 s window (perSecond + burst, a sliding stick-table rate of the requests let through), 429 beyond`;
   return burst > 0
     ? `${head}; a bucket refills at ${perSecond}/s after a burst, so a client here may keep up ${limit}/s rather than ${perSecond}/s`
     : `${head}; a bucket without burst spaces requests 1/${perSecond} s apart, here they may come all at once within the second`;
-}
+});
 
 /**
  * HAProxy tunnels any request that asks for an upgrade; nginx only where a location passes the

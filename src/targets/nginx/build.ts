@@ -10,7 +10,7 @@ import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { locations } from './location.js';
 import { upstreamName, zoneName } from './names.js';
 import { canaryDecisions, canaryView } from './canary.js';
-import type { LocationView, NginxView, ServerView } from './view.js';
+import type { CanaryView, LocationView, NginxView, ServerView, UpstreamView } from './view.js';
 import { UPSTREAM_IDLE_TIMEOUT, poolUpstreams } from './upstream.js';
 import { streamView } from './stream.js';
 import type { StickyMapView } from './view.js';
@@ -21,17 +21,28 @@ export const nginx: Target<NginxView> = {
   build(model) {
     const decisions: Decision[] = [];
     const stickyMaps: StickyMapView[] = [];
-    const perPool = model.pools.map((pool, i) => poolUpstreams(model, pool, i, decisions, stickyMaps));
-    const upstreams = perPool.flatMap((p) => p.upstreams);
-    const proxyPass = new Map(model.pools.map((pool, i) => [pool, perPool[i]!.proxyPass]));
+    const upstreams: UpstreamView[] = [];
+    // Only the pools whose locations proxy to a map's variable: the others pass to their upstream's name.
+    const proxyPass = new Map<Pool, string>();
+    // The gaps an upstream's comments already show in place (left out of the list at the top).
+    const shown = new Set<string>();
+    model.pools.forEach((pool, i) => {
+      const p = poolUpstreams(model, pool, i, { decisions, maps: stickyMaps, shown });
+      for (const u of p.upstreams) upstreams.push(u);
+      if (p.proxyPass !== null) proxyPass.set(pool, p.proxyPass);
+    });
     const key = clientKey(model);
-    const rateZones = allRoutes(model).flatMap((r) =>
-      r.rateLimit ? [{ key: key.variable, name: zoneName(model, r), rate: `${r.rateLimit.perSecond}r/s`, comment: `${r.label} ${r.path}` }] : [],
-    );
-    allRoutes(model).forEach((r) => routeDecisions(r, decisions));
     const passTo = (pool: Pool) => proxyPass.get(pool) ?? upstreamName(model, pool);
-    const canaries = allRoutes(model).flatMap((r) => (r.canary ? [canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) })] : []));
-    decisions.push(...generalDecisions(model));
+    // One loop over the routes (no empty list per route without a limit or a canary).
+    const rateZones: NginxView['rateZones'] = [];
+    const canaries: CanaryView[] = [];
+    for (const r of allRoutes(model)) {
+      if (r.rateLimit) rateZones.push({ key: key.variable, name: zoneName(model, r), rate: rateOf(r.rateLimit.perSecond), comment: `${r.label} ${r.path}` });
+      if (r.canary) canaries.push(canaryView(model, r, r.canary, { stable: passTo(r.pool), canary: passTo(r.canary.pool) }));
+      routeDecisions(r, decisions);
+    }
+    // A loop, not push(...list): the list has a decision per pool, and a call with 10,000 arguments is slow.
+    for (const d of generalDecisions(model)) decisions.push(d);
     if (model.securityHeaders.length) decisions.push(decision('securityHeaders', 'native', "add_header ... always at server level (no location adds its own, so none loses them); the application's own copy is hidden (proxy_hide_header), so the topology's value replaces it as on HAProxy", '/securityHeaders'));
     // One plain and one HTTPS server per site; with TLS but no redirect, both proxy every route of
     // the site: one list serves both. nginx picks the server by Host (server_name: exact names,
@@ -49,7 +60,7 @@ export const nginx: Target<NginxView> = {
     return {
       view: {
         header: headerLines(model, `nginx >= ${model.nginx.version.text}`),
-        gaps: gapNotes(decisions, new Set(upstreams.flatMap((u) => u.comments))),
+        gaps: gapNotes(decisions, shown),
         workerConnections,
         // A descriptor per connection plus room for logs, listeners and the shared memory zones.
         fileLimit: workerConnections + 64,
@@ -114,6 +125,8 @@ function generalDecisions(model: Model): Decision[] {
   return out;
 }
 
+const rateOf = lastOf((perSecond: number) => `${perSecond}r/s`);
+const limitReqNote = lastOf((burst: number) => `limit_req burst=${burst} nodelay, 429 beyond`);
 const keepaliveNote = lastOf((size: number) => `keepalive ${size} with HTTP/1.1 and an empty Connection header`);
 
 function routeDecisions(r: Route, decisions: Decision[]): void {
@@ -124,7 +137,7 @@ function routeDecisions(r: Route, decisions: Decision[]): void {
     decisions.push(decision('timeouts', 'native', `proxy_read_timeout and proxy_send_timeout ${formatDuration(r.websocket ? r.timeouts.tunnel : r.timeouts.server)} in the route's location, in place of the pool's`, r.timeouts.pointer));
   }
   if (r.rateLimit) {
-    decisions.push(decision('rateLimit', 'native', `limit_req burst=${r.rateLimit.burst} nodelay, 429 beyond`, r.rateLimit.pointer));
+    decisions.push(decision('rateLimit', 'native', limitReqNote(r.rateLimit.burst), r.rateLimit.pointer));
   }
   if (r.allowFrom) decisions.push(decision('allowFrom', 'native', `${inheritedNote(r)}allow ...; deny all; (403)${r.path === '/' ? '' : `, on ${r.path} in any letter case (~*)`}`, r.allowFromPointer));
   if (r.websocket) {

@@ -7,8 +7,11 @@ import { type Decision, decision } from '../target.js';
 import { upstreamName } from './names.js';
 import type { StickyMapView, UpstreamView } from './view.js';
 
-/** A pool's upstreams (its own first) and what its locations proxy to: its upstream's name, or a map's variable. */
-export type PoolUpstreams = { upstreams: UpstreamView[]; proxyPass: string };
+/** A pool's upstreams (its own first) and what its locations proxy to: a map's variable, or null for its upstream's name. */
+export type PoolUpstreams = { upstreams: UpstreamView[]; proxyPass: string | null };
+
+/** Where a pool's upstreams record what they say: its decisions, the maps they need, and the gap notes their comments show. */
+export type Sinks = { readonly decisions: Decision[]; readonly maps: StickyMapView[]; readonly shown: Set<string> };
 
 /** Shorter than Node's default keepAliveTimeout (5s), so nginx never reuses a connection the backend is closing. */
 export const UPSTREAM_IDLE_TIMEOUT = 4000;
@@ -16,10 +19,11 @@ export const UPSTREAM_IDLE_TIMEOUT = 4000;
 /** The first version whose open-source build has `sticky cookie`. */
 const STICKY_COOKIE_SINCE = '1.29.6';
 
-export function poolUpstreams(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): PoolUpstreams {
-  const own = upstreamView(model, pool, index, decisions, maps);
+export function poolUpstreams(model: Model, pool: Pool, index: number, sinks: Sinks): PoolUpstreams {
+  const own = upstreamView(model, pool, index, sinks);
   const s = pool.sticky;
-  if (!s || !followsServerId(pool)) return { upstreams: [own], proxyPass: own.name };
+  if (!s || !followsServerId(pool)) return { upstreams: [own], proxyPass: null };
+  const { maps } = sinks;
   // The cookie names the server that issued it: a map sends that value to an upstream of that
   // server alone, the pool's other servers its backups (a dead server still fails over, and the
   // server that answers then issues its own id). No cookie, or a value that names no server of the
@@ -52,22 +56,31 @@ const followsServerId = (pool: Pool) => pool.sticky?.by === 'cookie' && pool.sti
 const serverUpstreamName = (poolUpstream: string, m: Server) => `${poolUpstream}.${m.id}`;
 
 /** A shared zone makes least_conn and max_fails count across workers, not per worker. */
-const zoneOf = (name: string, pool: Pool) => `${name} ${Math.max(64, pool.members.length * 2)}k`;
+const zoneOf = (name: string, pool: Pool) => name + zoneSize(Math.max(64, pool.members.length * 2));
+/** ` 64k`: pools mostly have the same size, so each zone's text is its name and one shared suffix. */
+const zoneSize = lastOf((kilobytes: number) => ` ${kilobytes}k`);
 
 const passiveOf = (pool: Pool) => passiveParams(pool.passive.maxFails, pool.passive.failTimeout);
 
 function serverLine(m: Server, passive: string, backup: boolean): UpstreamView['servers'][number] {
-  return { host: m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address), port: m.port, params: serverParams(m, passive, backup) };
+  return { host: hostOf(m), port: m.port, params: serverParams(m, passive, backup) };
 }
+
+/** An IPv4 address is digits and dots, written as it is: only names are escaped (100,000 servers make this count). */
+const hostOf = (m: Server): string => (m.family === 'ipv4' ? m.address : m.family === 'ipv6' ? `[${m.address}]` : nginxArg(m.address));
 
 /** A cookie name with '-' cannot be read as $cookie_NAME: its value is read from the Cookie header instead. */
 const cookieRegex = (cookie: string) => nginxArg(`~(?:^|;\\s*)${cookie}=(?<value>[^;]+)`);
 
-function upstreamView(model: Model, pool: Pool, index: number, decisions: Decision[], maps: StickyMapView[]): UpstreamView {
-  const comments: string[] = [`pool ${pool.id}`];
+function upstreamView(model: Model, pool: Pool, index: number, { decisions, maps, shown }: Sinks): UpstreamView {
+  // The gaps this upstream's comments show, after its name.
+  const gaps: string[] = [];
   const note = (d: Decision) => {
     decisions.push(d);
-    if (d.outcome !== 'native') comments.push(d.note);
+    if (d.outcome !== 'native') {
+      gaps.push(d.note);
+      shown.add(d.note);
+    }
   };
   let method: string | null = pool.balance === 'least-connections' ? 'least_conn' : pool.balance === 'source-ip-hash' ? 'hash $remote_addr consistent' : null;
   let sticky: string | null = null;
@@ -99,7 +112,7 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
       const secure = model.tls !== null && model.listen.redirectToHttps ? ' secure' : '';
       sticky = `sticky cookie ${nginxArg(s.cookie)} expires=${formatDuration(s.ttl)} path=/ httponly${secure}`;
     } else {
-      note(decision('stickyCookie', 'approximated', `nginx ${model.nginx.version.text} has no sticky cookie (open source from ${STICKY_COOKIE_SINCE}): clients are kept on a server by a consistent hash of cookie ${s.cookie} when present, else of the client address; set nginx.version: "${STICKY_COOKIE_SINCE}" to issue the cookie`, s.pointer));
+      note(decision('stickyCookie', 'approximated', noStickyCookie(model.nginx.version.text, s.cookie), s.pointer));
       if (pool.balance === 'least-connections') {
         note(decision('balance', 'approximated', `nginx: an upstream has one balancing method: cookie stickiness wins over least-connections for pool "${pool.id}"`, `${pool.pointer}/balance`));
       }
@@ -126,20 +139,19 @@ function upstreamView(model: Model, pool: Pool, index: number, decisions: Decisi
   if (server <= connect) {
     note(decision('timeouts', 'approximated', `nginx cannot tell a connection timeout from a response timeout and stops retrying once timeouts.server has passed (so that a slow request runs once): with timeouts.server ${formatDuration(server)} no longer than timeouts.connect ${formatDuration(connect)}, a connection to a server of pool "${pool.id}" that times out is not retried on another (HAProxy retries it)`, `${pool.pointer}/timeouts/server`));
   }
-  const servers: UpstreamView['servers'] = [];
   for (const m of pool.members) {
     if (m.maxConnections !== null) {
       // Each upstream counts max_conns apart: the map's upstreams per server add to the pool's own.
       const apart = followsServerId(pool) ? ` (counted apart in pool "${pool.id}"'s upstream and in each of its upstreams per server)` : '';
       note(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a request to server "${m.id}" fails at once with 502${apart}`, `${serverPointer(m)}/maxConnections`));
     }
-    if (m.backup && hashed) continue;
-    servers.push(serverLine(m, passive, m.backup));
   }
+  // map and concat make lists of the exact length; lists grown by push keep room for 16 more items, and a view lives to the end.
+  const servers = (hashed ? pool.members.filter((m) => !m.backup) : pool.members).map((m) => serverLine(m, passive, m.backup));
   const name = upstreamName(model, pool);
   return {
     name,
-    comments,
+    comments: gaps.length ? [`pool ${pool.id}`].concat(gaps) : [`pool ${pool.id}`],
     zone: zoneOf(name, pool),
     method,
     sticky,
@@ -161,6 +173,8 @@ function noFeedback(pool: Pool, method: string | null): string {
   return `nginx open source cannot ask a server for its load (HAProxy's agent check): pool "${pool.id}" keeps ${weights} whatever its agents answer, drain included; ${nearest}`;
 }
 
+const noStickyCookie = lastOf((version: string, cookie: string) =>
+  `nginx ${version} has no sticky cookie (open source from ${STICKY_COOKIE_SINCE}): clients are kept on a server by a consistent hash of cookie ${cookie} when present, else of the client address; set nginx.version: "${STICKY_COOKIE_SINCE}" to issue the cookie`);
 const noActiveCheck = lastOf((passive: string) => `nginx open source has no active health checks; rendered as passive ${passive}`);
 const passiveNote = lastOf((passive: string) => `${passive}: connection errors and timeouts count, 5xx answers do not; a request whose server fails before answering goes on to the next (proxy_next_upstream error timeout, ${TRIES} tries at most), but none once the lesser of timeouts.server and ${TRIES} x timeouts.connect has passed (proxy_next_upstream_timeout): a request whose answer timed out is not run again`);
 
