@@ -32,7 +32,7 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 /** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
 export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
-  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
+  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'locateEach' | 'written'>;
   /** The topology's file and its overlays' (`-f`), in merge order, as diagnostics name them. */
   readonly files: readonly string[];
   readonly model: Model;
@@ -83,7 +83,7 @@ export function analyse(text: string, opts: Options): Analysis {
   const { diagnostics: marked, stale } = acceptGaps(found, topology.acceptedGaps, opts.targets);
   const located = sortByPlace([...marked, ...locateAll(stale, loaded)], order);
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
+  return { loaded: { file: loaded.file, locate: loaded.locate, locateEach: loaded.locateEach, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
 }
 
 /** analyse, then render each target's files from its templates. */
