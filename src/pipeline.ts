@@ -152,11 +152,13 @@ export function sourceName(opts: Pick<Options, 'file' | 'overlays'>): string {
 
 /** The same warning from two targets at one place is said once per target; identical lines once. */
 function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
+  // By place, then compared: not a key of severity, place and message made (and hashed) for each.
+  const seen = new Map<string, Diagnostic[]>();
   return list.filter((d) => {
-    const id = `${d.severity}\u0000${d.pointer}\u0000${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+    const same = seen.get(d.pointer);
+    if (!same) seen.set(d.pointer, [d]);
+    else if (same.some((o) => o.severity === d.severity && o.message === d.message)) return false;
+    else same.push(d);
     return true;
   });
 }
