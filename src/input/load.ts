@@ -204,14 +204,15 @@ class NodeRecorder {
     if (n === this.starts.length) this.grow(state.position);
     if ((n & 0x3fff) === 0) this.parsed?.(state.position);
     const kind = state.kind === 'mapping' ? MAPPING : state.kind === 'sequence' ? SEQUENCE : 0;
-    // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: the outer node
-    // has one child of its own kind with the same result. Marked, so that lookups use the inner one.
-    const wraps = kind !== 0 && this.openChildren[depth] === 1 && (this.kinds[n - 1]! & KIND) === kind && this.lastResult === state.result;
+    // A block-sequence entry (`- { a: 1 }`, `- a`) or a value on the next line opens twice: the
+    // outer node has one child of its own kind with the same result. Marked, so that lookups use
+    // the inner one.
+    const wraps = this.openChildren[depth] === 1 && (this.kinds[n - 1]! & KIND) === kind && this.lastResult === state.result;
     // Every other child of a node may be a key. A scalar written plain (tag `?`: no type matched),
     // without an anchor, on one line, from the place it opened at, is its own text: not kept.
     const index = this.openChildren[depth - 1]!;
     this.openChildren[depth - 1] = index + 1;
-    if (kind === 0 && (index & 1) === 0 && (state.tag !== '?' || state.anchor !== null || state.line !== this.openLine[depth] || isBlank(this.source.charCodeAt(this.openStart[depth]!)))) {
+    if (kind === 0 && !wraps && (index & 1) === 0 && (state.tag !== '?' || state.anchor !== null || state.line !== this.openLine[depth] || isBlank(this.source.charCodeAt(this.openStart[depth]!)))) {
       this.keyValues.set(n, state.result);
     }
     this.starts[n] = this.openStart[depth]!;
@@ -220,6 +221,13 @@ class NodeRecorder {
     this.lastResult = state.result;
     this.count++;
   };
+
+  /** The node a wrapper (see the listener) wraps, or the node itself. */
+  unwrap(node: number): number {
+    let n = node;
+    while (this.kinds[n]! & WRAPPER) n--;
+    return n;
+  }
 
   start(node: number): number {
     return this.starts[node]!;
@@ -247,11 +255,9 @@ class NodeRecorder {
       if (list.length && node - list[0]! > 256) listed.set(node, list);
       return list;
     };
-    const unwrap = (node: number) => {
-      let n = node;
-      while (this.kinds[n]! & WRAPPER) n--;
-      return n;
-    };
+    // A wrapped collection is looked up in, and located at, its inner node; a wrapped scalar is
+    // located where its wrapper starts (before: the same place), its text read from the inner one.
+    const unwrap = (node: number) => ((this.kinds[node]! & KIND) === 0 ? node : this.unwrap(node));
     /** The index in `list` (a mapping's children) of the key `segment`, or -1. */
     const keyIndex = (node: number, list: readonly number[], segment: string) => {
       if (list.length <= 2 * SMALL) {
@@ -298,7 +304,8 @@ class NodeRecorder {
    * A key's text as js-yaml made it a property name: its parsed value as a string, or for a plain
    * key on one line, its text (see keyEnd). A collection is no key here.
    */
-  private keyText(key: number, value: number): string | undefined {
+  private keyText(wrapped: number, value: number): string | undefined {
+    const key = this.unwrap(wrapped);
     if (this.keyValues.has(key)) return String(this.keyValues.get(key));
     if (this.kinds[key] !== 0) return undefined;
     const start = this.starts[key]!;
@@ -306,7 +313,8 @@ class NodeRecorder {
   }
 
   /** keyText(key, value) === name, without making the text of a plain key. */
-  private isKey(key: number, value: number, name: string): boolean {
+  private isKey(wrapped: number, value: number, name: string): boolean {
+    const key = this.unwrap(wrapped);
     if (this.keyValues.has(key)) return String(this.keyValues.get(key)) === name;
     if (this.kinds[key] !== 0) return false;
     const start = this.starts[key]!;
