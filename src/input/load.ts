@@ -12,6 +12,7 @@ export type Loaded = {
   /**
    * Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block);
    * `file` when another file than `file` wrote it (a merged overlay: src/input/overlays.ts).
+   * Each call reads the text up to that place: many places are asked of `locateEach`.
    */
   locate(pointer: string, atKey?: boolean): Place;
   /** `locate` for each of many pointers at once, in one pass over the text. */
@@ -162,9 +163,9 @@ type ParserState = yaml.State & { depth: number; tag: string | null; anchor: str
  * Every node of the document as js-yaml's listener reports it (each node opens and closes, keys
  * included), in the order nodes close, so that a node's descendants come just before it: where it
  * starts, how deep it is, its kind. About 6 bytes a node, kept instead of a tree of objects: 10,000
- * pools are a million nodes. No scalar is kept: a key written plain on one line (nearly all keys)
- * is read back from the text when a pointer asks for it; only the other key-like scalars (quoted,
- * a number, tagged, anchored, an alias, on several lines) keep their parsed value.
+ * pools are a million nodes. Scalars are not kept: a key written plain on one line (nearly all
+ * keys) is read back from the text when a pointer asks for it; only the other key-like scalars
+ * (quoted, a number, tagged, anchored, an alias, on several lines) keep their parsed value.
  */
 class NodeRecorder {
   private starts: Int32Array;
