@@ -81,6 +81,8 @@ export function segmentsToPointer(segments: readonly (string | number)[]): strin
 
 /** `/routes/2/pool` → `routes[2].pool`; keys that are not identifiers are quoted. */
 export function pointerToPath(pointer: string): string {
+  // Names only (most pointers): their dotted path at once, one string instead of one a segment.
+  if (NAMES.test(pointer)) return pointer.slice(1).replaceAll('/', '.');
   let out = '';
   for (const seg of pointerToSegments(pointer)) {
     if (/^[0-9]+$/.test(seg)) out += `[${seg}]`;
@@ -89,6 +91,8 @@ export function pointerToPath(pointer: string): string {
   }
   return out === '' ? '(document)' : out;
 }
+
+const NAMES = /^(?:\/[A-Za-z_][A-Za-z0-9_-]*)+$/;
 
 /** The one text form of `docs/cli.md`: `FILE:LINE:COL: SEVERITY: PATH: MESSAGE`. */
 export function formatDiagnostic(d: LocatedDiagnostic): string {

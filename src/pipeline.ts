@@ -32,7 +32,7 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 /** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
 export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
-  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'written'>;
+  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'locateEach' | 'written'>;
   /** The topology's file and its overlays' (`-f`), in merge order, as diagnostics name them. */
   readonly files: readonly string[];
   readonly model: Model;
@@ -83,7 +83,7 @@ export function analyse(text: string, opts: Options): Analysis {
   const { diagnostics: marked, stale } = acceptGaps(found, topology.acceptedGaps, opts.targets);
   const located = sortByPlace([...marked, ...locateAll(stale, loaded)], order);
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded: { file: loaded.file, locate: loaded.locate, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
+  return { loaded: { file: loaded.file, locate: loaded.locate, locateEach: loaded.locateEach, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
 }
 
 /** analyse, then render each target's files from its templates. */
@@ -154,11 +154,13 @@ export function sourceName(opts: Pick<Options, 'file' | 'overlays'>): string {
 
 /** The same warning from two targets at one place is said once per target; identical lines once. */
 function dedupe(list: readonly Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
+  // By place, then compared: not a key of severity, place and message made (and hashed) for each.
+  const seen = new Map<string, Diagnostic[]>();
   return list.filter((d) => {
-    const id = `${d.severity}\u0000${d.pointer}\u0000${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+    const same = seen.get(d.pointer);
+    if (!same) seen.set(d.pointer, [d]);
+    else if (same.some((o) => o.severity === d.severity && o.message === d.message)) return false;
+    else same.push(d);
     return true;
   });
 }

@@ -18,22 +18,26 @@ export type ExplainRow = {
 /** The same decisions produce render's warnings, so explain and render never disagree. */
 export function explainRows(analysis: Analysis): ExplainRow[] {
   const merged = analysis.files.length > 1;
-  const rows = new Map<string, ExplainRow & { targets: Partial<Record<TargetName, { outcome: Outcome; note: string }>> }>();
+  type Found = { feature: string; pointer: string; targets: Partial<Record<TargetName, { outcome: Outcome; note: string }>> };
+  const found = new Map<string, Found>();
   for (const { target, decisions } of analysis.decisions) {
     for (const d of decisions) {
       const key = `${d.feature}\u0000${d.pointer}`;
-      let row = rows.get(key);
-      if (!row) {
-        const at = analysis.loaded.written(d.pointer) ? analysis.loaded.locate(d.pointer) : null;
-        row = { feature: d.feature, path: pointerToPath(d.pointer), pointer: d.pointer, line: at?.line ?? null, ...(merged ? { file: at ? at.file ?? analysis.loaded.file : null } : {}), targets: {} };
-        rows.set(key, row);
-      }
+      let row = found.get(key);
+      if (!row) found.set(key, (row = { feature: d.feature, pointer: d.pointer, targets: {} }));
       row.targets[target] ??= { outcome: d.outcome, note: d.note };
     }
   }
+  // The fields the file writes, located all at once (one pass over the file).
+  const written = [...found.values()].filter((row) => analysis.loaded.written(row.pointer));
+  const places = new Map(analysis.loaded.locateEach(written).map((place, i) => [written[i]!, place]));
+  const rows = [...found.values()].map((row): ExplainRow => {
+    const at = places.get(row);
+    return { feature: row.feature, path: pointerToPath(row.pointer), pointer: row.pointer, line: at?.line ?? null, ...(merged ? { file: at ? at.file ?? analysis.loaded.file : null } : {}), targets: row.targets };
+  });
   // Defaults first, then in file order (the base's fields, then each overlay's).
   const fileOrder = (row: ExplainRow) => (row.file ? analysis.files.indexOf(row.file) : -1);
-  return [...rows.values()].sort((a, b) => fileOrder(a) - fileOrder(b) || (a.line ?? 0) - (b.line ?? 0) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  return rows.sort((a, b) => fileOrder(a) - fileOrder(b) || (a.line ?? 0) - (b.line ?? 0) || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
 }
 
 /** A block per row, a line per target: outcome (coloured on a terminal) and how. */

@@ -86,29 +86,43 @@ const PLACES_SHOWN = 3;
  * own (each is a fix to make at its place), but for warnings that --strict made errors.
  */
 export function groups(diagnostics: readonly LocatedDiagnostic[]): LocatedDiagnostic[][] {
-  const byKey = new Map<string, LocatedDiagnostic[]>();
-  let alone = 0;
+  const all: LocatedDiagnostic[][] = [];
+  // Keyed by the message as it is (a string hashes once), not by a longer key made again for each
+  // of 10,000 warnings; the few groups of one message are told apart by severity, target, accepted.
+  const byMessage = new Map<string, LocatedDiagnostic[][]>();
   for (const d of diagnostics) {
-    const key = d.severity === 'error' && !d.strict ? `${alone++}` : `${d.severity}\u0000${d.accepted ? 'accepted' : ''}\u0000${d.target ?? ''}\u0000${withoutPlace(d)}`;
-    const group = byKey.get(key);
+    if (d.severity === 'error' && !d.strict) {
+      all.push([d]);
+      continue;
+    }
+    const message = withoutPlace(d);
+    let same = byMessage.get(message);
+    if (!same) byMessage.set(message, (same = []));
+    const group = same.find(([g]) => g!.severity === d.severity && !g!.accepted === !d.accepted && g!.target === d.target);
     if (group) group.push(d);
-    else byKey.set(key, [d]);
+    else {
+      same.push([d]);
+      all.push(same[same.length - 1]!);
+    }
   }
-  return [...byKey.values()];
+  return all;
 }
 
 /** The message with each quoted name of its own path replaced by "…". */
 function withoutPlace(d: LocatedDiagnostic): string {
   let message = d.message;
-  for (const name of d.pointer.split('/').slice(1)) if (name) message = message.split(`"${name}"`).join('"…"');
+  if (!message.includes('"')) return message;
+  for (const name of d.pointer.split('/').slice(1)) if (name) message = message.replaceAll(`"${name}"`, '"…"');
   return message;
 }
 
 /** `  … and 1,999 more pools: pools.p00002.healthCheck, pools.p00003.healthCheck, pools.p00004.healthCheck, …` */
 function more(group: readonly LocatedDiagnostic[]): string {
   const rest = group.slice(1);
-  const heads = new Set(rest.map((d) => /^[A-Za-z]+/.exec(d.path)?.[0] ?? ''));
-  const noun = heads.size === 1 && [...heads][0] ? ` ${[...heads][0]}` : '';
+  // Named when every path starts with the same name (the letters before a `.` or `[`).
+  const head = /^[A-Za-z]+/.exec(rest[0]!.path)?.[0];
+  const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  const noun = head && rest.every((d) => d.path.startsWith(head) && !isLetter(d.path.charCodeAt(head.length))) ? ` ${head}` : '';
   const places = rest.slice(0, PLACES_SHOWN).map((d) => d.path).join(', ');
   return `  … and ${thousands(rest.length)} more${noun}: ${places}${rest.length > PLACES_SHOWN ? ', …' : ''}`;
 }

@@ -2,6 +2,9 @@ import yaml from 'js-yaml';
 import type { Progress } from '../cli/progress.js';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPath, pointerToSegments } from '../diagnostics.js';
 
+/** A line and a column (from 1), in `file` when another file than the topology's wrote it (an overlay). */
+export type Place = { line: number; column: number; file?: string };
+
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
 export type Loaded = {
   readonly file: string;
@@ -9,8 +12,11 @@ export type Loaded = {
   /**
    * Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block);
    * `file` when another file than `file` wrote it (a merged overlay: src/input/overlays.ts).
+   * Each call reads the text up to that place: many places are asked of `locateEach`.
    */
-  locate(pointer: string, atKey?: boolean): { line: number; column: number; file?: string };
+  locate(pointer: string, atKey?: boolean): Place;
+  /** `locate` for each of many pointers at once, in one pass over the text. */
+  locateEach(asks: readonly { readonly pointer: string; readonly atKey?: boolean }[]): Place[];
   /** Whether the value at `pointer` is written in the file (not a default). */
   written(pointer: string): boolean;
 };
@@ -31,20 +37,19 @@ type Found = { value: number; key?: number; whole: boolean };
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
 export function load(text: string, file: string, progress?: Progress): Loaded {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  // Line starts are found on first use only: a valid topology never needs them.
-  let lines: number[] | undefined;
-  const at = (offset: number) => toLineColumn((lines ??= lineStarts(source)), offset);
   const fail = (offset: number, message: string, pointer = ''): never => {
-    const { line, column } = at(offset);
+    const { line, column } = lineColumn(source, [offset])[0]!;
     throw new LbgenError([{ ...error(pointer, message), file, line, column, path: pointerToPath(pointer) }]);
   };
   if (source.includes('\u0000')) fail(source.indexOf('\u0000'), 'not a text file (it contains a NUL byte): expected a YAML topology');
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
   // Positions are recorded in the one parse, compactly (typed arrays), and read only when asked.
-  const nodes = new NodeRecorder(progress && ((position) => progress('reading the YAML', position / source.length)));
+  const nodes = new NodeRecorder(source, progress && ((position) => progress('reading the YAML', position / source.length)));
   try {
-    data = yaml.load(source, { filename: file, schema: SCHEMA, json: false, listener: nodes.listener });
+    // (@types/js-yaml does not declare `maxDepth`, nor the listener's view of depth, tag and anchor.)
+    const options: yaml.LoadOptions & { maxDepth: number } = { filename: file, schema: SCHEMA, json: false, maxDepth: MAX_DEPTH, listener: nodes.listener };
+    data = yaml.load(source, options);
   } catch (e) {
     if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}${duplicateKey(source, e)}`);
     if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
@@ -56,13 +61,19 @@ export function load(text: string, file: string, progress?: Progress): Loaded {
   // Without a '*' there is no alias, so nothing can expand.
   if (source.includes('*')) checkExpansion(data, (message) => fail(0, message));
   const find = nodes.finder();
+  const offset = (pointer: string, atKey = false) => {
+    const found = find(pointer);
+    const node = (atKey || nodes.isCollection(found.value) || !found.whole) && found.key !== undefined ? found.key : found.value;
+    return skipBlank(source, nodes.start(node));
+  };
   return {
     file,
     data,
     locate(pointer, atKey = false) {
-      const found = find(pointer);
-      const node = (atKey || nodes.isCollection(found.value) || !found.whole) && found.key !== undefined ? found.key : found.value;
-      return at(skipBlank(source, nodes.start(node)));
+      return lineColumn(source, [offset(pointer, atKey)])[0]!;
+    },
+    locateEach(asks) {
+      return lineColumn(source, asks.map((a) => offset(a.pointer, a.atKey)));
     },
     written(pointer) {
       return find(pointer).whole;
@@ -71,8 +82,14 @@ export function load(text: string, file: string, progress?: Progress): Loaded {
 }
 
 /** Attach file, line, column and dotted path to each diagnostic. */
-export function locateAll(diagnostics: readonly Diagnostic[], loaded: Pick<Loaded, 'file' | 'locate'>): LocatedDiagnostic[] {
-  return diagnostics.map((d) => ({ ...d, file: loaded.file, ...loaded.locate(d.pointer, d.atKey), path: pointerToPath(d.pointer) }));
+export function locateAll(diagnostics: readonly Diagnostic[], loaded: Pick<Loaded, 'file' | 'locateEach'>): LocatedDiagnostic[] {
+  const places = loaded.locateEach(diagnostics);
+  return diagnostics.map((d, i) => {
+    const { file = loaded.file, line, column } = places[i]!;
+    // Not `{ ...d, file, … }`: on Node 20 a spread followed by more fields costs some 5 µs an
+    // object (70 ms for 15,000 warnings), Object.assign a tenth of that.
+    return Object.assign({}, d, { file, line, column, path: pointerToPath(d.pointer) });
+  });
 }
 
 /**
@@ -106,21 +123,26 @@ function duplicateKey(text: string, e: yaml.YAMLException): string {
   return name === undefined ? '' : ` ${JSON.stringify(name)} (each key may appear once in a mapping)`;
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function toLineColumn(starts: readonly number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
+/**
+ * Line and column of each offset, in one pass over the text up to the last of them (the lines are
+ * counted between offsets taken in order): many places cost about what one does.
+ */
+function lineColumn(text: string, offsets: readonly number[]): { line: number; column: number }[] {
+  const places = new Array<{ line: number; column: number }>(offsets.length);
+  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+  let line = 1;
+  let lineStart = 0;
+  let next = text.indexOf('\n');
+  for (const i of order) {
+    const offset = offsets[i]!;
+    while (next !== -1 && next < offset) {
+      line++;
+      lineStart = next + 1;
+      next = text.indexOf('\n', lineStart);
+    }
+    places[i] = { line, column: offset - lineStart + 1 };
   }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  return places;
 }
 
 /** js-yaml reports a node's start before the blanks and comments that precede it: skip them. */
@@ -134,46 +156,79 @@ function skipBlank(text: string, offset: number): number {
   }
 }
 
+/** What js-yaml's listener is shown: its parser state as a node opens (`depth` counts it) or closes. */
+type ParserState = yaml.State & { depth: number; tag: string | null; anchor: string | null };
+
 /**
  * Every node of the document as js-yaml's listener reports it (each node opens and closes, keys
- * included), in the order nodes close: where it starts, where its subtree starts in this order
- * (a node's descendants come just before it), its kind, and a scalar's value (for keys). About 17
- * bytes a node, kept instead of a tree of objects: 10,000 pools are a million nodes.
+ * included), in the order nodes close, so that a node's descendants come just before it: where it
+ * starts, how deep it is, its kind. About 6 bytes a node, kept instead of a tree of objects: 10,000
+ * pools are a million nodes. Scalars are not kept: a key written plain on one line (nearly all
+ * keys) is read back from the text when a pointer asks for it; only the other key-like scalars
+ * (quoted, a number, tagged, anchored, an alias, on several lines) keep their parsed value.
  */
 class NodeRecorder {
-  private starts = new Int32Array(1024);
-  private firsts = new Int32Array(1024);
-  private kinds = new Uint8Array(1024);
-  private scalars: unknown[] = [];
+  private starts: Int32Array;
+  private depths: Uint8Array;
+  private kinds: Uint8Array;
+  /** Scalars that may be keys (even children) and cannot be read back from the text, by node. */
+  private readonly keyValues = new Map<number, unknown>();
   private count = 0;
-  /** Open nodes: their start and the count when they opened, in pairs. */
-  private readonly open: number[] = [];
+  /** Per depth, the node open there (js-yaml nests at most `maxDepth` deep): its start, its line, its children so far. */
+  private readonly openStart: Int32Array;
+  private readonly openLine: Int32Array;
+  private readonly openChildren: Int32Array;
   private lastResult: unknown = undefined;
 
   /** `parsed` hears how far the parse got, every 16,384 nodes. */
-  constructor(private readonly parsed?: (position: number) => void) {}
+  constructor(private readonly source: string, private readonly parsed?: (position: number) => void) {
+    // A topology takes about 8 bytes of text a node; `grow` corrects the guess as the parse goes.
+    const size = 1024 + (source.length >> 3);
+    this.starts = new Int32Array(size);
+    this.depths = new Uint8Array(size);
+    this.kinds = new Uint8Array(size);
+    this.openStart = new Int32Array(MAX_DEPTH + 2);
+    this.openLine = new Int32Array(MAX_DEPTH + 2);
+    this.openChildren = new Int32Array(MAX_DEPTH + 2);
+  }
 
-  readonly listener = (event: string, state: { position: number; kind: string | null; result: unknown }): void => {
+  readonly listener = (event: yaml.EventType, parser: yaml.State): void => {
+    const state = parser as ParserState;
+    const depth = state.depth;
     if (event === 'open') {
-      this.open.push(state.position, this.count);
+      this.openStart[depth] = state.position;
+      this.openLine[depth] = state.line;
+      this.openChildren[depth] = 0;
       return;
     }
-    const first = this.open.pop()!;
-    const start = this.open.pop()!;
     const n = this.count;
-    if (n === this.starts.length) this.grow();
+    if (n === this.starts.length) this.grow(state.position);
     if ((n & 0x3fff) === 0) this.parsed?.(state.position);
     const kind = state.kind === 'mapping' ? MAPPING : state.kind === 'sequence' ? SEQUENCE : 0;
-    // A block-sequence entry holding a flow collection (`- { a: 1 }`) opens twice: the outer node
-    // has one child of its own kind with the same result. Marked, so that lookups use the inner one.
-    const wraps = kind !== 0 && n > first && this.firsts[n - 1] === first && (this.kinds[n - 1]! & KIND) === kind && this.lastResult === state.result;
-    this.starts[n] = start;
-    this.firsts[n] = first;
+    // A block-sequence entry (`- { a: 1 }`, `- a`) or a value on the next line opens twice: the
+    // outer node has one child of its own kind with the same result. Marked, so that lookups use
+    // the inner one.
+    const wraps = this.openChildren[depth] === 1 && (this.kinds[n - 1]! & KIND) === kind && this.lastResult === state.result;
+    // Every other child of a node may be a key. A scalar written plain (tag `?`: no type matched),
+    // without an anchor, on one line, from the place it opened at, is its own text: not kept.
+    const index = this.openChildren[depth - 1]!;
+    this.openChildren[depth - 1] = index + 1;
+    if (kind === 0 && !wraps && (index & 1) === 0 && (state.tag !== '?' || state.anchor !== null || state.line !== this.openLine[depth] || isBlank(this.source.charCodeAt(this.openStart[depth]!)))) {
+      this.keyValues.set(n, state.result);
+    }
+    this.starts[n] = this.openStart[depth]!;
+    this.depths[n] = depth;
     this.kinds[n] = kind | (wraps ? WRAPPER : 0);
-    this.scalars.push(kind === 0 ? state.result : undefined);
     this.lastResult = state.result;
     this.count++;
   };
+
+  /** The node a wrapper (see the listener) wraps, or the node itself. */
+  unwrap(node: number): number {
+    let n = node;
+    while (this.kinds[n]! & WRAPPER) n--;
+    return n;
+  }
 
   start(node: number): number {
     return this.starts[node]!;
@@ -183,34 +238,43 @@ class NodeRecorder {
     return (this.kinds[node]! & KIND) !== 0;
   }
 
-  /** pointer → the deepest node it reaches; each collection's children are listed once, when first asked. */
+  /**
+   * pointer → the deepest node it reaches. A large collection's children are listed once, when
+   * first asked, and a large mapping's keys put in a map then; a small one's are compared in place.
+   */
   finder(): (pointer: string) => Found {
     const root = this.count - 1;
-    const keyed = new Map<number, Map<string, [key: number, value: number]>>();
     const listed = new Map<number, number[]>();
+    /** Key text → the index of the key in the mapping's children (its value follows), for mappings of more than SMALL keys. */
+    const keyed = new Map<number, Map<string, number>>();
     const children = (node: number) => {
       let list = listed.get(node);
-      if (!list) {
-        list = [];
-        for (let j = node - 1; j >= this.firsts[node]!; j = this.firsts[j]! - 1) list.push(j);
-        listed.set(node, list.reverse());
-      }
+      if (list) return list;
+      list = childrenLastFirst(this.depths, node).reverse();
+      // Listing reads the node's whole subtree: kept for a large one (the root, `pools`), made
+      // again for a small one (a pool) rather than kept by the ten thousand.
+      if (list.length && node - list[0]! > 256) listed.set(node, list);
       return list;
     };
-    const unwrap = (node: number) => {
-      let n = node;
-      while (this.kinds[n]! & WRAPPER) n--;
-      return n;
-    };
-    const entries = (node: number) => {
+    // A wrapped collection is looked up in, and located at, its inner node; a wrapped scalar is
+    // located where its wrapper starts (before: the same place), its text read from the inner one.
+    const unwrap = (node: number) => ((this.kinds[node]! & KIND) === 0 ? node : this.unwrap(node));
+    /** The index in `list` (a mapping's children) of the key `segment`, or -1. */
+    const keyIndex = (node: number, list: readonly number[], segment: string) => {
+      if (list.length <= 2 * SMALL) {
+        for (let i = 0; i + 1 < list.length; i += 2) if (this.isKey(list[i]!, list[i + 1]!, segment)) return i;
+        return -1;
+      }
       let map = keyed.get(node);
       if (!map) {
         map = new Map();
-        const list = children(node);
-        for (let i = 0; i + 1 < list.length; i += 2) map.set(String(this.scalars[list[i]!]), [list[i]!, list[i + 1]!]);
+        for (let i = 0; i + 1 < list.length; i += 2) {
+          const key = this.keyText(list[i]!, list[i + 1]!);
+          if (key !== undefined) map.set(key, i);
+        }
         keyed.set(node, map);
       }
-      return map;
+      return map.get(segment) ?? -1;
     };
     return (pointer) => {
       if (root < 0) return { value: 0, whole: pointer === '' };
@@ -220,33 +284,97 @@ class NodeRecorder {
         const kind = this.kinds[node]! & KIND;
         let next: Found | undefined;
         if (kind === MAPPING) {
-          const entry = entries(node).get(segment);
-          if (entry) next = { key: entry[0], value: unwrap(entry[1]), whole: true };
+          const list = children(node);
+          const i = keyIndex(node, list, segment);
+          if (i !== -1) next = { key: list[i]!, value: unwrap(list[i + 1]!), whole: true };
         } else if (kind === SEQUENCE && /^(0|[1-9][0-9]*)$/.test(segment)) {
           const child = children(node)[Number(segment)];
           if (child !== undefined) next = { value: unwrap(child), whole: true };
         }
-        if (!next) return { ...found, whole: false };
+        if (!next) {
+          found.whole = false;
+          return found;
+        }
         found = next;
       }
       return found;
     };
   }
 
-  private grow(): void {
-    const size = this.starts.length * 2;
+  /**
+   * A key's text as js-yaml made it a property name: its parsed value as a string, or for a plain
+   * key on one line, its text (see keyEnd). A collection is no key here.
+   */
+  private keyText(wrapped: number, value: number): string | undefined {
+    const key = this.unwrap(wrapped);
+    if (this.keyValues.has(key)) return String(this.keyValues.get(key));
+    if (this.kinds[key] !== 0) return undefined;
+    const start = this.starts[key]!;
+    return this.source.slice(start, this.keyEnd(start, this.starts[value]!));
+  }
+
+  /** keyText(key, value) === name, without making the text of a plain key. */
+  private isKey(wrapped: number, value: number, name: string): boolean {
+    const key = this.unwrap(wrapped);
+    if (this.keyValues.has(key)) return String(this.keyValues.get(key)) === name;
+    if (this.kinds[key] !== 0) return false;
+    const start = this.starts[key]!;
+    return this.source.startsWith(name, start) && this.keyEnd(start, this.starts[value]!) === start + name.length;
+  }
+
+  /**
+   * Where a plain key written on one line ends, from its first character to before its value
+   * (`stop`): at the `:` that ends it (a `:` followed by a blank, or by its value at once, as in
+   * `{a:[x]}`), or before the comment of an explicit `? key`, without the blanks before either.
+   */
+  private keyEnd(start: number, stop: number): number {
+    const text = this.source;
+    let end = start;
+    for (; end < stop; end++) {
+      const c = text.charCodeAt(end);
+      if (c === LF || c === CR || (c === COLON && (end + 1 === stop || isBlank(text.charCodeAt(end + 1)))) || (c === HASH && end > start && isBlank(text.charCodeAt(end - 1)))) break;
+    }
+    while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+    return end;
+  }
+
+  /** To the size the rest of the text will need at the rate so far (a little over), at least a quarter more. */
+  private grow(position: number): void {
+    const expected = Math.ceil((this.count / Math.max(position, 1)) * this.source.length * 1.05);
+    const size = Math.max(expected, Math.ceil(this.count * 1.25));
     const bigger = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T) => {
       const b = make(size);
       b.set(a);
       return b;
     };
     this.starts = bigger(this.starts, (n) => new Int32Array(n));
-    this.firsts = bigger(this.firsts, (n) => new Int32Array(n));
+    this.depths = bigger(this.depths, (n) => new Uint8Array(n));
     this.kinds = bigger(this.kinds, (n) => new Uint8Array(n));
   }
 }
 
+/**
+ * A node's descendants come just before it: its children are those one level deeper, last first.
+ * (Nothing after the loop: code that a long first call never reached before V8 optimised the loop
+ * makes the optimised function bail out on every later call.)
+ */
+function childrenLastFirst(depths: Uint8Array, node: number): number[] {
+  const list: number[] = [];
+  const depth = depths[node]! + 1;
+  for (let j = node - 1; j >= 0 && depths[j]! >= depth; j--) if (depths[j] === depth) list.push(j);
+  return list;
+}
+
+/** Mappings of up to SMALL keys are searched key by key: a map of their keys costs more than it saves. */
+const SMALL = 8;
+/** js-yaml's default nesting limit (its `maxDepth`), which load keeps. */
+const MAX_DEPTH = 100;
 const MAPPING = 1;
 const SEQUENCE = 2;
 const KIND = 3;
 const WRAPPER = 4;
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const HASH = 35;
+const isBlank = (c: number) => c === 32 || c === 9 || c === LF || c === CR;

@@ -1,5 +1,5 @@
 import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from '../diagnostics.js';
-import { type Loaded, load } from './load.js';
+import { type Loaded, type Place, load } from './load.js';
 import type { Progress } from '../cli/progress.js';
 
 /**
@@ -26,7 +26,7 @@ export type Source = { readonly text: string; readonly file: string };
  */
 type Origin = { files: number[]; removedBy?: number; keys?: Map<string, Origin> };
 
-type Positions = Pick<Loaded, 'file' | 'locate' | 'written'>;
+type Positions = Pick<Loaded, 'file' | 'locate' | 'locateEach' | 'written'>;
 type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -41,7 +41,7 @@ export function loadWithOverlays(base: Source, overlays: readonly Source[], prog
     data = mergeMapping(data, loaded[i]!.data as Mapping, i, origin);
   }
   // Positions only from here on: the parsed files need not outlive the merged document.
-  const files = loaded.map((l): Positions => ({ file: l.file, locate: l.locate, written: l.written }));
+  const files = loaded.map((l): Positions => ({ file: l.file, locate: l.locate, locateEach: l.locateEach, written: l.written }));
   // Which file wrote the value at `pointer` (the base for what no overlay touched), and whether an
   // overlay removed it (or a parent): located at that `key: null` then, and not written.
   const owner = (pointer: string): { file: Positions; removed: boolean } => {
@@ -64,6 +64,17 @@ export function loadWithOverlays(base: Source, overlays: readonly Source[], prog
     locate(pointer, atKey = false) {
       const { file } = owner(pointer);
       return { ...file.locate(pointer, atKey), file: file.file };
+    },
+    locateEach(asks) {
+      // Each file locates the pointers it wrote, all at once.
+      const owners = asks.map((a) => owner(a.pointer).file);
+      const places = new Array<Place>(asks.length);
+      for (const file of files) {
+        const mine = asks.flatMap((_, i) => (owners[i] === file ? [i] : []));
+        if (!mine.length) continue;
+        file.locateEach(mine.map((i) => asks[i]!)).forEach((place, j) => (places[mine[j]!] = { ...place, file: file.file }));
+      }
+      return places;
     },
     written(pointer) {
       const { file, removed } = owner(pointer);
