@@ -1,8 +1,10 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rm, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Interrupted, UsageError } from '../diagnostics.js';
 import type { FileSink } from '../pipeline.js';
+
+const removeFile = promisify(rm);
 
 /** Output names are plain file names: nothing is ever written outside the output folder. */
 export function outputPath(dir: string, path: string): string {
@@ -152,8 +154,9 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   }
   // Still listening (a signal now would otherwise kill the process and leave the backups behind):
   // the old contents, kept for a rollback, go in parallel, as freeing a large file's blocks takes time.
+  // (fs.rm promisified, not node:fs/promises: loading that costs every run 0.7 MB at start-up.)
   try {
-    await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
+    await Promise.all(backups.map(([backup]) => removeFile(backup, { force: true })));
     removeStale(dir, pending.map((p) => p.path), owned);
   } finally {
     process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
