@@ -154,6 +154,9 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   try {
     await Promise.all(backups.map(([backup]) => removeFile(backup)));
     removeStale(dir, pending.map((p) => p.path), owned);
+    // A signal that came meanwhile may be handled in the same turn of the loop as the last removal,
+    // after it: one more turn lets its handler run before the handlers go.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   } finally {
     process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
   }
