@@ -89,12 +89,12 @@ const result = await esbuild.build({
       build.onResolve({ filter: /\/precompiled\.js$/ }, () => ({ path: join(out, 'precompiled.mjs') }));
     },
   }, {
-    // Two built-ins that bundled libraries load at start-up and a render never needs: each costs
-    // every run 1.5-2 MB of memory and 2-5 ms (node:net comes with both). commander requires
-    // child_process for a subcommand that is a program of its own (lbgen has none); chalk's
-    // supports-color requires tty for isatty(1) and isatty(2), which process.stdout and
-    // process.stderr answer alike (each is a tty.WriteStream exactly when its fd is a terminal),
-    // loading tty only then.
+    // Two built-ins that bundled libraries load at start-up and a render does not need, each
+    // bringing node:net (about 1.5 MB of memory at every start). commander's child_process, for a
+    // subcommand that is a program of its own (lbgen has none), is loaded on first use. chalk's
+    // supports-color asks tty.isatty(1) and isatty(2): process.stdout.isTTY and process.stderr.isTTY
+    // answer alike (each stream is a tty.WriteStream exactly when its fd is a terminal), and load
+    // tty only for a terminal.
     name: 'lazy-built-ins',
     setup(build) {
       const stubs = {
