@@ -88,6 +88,25 @@ const result = await esbuild.build({
     setup(build) {
       build.onResolve({ filter: /\/precompiled\.js$/ }, () => ({ path: join(out, 'precompiled.mjs') }));
     },
+  }, {
+    // Two built-ins that bundled libraries load at start-up and a render does not need, each
+    // bringing node:net (about 1.5 MB of memory at every start). commander's child_process, for a
+    // subcommand that is a program of its own (lbgen has none), is loaded on first use. chalk's
+    // supports-color asks tty.isatty(1) and isatty(2): process.stdout.isTTY and process.stderr.isTTY
+    // answer alike (each stream is a tty.WriteStream exactly when its fd is a terminal), and load
+    // tty only for a terminal.
+    name: 'lazy-built-ins',
+    setup(build) {
+      const stubs = {
+        'node:child_process': { from: '/commander/', contents: "module.exports = { get spawn() { return require('node:child_process').spawn; } };" },
+        'node:tty': { from: '/supports-color/', contents: 'module.exports = { isatty: (fd) => (fd === 1 ? process.stdout : fd === 2 ? process.stderr : undefined)?.isTTY === true };' },
+      };
+      build.onResolve({ filter: /^node:(child_process|tty)$/ }, (args) => {
+        const stub = stubs[args.path];
+        return args.importer.split('\\').join('/').includes(stub.from) ? { path: args.path, namespace: 'lazy-built-in' } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-built-in' }, (args) => ({ contents: stubs[args.path].contents, loader: 'js' }));
+    },
   }],
 });
 if (process.env.LBGEN_BUNDLE_REPORT) console.log(await esbuild.analyzeMetafile(result.metafile));

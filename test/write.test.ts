@@ -105,10 +105,10 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 test('SIGINT once the files are in place (while the old contents are removed): exit 130, the new files whole, no backup left', () => {
   const old = { 'nginx.conf': 'old nginx\n', 'haproxy.cfg': 'old haproxy\n' };
   const { r, out } = renderWith([
-    "const fsp = require('node:fs/promises');",
-    'const original = fsp.rm;',
+    "const fs = require('node:fs');",
+    'const original = fs.unlink;',
     'let sent = false;',
-    "fsp.rm = (...a) => { if (!sent) { sent = true; process.kill(process.pid, 'SIGINT'); } return original(...a); };",
+    "fs.unlink = (...a) => { if (!sent) { sent = true; process.kill(process.pid, 'SIGINT'); } return original(...a); };",
   ], 'nginx,haproxy', old);
   assert.equal(r.status, 130, `${r.stderr} (signal ${r.signal})`);
   assert.equal(r.stderr, `lbgen: interrupted (SIGINT) after ${out} was written: it holds the new files\n`);

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LocatedDiagnostic } from '../diagnostics.js';
 import { VERSION } from '../version.js';
+import { sha256Hex } from '../digest.js';
 
 /**
  * The CI formats of `--format`: GitHub Actions workflow commands (annotations on the pull
@@ -79,7 +79,7 @@ function alsoAt(group: readonly LocatedDiagnostic[]): string {
  */
 export function githubVerbatim(text: string): string {
   if (text === '') return '';
-  const token = `lbgen-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  const token = `lbgen-${sha256Hex(text).slice(0, 32)}`;
   return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 

@@ -17,7 +17,7 @@ export function wantsProgress(out: { readonly format: string; readonly quiet: bo
   return out.format === 'text' && !out.quiet && process.stderr.isTTY === true && !process.env.CI && process.env.TERM !== 'dumb';
 }
 
-/** `started` is when the command began (performance.now()), so start-up counts toward the second. */
+/** `started` is when the command began (Date.now()), so start-up counts toward the second. */
 export function progressLine(enabled: boolean, started: number): ProgressLine {
   let drawn = false;
   let last = 0;
@@ -25,7 +25,7 @@ export function progressLine(enabled: boolean, started: number): ProgressLine {
   return {
     tick(stage, share) {
       if (!enabled) return;
-      const now = performance.now();
+      const now = Date.now();
       if (now - started < AFTER_MS || (stage === lastStage && now - last < EVERY_MS)) return;
       last = now;
       lastStage = stage;

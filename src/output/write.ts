@@ -1,5 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlink, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Interrupted, UsageError } from '../diagnostics.js';
 import type { FileSink } from '../pipeline.js';
@@ -143,8 +142,8 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     committed = true;
   } finally {
     for (const p of pending) closeSync(p.fd);
-    removeTemps(pending);
     if (!committed) {
+      removeTemps(pending);
       removeBackups(backups);
       for (const d of [...(made ?? [])].reverse()) rmdirQuietly(d);
       process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
@@ -153,8 +152,11 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   // Still listening (a signal now would otherwise kill the process and leave the backups behind):
   // the old contents, kept for a rollback, go in parallel, as freeing a large file's blocks takes time.
   try {
-    await Promise.all(backups.map(([backup]) => rm(backup, { force: true })));
+    await Promise.all(backups.map(([backup]) => removeFile(backup)));
     removeStale(dir, pending.map((p) => p.path), owned);
+    // A signal that came meanwhile may be handled in the same turn of the loop as the last removal,
+    // after it: one more turn lets its handler run before the handlers go.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   } finally {
     process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
   }
@@ -162,6 +164,15 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
   return pending.map((p) => p.path);
 }
 
+/**
+ * A file lbgen made, removed in the background; one already gone is fine. fs.unlink, not fs.rm (nor
+ * node:fs/promises): their first call loads modules that cost every render about 1 ms and 1 MB.
+ */
+const removeFile = (file: string) => new Promise<void>((resolve, reject) => {
+  unlink(file, (e) => (e && e.code !== 'ENOENT' ? reject(e) : resolve()));
+});
+
+/** The temporaries of a write that did not happen (after a commit each was renamed to its final name). */
 const removeTemps = (pending: readonly Pending[]) => {
   for (const p of pending) rmSync(p.temp, { force: true });
 };

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Model, Pool } from '../../model/model.js';
 import { yamlScalar } from '../../render/escape.js';
+import { sha256Hex } from '../../digest.js';
 import type { AttributeView } from './view.js';
 
 /** AWS: at most 32 alphanumerics or hyphens, no hyphen first or last (CreateTargetGroup). */
@@ -8,7 +8,7 @@ export const TARGET_GROUP_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?
 const NAME_MAX = 32;
 const HASH_LENGTH = 8;
 
-const hash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, HASH_LENGTH);
+const hash = (text: string): string => sha256Hex(text).slice(0, HASH_LENGTH);
 
 const legal = (text: string): string => text.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
 
