@@ -11,7 +11,8 @@ export type AlarmMetricView = {
   returnData: boolean;
 };
 
-export type AlarmView = { logicalId: string; description: string; threshold: number; comparison: string; metrics: AlarmMetricView[] };
+/** `topic`: what the alarm notifies, the same for every alarm (AlarmsView's topic): templates read no @root (src/render/handlebars-options.json). */
+export type AlarmView = { logicalId: string; description: string; threshold: number; comparison: string; topic: string; metrics: AlarmMetricView[] };
 
 export type AlarmsView = { topicParameter: boolean; topic: string; alarms: AlarmView[] };
 
@@ -28,12 +29,14 @@ export function alarmsView(ctx: Ctx, targetGroups: readonly TargetGroupView[]): 
   const a = ctx.model.monitoring.alerts;
   if (!a) return null;
   const alarms: AlarmView[] = [];
+  const topic = a.notify === null ? '!Ref AlarmTopicArn' : yamlScalar(a.notify);
   if (a.errorRatePercent !== null) {
     alarms.push({
       logicalId: 'AlarmErrorRate',
       description: yamlScalar(`${ctx.model.name}: more than ${a.errorRatePercent}% of requests answered 5xx by the targets or by the load balancer`),
       threshold: a.errorRatePercent,
       comparison: 'GreaterThanThreshold',
+      topic,
       // The load balancer's own 5xx (no healthy target, a target that timed out) count as HAProxy's
       // 503 and 504 do in its rule. RequestCount leaves out requests refused before a target was
       // chosen, so they are added below the line too: the share stays within 0-100.
@@ -51,6 +54,7 @@ export function alarmsView(ctx: Ctx, targetGroups: readonly TargetGroupView[]): 
       description: yamlScalar(`${ctx.model.name}: average target response time above ${a.responseTime / 1000}s`),
       threshold: a.responseTime / 1000,
       comparison: 'GreaterThanThreshold',
+      topic,
       metrics: [{ ...stat('latency', 'TargetResponseTime', 'Average'), returnData: true }],
     });
   }
@@ -62,10 +66,11 @@ export function alarmsView(ctx: Ctx, targetGroups: readonly TargetGroupView[]): 
         description: yamlScalar(`${ctx.model.name}: more than ${a.unhealthyServersPercent}% of the targets of ${tg.logicalId} unhealthy`),
         threshold: a.unhealthyServersPercent,
         comparison: 'GreaterThanThreshold',
+      topic,
         metrics: [stat('unhealthy', 'UnHealthyHostCount', 'Maximum', dims), stat('healthy', 'HealthyHostCount', 'Minimum', dims), math('share', 'IF(unhealthy + healthy > 0, 100 * unhealthy / (unhealthy + healthy), 0)', 'unhealthy targets (%)')],
       });
     }
   }
   ctx.decisions.push(decision('alerts', 'native', `CloudWatch alarms (${alarms.length}) on AWS/ApplicationELB metrics, notifying ${a.notify ? 'the SNS topic given' : 'the AlarmTopicArn parameter'}`, a.pointer));
-  return { topicParameter: a.notify === null, topic: a.notify === null ? '!Ref AlarmTopicArn' : yamlScalar(a.notify), alarms };
+  return { topicParameter: a.notify === null, topic, alarms };
 }
