@@ -80,6 +80,11 @@ test('--templates: an error in a user template is reported at that template\'s f
   const loop = lbgen(['render', EXAMPLE, '-o', out, '--templates', join(dir, 'tpl')]);
   assert.equal(loop.code, 1);
   assert.equal(loop.stderr, `${file}:1:1: error: (template): template: partials call each other without end (the call stack ran out)\n`);
+  // Templates have no data frames: an @-variable is refused at its place, with the reason (not a crash when it runs).
+  writeFileSync(file, '    upstream {{name}} {\n{{#each servers}}\n        server {{host}}; # {{#if @root.name}}{{@index}}{{/if}}\n{{/each}}\n    }\n');
+  const at = lbgen(['render', EXAMPLE, '-o', out, '--templates', join(dir, 'tpl')]);
+  assert.equal(at.code, 1);
+  assert.equal(at.stderr, `${file}:3:34: error: (template): template: @root.name: templates have no @-variables (they are compiled with data: false); every value a template places is a field of its view (docs/architecture.md)\n`);
   assert.deepEqual(readdirSync(dir).sort(), ['tpl']);
 });
 
@@ -152,10 +157,10 @@ test('--verify: a validator that is not installed is named, not silently skipped
 
 test('an unexpected failure is one line and exit 70; the stack only with --debug; nothing is left behind', () => {
   const dir = tempDir();
-  // A fault no code path expects: removing a file throws a plain Error (after the renames, when
-  // the writer clears what is left of its temporaries).
+  // A fault no code path expects: looking for a stale output throws a plain Error (after the
+  // renames, when the writer removes files these targets no longer write).
   const fault = join(dir, 'fault.cjs');
-  writeFileSync(fault, "require('node:fs').rmSync = () => { throw new Error('injected fault'); };\n");
+  writeFileSync(fault, "const fs = require('node:fs'); const exists = fs.existsSync; fs.existsSync = (p) => { if (String(p).endsWith('prometheus-rules.yaml')) throw new Error('injected fault'); return exists(p); };\n");
   const run = (...flags: string[]) => spawnSync(process.execPath, ['--require', fault, BIN, 'render', EXAMPLE, '-t', 'nginx', '-o', join(dir, 'out'), '--quiet', ...flags], { encoding: 'utf8' });
   const plain = run();
   assert.equal(plain.status, 70);

@@ -73,7 +73,7 @@ function environment(target: string, dirs: readonly string[]): HandlebarsApi {
     if (!existsSync(partials)) continue;
     for (const f of readdirSync(partials).sort()) if (f.endsWith('.hbs')) files.set(basename(f, '.hbs'), join(partials, f));
   }
-  for (const [name, file] of files) env.registerPartial(name, flattened(atFile(env.compile(readFileSync(file, 'utf8'), OPTIONS) as Template, file)));
+  for (const [name, file] of files) env.registerPartial(name, flattened(atFile(compile(env, file), file)));
   environments.set(key, (found = env));
   return found;
 }
@@ -99,7 +99,7 @@ export function renderTemplate(target: string, template: string, view: unknown, 
   try {
     let fn = compiled.get(key);
     if (!fn) {
-      fn = environment(target, dirs).compile(readFileSync(file, 'utf8'), OPTIONS) as Template;
+      fn = compile(environment(target, dirs), file);
       compiled.set(key, fn);
     }
     return fn(view);
@@ -144,6 +144,49 @@ function templateError(e: unknown, template: string): unknown {
   const lines = e.message.split('\n');
   const message = (parse ? `${lines[0]!} ${lines[lines.length - 1]!}` : lines[0]!).replace(/ - \d+:\d+$/, '').replace(/ in \[object Object\]/, '');
   return new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line, column, message: `template: ${message}` }]);
+}
+
+/**
+ * A template file of a --templates folder, compiled. Templates are compiled without data frames
+ * (handlebars-options.json), where Handlebars would read `{{@index}}` or `{{@root.x}}` from
+ * nothing when the template runs: refused here, at its place, with the reason.
+ */
+function compile(env: HandlebarsApi, file: string): Template {
+  const text = readFileSync(file, 'utf8');
+  let tree: unknown;
+  try {
+    tree = env.parse(text);
+  } catch (e) {
+    // A syntax error is this file's, wherever the template that includes it is rendered.
+    if (e instanceof Error) failedIn.set(e, file);
+    throw e;
+  }
+  const at = firstAtVariable(tree);
+  if (at) {
+    const message = `template: @${at.name}: templates have no @-variables (they are compiled with data: false); every value a template places is a field of its view (docs/architecture.md)`;
+    throw new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line: at.line, column: at.column, message }]);
+  }
+  return env.compile(text, OPTIONS) as Template;
+}
+
+/** The first `@name` path in a template's syntax tree, and where it is written. */
+function firstAtVariable(node: unknown): { name: string; line: number; column: number } | null {
+  if (Array.isArray(node)) {
+    for (const child of node) {
+      const found = firstAtVariable(child);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (node === null || typeof node !== 'object') return null;
+  const n = node as { type?: string; data?: boolean; original?: string; loc?: { start: { line: number; column: number } } };
+  if (n.type === 'PathExpression' && n.data) return { name: String(n.original).replace(/^@/, ''), line: n.loc?.start.line ?? 1, column: (n.loc?.start.column ?? 0) + 1 };
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'loc') continue;
+    const found = firstAtVariable(value);
+    if (found) return found;
+  }
+  return null;
 }
 
 /**
