@@ -48,8 +48,10 @@ function builtIns(): Readonly<Record<string, Template>> {
  * 10,000 pools, nginx + HAProxy: a quarter less time and 40 MB less peak memory.
  */
 function flattened(partial: Template): Template {
-  return function flat(this: unknown, ...args: unknown[]): string {
-    const text = (partial as (...a: unknown[]) => string).apply(this, args);
+  // Handlebars calls a partial as partial(context, options) (runtime.js invokePartial).
+  const call = partial as (context: unknown, options: unknown) => string;
+  return (context: unknown, options?: unknown): string => {
+    const text = call(context, options);
     text.charCodeAt(0);
     return text;
   };
