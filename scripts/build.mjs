@@ -46,13 +46,8 @@ const specs = (dir) => readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort()
  * template that failed so would be a bug, caught by the golden tests; a user's templates
  * (--templates) are compiled at run time with their places.
  */
-function withoutPlaces(node) {
-  if (Array.isArray(node)) node.forEach(withoutPlaces);
-  else if (node !== null && typeof node === 'object') {
-    delete node.loc;
-    Object.values(node).forEach(withoutPlaces);
-  }
-  return node;
+function withoutPlaces(tree) {
+  return without(tree, (key) => key === 'loc');
 }
 const lines = [
   "'use strict';",
@@ -79,21 +74,25 @@ writeFileSync(join(out, 'precompiled.mjs'), [
 // 3. One CommonJS bundle (CJS loads faster than ESM on Node 20): src/precompiled.ts (null in the
 //    unbundled build, where tests compile at run time) is swapped for the generated module.
 const bundle = join(root, 'dist', 'lbgen.cjs');
-const result = await esbuild.build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  outfile: bundle,
+/** What every bundle this build makes shares: one minified CommonJS file for Node 20. */
+const BUNDLE = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   minify: !process.env.LBGEN_NO_MINIFY,
   legalComments: 'none',
-  // Graphviz in WebAssembly (1.2 MB) is its own file, dist/viz.cjs (step 5), loaded by graph
-  // --format svg alone (src/graph/svg.ts): bundled here, every command would parse it at start-up.
-  external: ['@viz-js/viz'],
   metafile: true,
   absWorkingDir: root,
   logLevel: 'warning',
+};
+const result = await esbuild.build({
+  ...BUNDLE,
+  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+  outfile: bundle,
+  // Graphviz in WebAssembly (1.2 MB) is its own file, dist/viz.cjs (step 5), loaded by graph
+  // --format svg alone (src/graph/svg.ts): bundled here, every command would parse it at start-up.
+  external: ['@viz-js/viz'],
   define: { 'import.meta.url': '__lbgenUrl' },
   // The module wrapper is written into the file, so that bin/lbgen.cjs compiles the file's text as it
   // is read: wrapping it there (Module.wrap) made a second copy of 800 KB, 0.7 MB of peak memory at start-up.
@@ -168,25 +167,22 @@ function notices(metafiles) {
 /** One library as a file of its own beside the bundle (dist/NAME), which the bundle requires only when it needs it. */
 function lazyBundle(name, contents) {
   return esbuild.build({
+    ...BUNDLE,
     stdin: { contents, resolveDir: root, loader: 'js', sourcefile: name },
     outfile: join(root, 'dist', name),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: !process.env.LBGEN_NO_MINIFY,
-    legalComments: 'none',
-    metafile: true,
-    absWorkingDir: root,
-    logLevel: 'warning',
   });
 }
 
 /** The schema without its `description` annotations (a property named "description" holds an object, and stays). */
-function withoutDescriptions(node) {
-  if (Array.isArray(node)) return node.map(withoutDescriptions);
+function withoutDescriptions(schema) {
+  return without(schema, (key, value) => key === 'description' && typeof value === 'string');
+}
+
+/** A copy of a JSON-shaped tree without the entries `drop` names, at any depth. */
+function without(node, drop) {
+  if (Array.isArray(node)) return node.map((child) => without(child, drop));
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'description' && typeof v === 'string')).map(([k, v]) => [k, withoutDescriptions(v)]));
+  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !drop(k, v)).map(([k, v]) => [k, without(v, drop)]));
 }
 
 function bannerOf(dir, pkg) {
