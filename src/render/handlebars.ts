@@ -154,10 +154,9 @@ function templateError(e: unknown, template: string): unknown {
  * nothing when the template runs: refused here, at its place, with the reason.
  */
 function compile(env: HandlebarsApi, file: string): Template {
-  const text = readFileSync(file, 'utf8');
-  let tree: unknown;
+  let tree: ReturnType<HandlebarsApi['parse']>;
   try {
-    tree = env.parse(text);
+    tree = env.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     // A syntax error is this file's, wherever the template that includes it is rendered.
     if (e instanceof Error) failedIn.set(e, file);
@@ -168,7 +167,8 @@ function compile(env: HandlebarsApi, file: string): Template {
     const message = `template: @${at.name}: templates have no @-variables (they are compiled with data: false); every value a template places is a field of its view (docs/architecture.md)`;
     throw new LbgenError([{ severity: 'error', pointer: '', path: '(template)', file, line: at.line, column: at.column, message }]);
   }
-  return env.compile(text, OPTIONS) as Template;
+  // The tree already parsed (compile takes one as well as a text).
+  return env.compile(tree, OPTIONS) as Template;
 }
 
 /** The first `@name` path in a template's syntax tree, and where it is written. */
