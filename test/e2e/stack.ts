@@ -93,7 +93,7 @@ function readLines(file: string): string[] {
 }
 
 /** The proxy on `config`, written into `dir`; `env` adds to the environment (HAProxy's stats password). */
-export function launch(proxy: ProxyName, dir: string, config: string, env: Record<string, string> = {}): Proc {
+function launch(proxy: ProxyName, dir: string, config: string, env: Record<string, string> = {}): Proc {
   if (proxy === 'nginx') {
     const file = join(dir, 'nginx.conf');
     writeFileSync(file, config);
@@ -118,29 +118,44 @@ export async function startStack(proxy: ProxyName, opts: StackOptions = {}): Pro
   try {
     const tls = makeTls(dir);
     const statsPassword = randomBytes(12).toString('hex');
-    // A port found free may be taken before the proxy binds it (a client's ephemeral port, say):
-    // then the proxy exits with "Address already in use", and new ports are chosen.
-    for (let attempt = 1; ; attempt++) {
+    const started = await launchOnFreePorts(proxy, dir, async () => {
       const ports = await choosePorts(backends);
       const rendered = render(proxy, topologyText(ports, tls, (doc) => {
         sandboxPaths(dir)(doc);
         opts.topology?.(doc);
       }));
       const config = opts.mutate ? opts.mutate(rendered.config) : rendered.config;
-      assertLoopbackOnly(config);
-      proc = launch(proxy, dir, config, { [STATS.passwordEnv]: statsPassword });
-      try {
-        // The metrics port is left to its own check: a proxy that does not open it fails that check only.
-        await waitForPorts(proc, proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https]);
-        return stackOf(proxy, backends, ports, rendered.model, config, dir, proc, statsPassword, stop);
-      } catch (e) {
-        if (attempt === 3 || !/Address already in use/i.test(proc.output())) throw e;
-        await proc.stop();
-      }
-    }
+      // The metrics port is left to its own check: a proxy that does not open it fails that check only.
+      return { ports, model: rendered.model, config, listening: proxy === 'haproxy' ? [ports.http, ports.https, ports.stats] : [ports.http, ports.https] };
+    }, { [STATS.passwordEnv]: statsPassword });
+    proc = started.proc;
+    return stackOf(proxy, backends, started.ports, started.model, started.config, dir, proc, statsPassword, stop);
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/**
+ * The proxy started on a configuration for ports just found free (`attempt` chooses them and
+ * renders it), once it listens on `listening`. A port found free may be taken before the proxy
+ * binds it (a client's ephemeral port, say): then the proxy exits with "Address already in use",
+ * and `attempt` is asked again for new ports (three tries). A configuration that would listen
+ * anywhere but 127.0.0.1 is refused before it starts.
+ */
+export async function launchOnFreePorts<T extends { readonly config: string; readonly listening: readonly number[] }>(proxy: ProxyName, dir: string, attempt: () => Promise<T>, env: Record<string, string> = {}): Promise<T & { proc: Proc }> {
+  for (let tries = 1; ; tries++) {
+    const chosen = await attempt();
+    assertLoopbackOnly(chosen.config);
+    const proc = launch(proxy, dir, chosen.config, env);
+    try {
+      await waitForPorts(proc, chosen.listening);
+      return { ...chosen, proc };
+    } catch (e) {
+      const clash = tries < 3 && /Address already in use/i.test(proc.output());
+      await proc.stop();
+      if (!clash) throw e;
+    }
   }
 }
 

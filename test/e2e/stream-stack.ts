@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { generate } from '../../src/pipeline.js';
-import { type Proc, freePorts, waitForPorts } from './proc.js';
-import { isRoot, launch } from './stack.js';
+import { type Proc, freePorts } from './proc.js';
+import { isRoot, launchOnFreePorts } from './stack.js';
 import { TcpBackend, UdpBackend } from './stream-backends.js';
 
 export type StreamProxy = 'nginx' | 'haproxy';
@@ -72,13 +72,6 @@ function render(proxy: StreamProxy, text: string): string {
   return file.text;
 }
 
-/** Refuse to start a proxy that would listen anywhere but 127.0.0.1. */
-function assertLoopbackOnly(config: string): void {
-  const listens = config.split('\n').filter((l) => /^\s+listen\s/.test(l) || /^\s*bind\s/.test(l));
-  const outside = listens.filter((l) => !/^\s*(listen|bind)\s+127\.0\.0\.1:\d+(?:[\s;]|$)/.test(l));
-  if (outside.length || !listens.length) throw new Error(`the rendered configuration listens outside 127.0.0.1:\n${outside.join('\n')}`);
-}
-
 export async function startStreamStack(proxy: StreamProxy, opts: { mutate?: (config: string) => string } = {}): Promise<StreamStack> {
   const dir = mkdtempSync(join(tmpdir(), `lbgen-e2e-streams-${proxy}-`));
   mkdirSync(join(dir, 'logs'));
@@ -93,21 +86,14 @@ export async function startStreamStack(proxy: StreamProxy, opts: { mutate?: (con
   };
   try {
     await Promise.all([...tcp, ...udp].map((b) => b.start()));
-    for (let attempt = 1; ; attempt++) {
+    const started = await launchOnFreePorts(proxy, dir, async () => {
       const [http, rr, sticky, pp, allow, limit, u] = (await freePorts(7)) as [number, number, number, number, number, number, number];
       const ports = { http, rr, sticky, proxy: pp, allow, limit, udp: u };
       const rendered = render(proxy, topology(proxy, dir, ports, tcp, udp));
-      const config = opts.mutate ? opts.mutate(rendered) : rendered;
-      assertLoopbackOnly(config);
-      proc = launch(proxy, dir, config);
-      try {
-        await waitForPorts(proc, [http, rr, sticky, pp, allow, limit]);
-        return { proxy, ports, tcp, udp, config, proc, stop };
-      } catch (e) {
-        if (attempt === 3 || !/Address already in use/i.test(proc.output())) throw e;
-        await proc.stop();
-      }
-    }
+      return { ports, config: opts.mutate ? opts.mutate(rendered) : rendered, listening: [http, rr, sticky, pp, allow, limit] };
+    });
+    proc = started.proc;
+    return { proxy, ports: started.ports, tcp, udp, config: started.config, proc, stop };
   } catch (e) {
     await stop();
     throw e;
