@@ -33,13 +33,17 @@ function renderWith(preload: string[], targets: string, old: Record<string, stri
   return { r, out, dir };
 }
 
-/** The `nth` call of fs[`fn`] fails with `code` (as an immutable file or a full disk would). */
-function renderWithFault(fn: 'renameSync' | 'writeSync', nth: number, code: string, targets: string, old: Record<string, string>) {
+/**
+ * The `nth` call of fs[`fn`] fails with `code` (as an immutable file or a full disk would): a
+ * synchronous call throws, fs.write (a callback's) calls back with the error.
+ */
+function renderWithFault(fn: 'renameSync' | 'write', nth: number, code: string, targets: string, old: Record<string, string>) {
+  const fail = fn === 'write' ? 'process.nextTick(a[a.length - 1], e); return;' : 'throw e;';
   return renderWith([
     "const fs = require('node:fs');",
     `const original = fs.${fn};`,
     'let calls = 0;',
-    `fs.${fn} = (...a) => { if (++calls === ${nth}) { const e = new Error('${code}: injected'); e.code = '${code}'; throw e; } return original(...a); };`,
+    `fs.${fn} = (...a) => { if (++calls === ${nth}) { const e = new Error('${code}: injected'); e.code = '${code}'; ${fail} } return original(...a); };`,
   ], targets, old);
 }
 
@@ -53,8 +57,8 @@ test('a rename that fails after another succeeded: exit 2, every file as it was,
 });
 
 test('a write that fails while the files render (a full disk): exit 2, every file as it was, no temporary left', () => {
-  // The second write fails: nginx.conf's temporary is written by then, haproxy.cfg's is open.
-  const { r, out } = renderWithFault('writeSync', 2, 'ENOSPC', 'nginx,haproxy', { 'nginx.conf': 'old nginx\n' });
+  // The second write fails: nginx.conf's temporary is written (or being written) by then, haproxy.cfg's is open.
+  const { r, out } = renderWithFault('write', 2, 'ENOSPC', 'nginx,haproxy', { 'nginx.conf': 'old nginx\n' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^lbgen: cannot write to .*: ENOSPC: injected/);
   assert.equal(readFileSync(join(out, 'nginx.conf'), 'utf8'), 'old nginx\n');
@@ -66,10 +70,11 @@ test('the temporaries are flushed to the disk before the first rename, the folde
   // descriptor is, and the order of fsyncs and renames.
   const { r, out, dir } = renderWith([
     "const fs = require('node:fs');",
-    "const { openSync, fsyncSync, renameSync, writeFileSync } = fs;",
+    "const { openSync, fsync, fsyncSync, renameSync, writeFileSync } = fs;",
     'const names = new Map(); const log = [];',
     'fs.openSync = (p, ...a) => { const fd = openSync(p, ...a); names.set(fd, String(p)); return fd; };',
     "fs.fsyncSync = (fd) => { log.push(`fsync ${names.get(fd)}`); return fsyncSync(fd); };",
+    "fs.fsync = (fd, cb) => fsync(fd, (e) => { log.push(`fsync ${names.get(fd)}`); cb(e); });",
     "fs.renameSync = (a, b) => { log.push(`rename ${a} ${b}`); return renameSync(a, b); };",
     "process.on('exit', () => writeFileSync(`${process.env.PRELOAD_DIR}/calls.log`, log.join('\\n')));",
   ], 'nginx,haproxy', { 'nginx.conf': 'old nginx\n' });

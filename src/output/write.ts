@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlink, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlink, write } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Interrupted, UsageError } from '../diagnostics.js';
 import type { FileSink } from '../pipeline.js';
@@ -25,21 +25,24 @@ function ensureDir(dir: string): string[] {
   }
 }
 
-/** One output being written: its name, its temporary (open), its final place. */
-type Pending = { readonly path: string; readonly temp: string; readonly final: string; readonly fd: number };
+/** One output being written: its name, its temporary (open), its final place, and its text written and flushed. */
+type Pending = { readonly path: string; readonly temp: string; readonly final: string; readonly fd: number; flushed: Promise<void> };
 
-/** Write a file's text. ASCII (as many bytes as characters) is written as Latin-1: a copy, not an encoding. */
-function append(fd: number, text: string): void {
-  const bytes = Buffer.byteLength(text);
-  const written = writeSync(fd, text, null, bytes === text.length ? 'latin1' : 'utf8');
-  if (written === bytes) return;
-  // A short write (rare for a regular file): the rest, from its bytes.
-  const rest = Buffer.from(text).subarray(written);
-  for (let at = 0; at < rest.length; ) {
-    const n = writeSync(fd, rest, at);
-    if (n === 0) throw new Error('the write made no progress');
-    at += n;
-  }
+/**
+ * Write a file's bytes and flush them to the disk, in libuv's thread pool: the next file renders
+ * meanwhile (the kernel's copy of a 16 MB config takes some 40 ms). ASCII (as many bytes as
+ * characters) is made bytes as Latin-1: a copy, not an encoding.
+ */
+function writeAndFlush(fd: number, text: string): Promise<void> {
+  const bytes = Buffer.from(text, Buffer.byteLength(text) === text.length ? 'latin1' : 'utf8');
+  return new Promise((resolve, reject) => {
+    const from = (at: number) => {
+      if (at === bytes.length) return fsync(fd, (e) => (e ? reject(e) : resolve()));
+      // A short write (rare for a regular file) goes on from where it stopped.
+      write(fd, bytes, at, bytes.length - at, null, (e, n) => (e ? reject(e) : n === 0 ? reject(new Error('the write made no progress')) : from(at + n)));
+    };
+    from(0);
+  });
 }
 
 /**
@@ -59,7 +62,7 @@ function append(fd: number, text: string): void {
  * end first (it is synchronous, and takes seconds at most on the largest topologies).
  *
  * `fill` renders the files into the sinks that `open` gives (pipeline.ts streamFiles), which write
- * each file's text as it comes. Returns the paths written.
+ * each file's text as it comes, in the background (writeAndFlush). Returns the paths written.
  */
 export async function writeFiles(dir: string, fill: (open: (path: string) => FileSink) => void, owned: readonly string[] = []): Promise<string[]> {
   const pending: Pending[] = [];
@@ -85,15 +88,9 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     } catch (e) {
       throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
     }
-    pending.push({ path, temp, final, fd });
-    const add = (text: string) => {
-      try {
-        append(fd, text);
-      } catch (e) {
-        throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
-      }
-    };
-    return { end: add };
+    const p: Pending = { path, temp, final, fd, flushed: Promise.resolve() };
+    pending.push(p);
+    return { end: (text) => void (p.flushed = writeAndFlush(fd, text)) };
   };
   const asItWas = `nothing written, ${dir} is as it was`;
   process.on('SIGINT', noteSignal).on('SIGTERM', noteSignal);
@@ -102,7 +99,7 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     fill(open);
     made ??= ensureDir(dir);
     try {
-      for (const p of pending) fsyncSync(p.fd);
+      await Promise.all(pending.map((p) => p.flushed));
     } catch (e) {
       throw new UsageError(`cannot write to ${dir}: ${(e as Error).message}`);
     }
@@ -141,6 +138,8 @@ export async function writeFiles(dir: string, fill: (open: (path: string) => Fil
     }
     committed = true;
   } finally {
+    // No write may be left in flight on a descriptor that closes (a render that failed half-way).
+    await Promise.allSettled(pending.map((p) => p.flushed));
     for (const p of pending) closeSync(p.fd);
     if (!committed) {
       removeTemps(pending);
