@@ -4,6 +4,7 @@ import { acceptGaps } from './check/accepted.js';
 import { type Loaded, load, locateAll } from './input/load.js';
 import { type Source, loadWithOverlays } from './input/overlays.js';
 import type { Model } from './model/model.js';
+import type { Topology } from './model/topology.js';
 import { normalise } from './model/normalise.js';
 import { checkTopology } from './check/consistency.js';
 import { referenceChecks } from './check/references.js';
@@ -25,6 +26,12 @@ export type Options = {
   readonly templates?: string;
   /** Told each stage as it starts (the CLI's progress line on a terminal). */
   readonly progress?: Progress;
+  /**
+   * Which diagnostics the caller shows, each at its place: `errors` (--quiet) leaves warnings out
+   * of the analysis, unplaced, and the file's positions are then recorded only if an error needs
+   * one (src/input/load.ts Positions). Default `all`.
+   */
+  readonly shows?: 'all' | 'errors';
 };
 
 export type TargetDecisions = { readonly target: TargetName; readonly decisions: readonly Decision[] };
@@ -47,22 +54,9 @@ export type Result = { readonly files: readonly RenderedFile[]; readonly diagnos
 /** load → validate → rules → normalise → per-target view. Throws LbgenError (with every diagnostic) when anything is an error. */
 export function analyse(text: string, opts: Options): Analysis {
   const progress = opts.progress ?? (() => {});
-  const loaded = opts.overlays?.length ? loadWithOverlays({ text, file: opts.file }, opts.overlays, progress) : load(text, opts.file, progress);
-  const order = opts.overlays?.length ? [opts.file, ...opts.overlays.map((o) => o.file)] : undefined;
-  progress('checking the schema');
-  const { topology, diagnostics: schemaProblems } = validate(loaded.data);
-  if (!topology) {
-    // The reference checks a refused document still allows, unless the schema already spoke of that place.
-    const said = new Set(schemaProblems.map((d) => d.pointer));
-    const more = referenceChecks(loaded.data).filter((d) => !said.has(d.pointer));
-    throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded), order));
-  }
-  progress('checking references');
-  const problems: Diagnostic[] = checkTopology(topology);
-  if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded), order));
-  const source = sourceName(opts);
-  progress('building the model');
-  const model = normalise(topology, source);
+  const errorsOnly = opts.shows === 'errors';
+  // The parsed document ends with modelOf: a large one is freed before the views are built.
+  const { loaded, order, model, problems, acceptedGaps } = modelOf(text, opts, progress);
   const built = new Map<TargetName, Built<unknown>>();
   const decisions: TargetDecisions[] = [];
   for (const name of opts.targets) {
@@ -79,11 +73,45 @@ export function analyse(text: string, opts: Options): Analysis {
     }
   }
   progress('locating diagnostics');
-  const found = locateAll(dedupe(problems), loaded);
-  const { diagnostics: marked, stale } = acceptGaps(found, topology.acceptedGaps, opts.targets);
+  // Warnings that will not be shown are neither located nor matched with acceptedGaps.
+  const found = locateAll(dedupe(errorsOnly ? problems.filter(isError) : problems), loaded);
+  const { diagnostics: marked, stale } = errorsOnly ? { diagnostics: found, stale: [] } : acceptGaps(found, acceptedGaps, opts.targets);
   const located = sortByPlace([...marked, ...locateAll(stale, loaded)], order);
   if (located.some(isError)) throw new LbgenError(located);
-  return { loaded: { file: loaded.file, locate: loaded.locate, locateEach: loaded.locateEach, written: loaded.written }, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
+  return { loaded, files: order ?? [opts.file], model, built, decisions, diagnostics: located };
+}
+
+type Modelled = {
+  /** Positions only, not the parsed document. */
+  readonly loaded: Analysis['loaded'];
+  /** The files in merge order, with overlays (sortByPlace). */
+  readonly order: readonly string[] | undefined;
+  readonly model: Model;
+  /** The consistency rules' warnings, to which the targets' are added. */
+  readonly problems: Diagnostic[];
+  readonly acceptedGaps: Topology['acceptedGaps'];
+};
+
+/** load → validate → rules → normalise. Throws LbgenError when the topology is refused. */
+function modelOf(text: string, opts: Options, progress: Progress): Modelled {
+  const loading = { progress, positions: opts.shows === 'errors' ? 'asked' : 'now' } as const;
+  const loaded = opts.overlays?.length ? loadWithOverlays({ text, file: opts.file }, opts.overlays, loading) : load(text, opts.file, loading);
+  const order = opts.overlays?.length ? [opts.file, ...opts.overlays.map((o) => o.file)] : undefined;
+  progress('checking the schema');
+  const { topology, diagnostics: schemaProblems } = validate(loaded.data);
+  if (!topology) {
+    // The reference checks a refused document still allows, unless the schema already spoke of that place.
+    const said = new Set(schemaProblems.map((d) => d.pointer));
+    const more = referenceChecks(loaded.data).filter((d) => !said.has(d.pointer));
+    throw new LbgenError(sortByPlace(locateAll([...schemaProblems, ...more], loaded), order));
+  }
+  progress('checking references');
+  const problems: Diagnostic[] = checkTopology(topology);
+  if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded), order));
+  progress('building the model');
+  const model = normalise(topology, sourceName(opts));
+  const positions = { file: loaded.file, locate: loaded.locate, locateEach: loaded.locateEach, written: loaded.written };
+  return { loaded: positions, order, model, problems, acceptedGaps: topology.acceptedGaps };
 }
 
 /** analyse, then render each target's files from its templates. */

@@ -54,6 +54,18 @@ test('positions recorded in the one parse: quoted and numeric keys, nested and f
   assert.equal(l.written('/l/0/2'), false);
 });
 
+test('positions recorded when first asked (--quiet) are the ones the one parse records', () => {
+  const text = '\ufeff"quoted key": 1\r\n7: seven\nl: [[1, 2]]\ns:\n  - - a\n    - { b: 1 }\nbase: &b { x: 1 }\nd: { <<: *b, y: 2 }\ne: {}\nf:\n  g: |\n    text\n  h: x\n';
+  const now = load(text, 't.yaml');
+  const asked = load(text, 't.yaml', { positions: 'asked' });
+  assert.deepEqual(asked.data, now.data);
+  const pointers = ['', '/quoted key', '/7', '/l/0/1', '/s/0/1/b', '/base/x', '/d/y', '/d/x', '/e', '/e/f', '/f/g', '/f/h', '/f/missing/deeper', '/l/0/2'];
+  const asks = pointers.flatMap((pointer) => [{ pointer }, { pointer, atKey: true }]);
+  assert.deepEqual(asked.locateEach(asks), now.locateEach(asks));
+  assert.deepEqual(pointers.map((p) => asked.written(p)), pointers.map((p) => now.written(p)));
+  assert.deepEqual(load(text, 't.yaml', { positions: 'asked' }).locate('/f/h'), { line: 13, column: 6 }, 'a first ask alone');
+});
+
 test('a byte-order mark and CRLF line endings are accepted, positions unchanged', () => {
   const l = load('\ufeffa: 1\r\nb: two\r\n', 't.yaml');
   assert.deepEqual(l.data, { a: 1, b: 'two' });

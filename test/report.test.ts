@@ -55,6 +55,25 @@ test('one diagnostic, or different ones, are not grouped; --quiet prints no summ
   assert.equal(lbgen(['validate', '-', '-t', 'nginx', '--quiet'], { input: warningTopology(1, 1) }).stderr, '');
 });
 
+test('--quiet: the warnings, not printed, are left out of the analysis; an error keeps its place, --strict and JSON keep every warning', () => {
+  const quiet = analyse(input, { file: 't.yaml', targets: ['nginx', 'haproxy'], shows: 'errors' });
+  assert.deepEqual(quiet.diagnostics, []);
+  assert.equal(analyse(input, { file: 't.yaml', targets: ['nginx', 'haproxy'] }).diagnostics.length, 3001);
+  // An error among the warnings (a pool that names no server) is located by a second parse, at its place.
+  const broken = input.replace('p00777: { servers: [s', 'p00777: { servers: [nope-');
+  assert.notEqual(broken, input);
+  const line = broken.split('\n').findIndex((l) => l.includes('[nope-')) + 1;
+  const r = lbgen(['render', '-', '-t', 'nginx,haproxy', '-o', join(tempDir(), 'out'), '--quiet'], { input: broken });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^<stdin>:${line}:\\d+: error: pools\\.p00777\\.servers\\[0\\]: .*nope-`, 'm'));
+  assert.doesNotMatch(r.stderr, /warning/);
+  const strict = lbgen(['validate', '-', '-t', 'nginx,haproxy', '--quiet', '--strict'], { input });
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /^<stdin>:\d+:\d+: error: pools\.p00001\.healthCheck: .*\n {2}… and 1,999 more pools/m);
+  const json = lbgen(['validate', '-', '-t', 'nginx,haproxy', '--quiet', '--format', 'json'], { input });
+  assert.equal((JSON.parse(json.stdout) as unknown[]).length, 3001);
+});
+
 test('progress on a terminal: stage and share on one line, erased before the result; never in CI, pipes or --quiet', () => {
   const dir = tempDir();
   try {

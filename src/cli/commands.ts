@@ -60,6 +60,17 @@ export function options(file: string, flags: TargetFlags, out?: OutputOptions): 
   };
 }
 
+/**
+ * options() for a command whose findings go to report(): with --quiet it prints errors only (as
+ * text or annotations), so the analysis leaves the warnings out, unplaced. Not under --strict
+ * (warnings become errors), nor for JSON and SARIF (every diagnostic is listed). graph and explain
+ * show warnings in their own output whatever --quiet says: they take options().
+ */
+function reportedOptions(file: string, flags: TargetFlags, out: OutputOptions): Options {
+  const opts = options(file, flags, out);
+  return out.quiet && !flags.strict && (out.format === 'text' || out.format === 'github') ? { ...opts, shows: 'errors' } : opts;
+}
+
 const templateWarnings = (opts: Options): LocatedDiagnostic[] => (opts.templates ? unusedTemplates(opts.templates) : []);
 
 /** Under --strict a warning fails the run like an error, before anything is written. */
@@ -134,7 +145,7 @@ type Verdict = { file: string; verdict: string; diagnostics: readonly LocatedDia
 function validateOne(file: string, flags: TargetFlags, out: OutputOptions): Verdict {
   const text = readTopology(file);
   try {
-    const analysis = withStrict(flags.strict, () => analyse(text, options(file, flags, out)));
+    const analysis = withStrict(flags.strict, () => analyse(text, reportedOptions(file, flags, out)));
     return { file, verdict: `valid for ${parseTargets(flags.targets).join(', ')}`, diagnostics: enforce(analysis.diagnostics, flags.strict) };
   } catch (e) {
     if (!(e instanceof LbgenError)) throw e;
@@ -143,7 +154,7 @@ function validateOne(file: string, flags: TargetFlags, out: OutputOptions): Verd
 }
 
 export async function render(file: string, flags: TargetFlags & { out: string; stdout?: boolean; verify?: boolean }, out: OutputOptions): Promise<number> {
-  const opts = options(file, flags, out);
+  const opts = reportedOptions(file, flags, out);
   if (flags.stdout && opts.targets.length !== 1) throw new UsageError('--stdout needs exactly one target (-t nginx, -t haproxy or -t cloudformation)');
   if (flags.stdout && flags.verify) throw new UsageError('--verify checks the written files: use it without --stdout');
   const text = readTopology(file);
@@ -202,7 +213,7 @@ function reportVerification(results: readonly Verification[], out: OutputOptions
 
 export function check(file: string, flags: TargetFlags & { out: string }, out: OutputOptions): number {
   const text = readTopology(file);
-  const opts = options(file, flags, out);
+  const opts = reportedOptions(file, flags, out);
   const result = withStrict(flags.strict, () => generate(text, opts));
   const list = enforce([...result.diagnostics, ...templateWarnings(opts)], flags.strict);
   const { drift, otherVersions } = findDrift(flags.out, result.files, ownedFiles(opts.targets));

@@ -34,8 +34,17 @@ export const MAX_BYTES = 64 * 1024 * 1024;
 /** Where a pointer leads in the file: its value's node, the key's node (in a mapping), how deep it got. */
 type Found = { value: number; key?: number; whole: boolean };
 
+/**
+ * When the file's positions are recorded: during the one parse (`now`: the caller will ask for
+ * places, warnings included), or by a second parse the first time a place is asked (`asked`: a
+ * caller that shows errors only, as --quiet does, so that a valid topology never pays for them).
+ */
+export type Positions = 'now' | 'asked';
+
+export type LoadOptions = { readonly progress?: Progress | undefined; readonly positions?: Positions };
+
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
-export function load(text: string, file: string, progress?: Progress): Loaded {
+export function load(text: string, file: string, { progress, positions = 'now' }: LoadOptions = {}): Loaded {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const fail = (offset: number, message: string, pointer = ''): never => {
     const { line, column } = lineColumn(source, [offset])[0]!;
@@ -44,12 +53,21 @@ export function load(text: string, file: string, progress?: Progress): Loaded {
   if (source.includes('\u0000')) fail(source.indexOf('\u0000'), 'not a text file (it contains a NUL byte): expected a YAML topology');
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
-  // Positions are recorded in the one parse, compactly (typed arrays), and read only when asked.
-  const nodes = new NodeRecorder(source, progress && ((position) => progress('reading the YAML', position / source.length)));
-  try {
+  // Positions are recorded compactly (typed arrays), in the one parse or in a second one when first
+  // asked (see Positions), and read only when asked.
+  const reported = progress && ((position: number) => progress('reading the YAML', position / source.length));
+  const parse = (nodes?: NodeRecorder) => {
     // (@types/js-yaml does not declare `maxDepth`, nor the listener's view of depth, tag and anchor.)
-    const options: yaml.LoadOptions & { maxDepth: number } = { filename: file, schema: SCHEMA, json: false, maxDepth: MAX_DEPTH, listener: nodes.listener };
-    data = yaml.load(source, options);
+    const options: yaml.LoadOptions & { maxDepth: number } = { filename: file, schema: SCHEMA, json: false, maxDepth: MAX_DEPTH, ...(nodes ? { listener: nodes.listener } : {}) };
+    try {
+      return yaml.load(source, options);
+    } finally {
+      nodes?.ended();
+    }
+  };
+  const recorded = positions === 'now' ? new NodeRecorder(source, reported) : undefined;
+  try {
+    data = parse(recorded);
   } catch (e) {
     if (e instanceof yaml.YAMLException) fail(e.mark ? e.mark.position : 0, `YAML syntax: ${e.reason}${duplicateKey(source, e)}`);
     if (e instanceof RangeError) fail(0, 'the document is nested too deeply to be a topology');
@@ -60,8 +78,19 @@ export function load(text: string, file: string, progress?: Progress): Loaded {
   }
   // Without a '*' there is no alias, so nothing can expand.
   if (source.includes('*')) checkExpansion(data, (message) => fail(0, message));
-  const find = nodes.finder();
+  let finder: { nodes: NodeRecorder; find: (pointer: string) => Found } | undefined;
+  const positioned = () => {
+    if (!finder) {
+      const nodes = recorded ?? new NodeRecorder(source);
+      // Not recorded yet: the text is parsed again for its positions alone (it parsed once, it parses the same way).
+      if (!recorded) parse(nodes);
+      finder = { nodes, find: nodes.finder() };
+    }
+    return finder;
+  };
+  const find = (pointer: string) => positioned().find(pointer);
   const offset = (pointer: string, atKey = false) => {
+    const { nodes, find } = positioned();
     const found = find(pointer);
     const node = (atKey || nodes.isCollection(found.value) || !found.whole) && found.key !== undefined ? found.key : found.value;
     return skipBlank(source, nodes.start(node));
@@ -222,6 +251,11 @@ class NodeRecorder {
     this.lastResult = state.result;
     this.count++;
   };
+
+  /** The parse is over: the last value it saw (the whole document) is not kept with the positions. */
+  ended(): void {
+    this.lastResult = undefined;
+  }
 
   /** The node a wrapper (see the listener) wraps, or the node itself. */
   unwrap(node: number): number {

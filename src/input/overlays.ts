@@ -1,6 +1,5 @@
 import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from '../diagnostics.js';
-import { type Loaded, type Place, load } from './load.js';
-import type { Progress } from '../cli/progress.js';
+import { type LoadOptions, type Loaded, type Place, load } from './load.js';
 
 /**
  * Environments: a base topology and overlay files (`-f staging.yaml`, repeatable) merged in order
@@ -31,8 +30,8 @@ type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** base + overlays → one Loaded whose `locate` names the file (and its line and column) that wrote each value. */
-export function loadWithOverlays(base: Source, overlays: readonly Source[], progress?: Progress): Loaded {
-  const loaded = [load(base.text, base.file, progress), ...overlays.map(loadOverlay)];
+export function loadWithOverlays(base: Source, overlays: readonly Source[], options: LoadOptions = {}): Loaded {
+  const loaded = [load(base.text, base.file, options), ...overlays.map((o) => loadOverlay(o, options.positions))];
   // The document itself is the base's: a problem of the whole document is located there.
   const origin: Origin = { files: [0] };
   let data = loaded[0]!.data as Mapping;
@@ -111,9 +110,9 @@ function define(o: Mapping, key: string, value: unknown): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function loadOverlay(source: Source): Loaded {
+function loadOverlay(source: Source, positions: LoadOptions['positions']): Loaded {
   try {
-    return load(source.text, source.file);
+    return load(source.text, source.file, positions ? { positions } : {});
   } catch (e) {
     if (!(e instanceof LbgenError)) throw e;
     throw new LbgenError(e.diagnostics.map(overlayWording));
