@@ -102,14 +102,22 @@ for (const kind of kinds) {
 say();
 
 // Where the time goes: each stage of one render in a process of its own (medians of 3 runs), as a
-// share of the whole, against the bare load.
-say('## Where the time goes (10,000 pools, nginx + HAProxy, in process, median of 3 runs)');
+// share of the whole, against the bare load; then what placing every warning adds (a run without
+// --quiet records the file's positions in its parse and locates each warning).
+say('## Where the time goes (10,000 pools, nginx + HAProxy, `--quiet`, in process, median of 3 runs)');
+const stagesOf = (file: string, ...flags: string[]) => {
+  const runs = [0, 1, 2].map(() => JSON.parse(spawnSync(process.execPath, [stagesScript, file, ...flags], { encoding: 'utf8' }).stdout) as Record<string, number>);
+  return new Map(Object.keys(runs[0]!).map((stage) => [stage, median(runs.map((r) => r[stage] ?? 0))]));
+};
+const sum = (stages: Map<string, number>) => [...stages.values()].reduce((n, ms) => n + ms, 0);
 for (const { name, file, bare } of whereTimeGoes) {
-  const runs = [0, 1, 2].map(() => JSON.parse(spawnSync(process.execPath, [stagesScript, file], { encoding: 'utf8' }).stdout) as Record<string, number>);
-  const stages = Object.keys(runs[0]!).map((stage) => [stage, median(runs.map((r) => r[stage] ?? 0))] as const);
-  const total = stages.reduce((n, [, ms]) => n + ms, 0);
+  const stages = stagesOf(file);
+  const total = sum(stages);
   say(`- ${name}: ${total.toFixed(0)} ms in all (the bare js-yaml load: ${bare.toFixed(0)} ms with Node's start)`);
   for (const [stage, ms] of stages) say(`  - ${stage}: ${ms.toFixed(0)} ms (${((ms / total) * 100).toFixed(0)}%)`);
+  const all = stagesOf(file, '--all');
+  const more = (stage: string) => (all.get(stage) ?? 0) - (stages.get(stage) ?? 0);
+  say(`  - without --quiet (every warning placed): ${sum(all).toFixed(0)} ms in all; reading the YAML with its positions ${more('reading the YAML') >= 0 ? '+' : ''}${more('reading the YAML').toFixed(0)} ms, locating diagnostics ${all.get('locating diagnostics')!.toFixed(0)} ms`);
 }
 say();
 

@@ -65,6 +65,8 @@ export function load(text: string, file: string, { progress, positions = 'now' }
       nodes?.ended();
     }
   };
+  // (Without a recorder the parse says no share done: `asked` is for --quiet, which shows no progress.)
+  progress?.('reading the YAML', 0);
   const recorded = positions === 'now' ? new NodeRecorder(source, reported) : undefined;
   try {
     data = parse(recorded);
