@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, isError, warning } from './diagnostics.js';
 import { acceptGaps } from './check/accepted.js';
-import { type Loaded, load, locateAll } from './input/load.js';
+import { type Positions, load, locateAll, positionsOf } from './input/load.js';
 import { type Source, loadWithOverlays } from './input/overlays.js';
 import type { Model } from './model/model.js';
 import type { Topology } from './model/topology.js';
@@ -29,7 +29,7 @@ export type Options = {
   /**
    * Which diagnostics the caller shows, each at its place: `errors` (--quiet) leaves warnings out
    * of the analysis, unplaced, and the file's positions are then recorded only if an error needs
-   * one (src/input/load.ts Positions). Default `all`.
+   * one (src/input/load.ts Recording). Default `all`.
    */
   readonly shows?: 'all' | 'errors';
 };
@@ -39,7 +39,7 @@ export type TargetDecisions = { readonly target: TargetName; readonly decisions:
 /** Everything known about a topology before rendering: the model, each target's decisions, every diagnostic. */
 export type Analysis = {
   /** Positions only: the parsed document is not kept, so a large one can be freed once the model exists. */
-  readonly loaded: Pick<Loaded, 'file' | 'locate' | 'locateEach' | 'written'>;
+  readonly loaded: Positions;
   /** The topology's file and its overlays' (`-f`), in merge order, as diagnostics name them. */
   readonly files: readonly string[];
   readonly model: Model;
@@ -111,8 +111,7 @@ function modelOf(text: string, opts: Options, progress: Progress): Modelled {
   if (problems.some(isError)) throw new LbgenError(sortByPlace(locateAll(problems, loaded), order));
   progress('building the model');
   const model = normalise(topology, sourceName(opts));
-  const positions = { file: loaded.file, locate: loaded.locate, locateEach: loaded.locateEach, written: loaded.written };
-  return { loaded: positions, order, model, problems, acceptedGaps: topology.acceptedGaps };
+  return { loaded: positionsOf(loaded), order, model, problems, acceptedGaps: topology.acceptedGaps };
 }
 
 /** analyse, then render each target's files from its templates. */

@@ -6,9 +6,11 @@ import { type Diagnostic, type LocatedDiagnostic, LbgenError, error, pointerToPa
 export type Place = { line: number; column: number; file?: string };
 
 /** The parsed file, and a way back from a JSON Pointer to the line and column it was written at. */
-export type Loaded = {
+export type Loaded = Positions & { readonly data: unknown };
+
+/** A Loaded without its document: what diagnostics and explain need once the model exists. */
+export type Positions = {
   readonly file: string;
-  readonly data: unknown;
   /**
    * Position of the value at `pointer` (or of its key when `atKey`, or when the value is a block);
    * `file` when another file than `file` wrote it (a merged overlay: src/input/overlays.ts).
@@ -39,9 +41,12 @@ type Found = { value: number; key?: number; whole: boolean };
  * places, warnings included), or by a second parse the first time a place is asked (`asked`: a
  * caller that shows errors only, as --quiet does, so that a valid topology never pays for them).
  */
-export type Positions = 'now' | 'asked';
+export type Recording = 'now' | 'asked';
 
-export type LoadOptions = { readonly progress?: Progress | undefined; readonly positions?: Positions };
+export type LoadOptions = { readonly progress?: Progress | undefined; readonly positions?: Recording };
+
+/** A Loaded's positions alone, so that its parsed document can be freed. */
+export const positionsOf = (l: Positions): Positions => ({ file: l.file, locate: l.locate, locateEach: l.locateEach, written: l.written });
 
 /** text → Loaded; YAML syntax, encoding and shape problems become located diagnostics. */
 export function load(text: string, file: string, { progress, positions = 'now' }: LoadOptions = {}): Loaded {
@@ -54,7 +59,7 @@ export function load(text: string, file: string, { progress, positions = 'now' }
   if (source.trim() === '') fail(0, 'the file is empty: expected a topology mapping (`lbgen init` writes an example)');
   let data: unknown;
   // Positions are recorded compactly (typed arrays), in the one parse or in a second one when first
-  // asked (see Positions), and read only when asked.
+  // asked (see Recording), and read only when asked.
   const reported = progress && ((position: number) => progress('reading the YAML', position / source.length));
   const parse = (nodes?: NodeRecorder) => {
     // (@types/js-yaml does not declare `maxDepth`, nor the listener's view of depth, tag and anchor.)
@@ -90,7 +95,6 @@ export function load(text: string, file: string, { progress, positions = 'now' }
     }
     return finder;
   };
-  const find = (pointer: string) => positioned().find(pointer);
   const offset = (pointer: string, atKey = false) => {
     const { nodes, find } = positioned();
     const found = find(pointer);
@@ -107,7 +111,7 @@ export function load(text: string, file: string, { progress, positions = 'now' }
       return lineColumn(source, asks.map((a) => offset(a.pointer, a.atKey)));
     },
     written(pointer) {
-      return find(pointer).whole;
+      return positioned().find(pointer).whole;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type LocatedDiagnostic, LbgenError, pointerToPath, pointerToSegments } from '../diagnostics.js';
-import { type LoadOptions, type Loaded, type Place, load } from './load.js';
+import { type LoadOptions, type Loaded, type Place, type Positions, load, positionsOf } from './load.js';
 
 /**
  * Environments: a base topology and overlay files (`-f staging.yaml`, repeatable) merged in order
@@ -25,7 +25,6 @@ export type Source = { readonly text: string; readonly file: string };
  */
 type Origin = { files: number[]; removedBy?: number; keys?: Map<string, Origin> };
 
-type Positions = Pick<Loaded, 'file' | 'locate' | 'locateEach' | 'written'>;
 type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -40,7 +39,7 @@ export function loadWithOverlays(base: Source, overlays: readonly Source[], opti
     data = mergeMapping(data, loaded[i]!.data as Mapping, i, origin);
   }
   // Positions only from here on: the parsed files need not outlive the merged document.
-  const files = loaded.map((l): Positions => ({ file: l.file, locate: l.locate, locateEach: l.locateEach, written: l.written }));
+  const files = loaded.map(positionsOf);
   // Which file wrote the value at `pointer` (the base for what no overlay touched), and whether an
   // overlay removed it (or a parent): located at that `key: null` then, and not written.
   const owner = (pointer: string): { file: Positions; removed: boolean } => {
