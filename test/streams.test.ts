@@ -111,6 +111,30 @@ test('HAProxy: a mode tcp listen per stream with its balance, stickiness, check,
   assert.match(cfg, /^defaults\n    mode tcp\n/m, 'the streams have defaults of their own');
 });
 
+test('a pool only streams use gets no HTTP backend or upstream (HAProxy would check its servers twice); one a route also uses keeps both', () => {
+  const doc = base();
+  doc.servers.a.maxConnections = 50;
+  doc.pools.broker.healthCheck = { type: 'tcp', interval: '3s' };
+  const out = files(doc, ['nginx', 'haproxy']);
+  const cfg = out.get('haproxy.cfg')!;
+  const conf = out.get('nginx.conf')!;
+  assert.doesNotMatch(cfg, /^backend l4_broker$/m);
+  assert.equal(cfg.match(/^ *server a 10\.0\.0\.1:1883\b/gm)?.length, 1, 'one server line, one set of health checks: the listen section\'s');
+  assert.match(cfg, /^listen l4\.stream\.mqtt$/m);
+  assert.doesNotMatch(conf, /upstream l4_broker \{/);
+  assert.match(conf, /upstream l4_broker\.stream \{/);
+  // What the HTTP upstream said of the pool, the stream upstream says now.
+  const warnings = analyse(yaml.dump(doc), { file: 't.yaml', targets: ['nginx', 'haproxy'] }).diagnostics.map((d) => `${d.target} ${d.path}: ${d.message}`);
+  assert.ok(warnings.includes('nginx servers.a.maxConnections: nginx open source has no queue: over max_conns=50 a new connection to server "a" goes to another server of pool "broker", or is closed at once when none has room (stream upstream l4_broker.stream)'), warnings.join('\n'));
+  assert.ok(warnings.includes('nginx pools.broker.healthCheck: nginx open source has no active health checks; rendered as passive max_fails=3 fail_timeout=30s'), warnings.join('\n'));
+  // The same pool behind a route as well: its HTTP sections come back.
+  doc.routes.push({ path: '/mq', pool: 'broker' });
+  const both = files(doc, ['nginx', 'haproxy']);
+  assert.match(both.get('haproxy.cfg')!, /^backend l4_broker$/m);
+  assert.match(both.get('nginx.conf')!, /upstream l4_broker \{/);
+  assert.match(both.get('nginx.conf')!, /upstream l4_broker\.stream \{/);
+});
+
 test('nginx.streamModule: builtin writes no load_module', () => {
   const doc = base();
   doc.nginx = { streamModule: 'builtin' };

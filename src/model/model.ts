@@ -328,6 +328,14 @@ export const hostRouting = (m: Model): boolean => m.sites.length > 0 || m.strict
 export const allRoutes = (m: Model): readonly Route[] => (m.sites.length ? [...m.routes, ...m.sites.flatMap((s) => s.routes)] : m.routes);
 
 /**
+ * The pools that only streams use: they get their own upstream (nginx's stream block) or listen
+ * section (HAProxy), and no HTTP one. An HTTP backend of such a pool would serve nothing, yet HAProxy
+ * would health-check its servers a second time, and count them down when they speak no HTTP. (A pool
+ * nothing uses keeps its HTTP section: the unused warning names it.)
+ */
+export const streamOnlyPools = (m: Model): ReadonlySet<Pool> => new Set(m.streams.map((s) => s.pool).filter((p) => !p.used));
+
+/**
  * The default site (made from the top-level domains, tls and routes, so that they stay the one
  * place these are held), then the others. Made once per model.
  */

@@ -1,5 +1,5 @@
 import { error, type Diagnostic, warning } from '../../diagnostics.js';
-import { type Model, allRoutes } from '../../model/model.js';
+import { type Model, type Pool, allRoutes, streamOnlyPools } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { haproxyArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -56,7 +56,7 @@ export const haproxy: Target<HaproxyView> = {
     }
     const frontend = frontendView(model, decisions);
     const perRoute = routeTimeouts(model);
-    const backends = model.pools.map((p) => backendView(model, p, decisions, perRoute.get(p)));
+    const backends = httpPools(model).map((p) => backendView(model, p, decisions, perRoute.get(p)));
     const stats = statsView(model, decisions);
     const metrics = metricsView(model, decisions);
     const streams = streamsView(model, decisions, diagnostics);
@@ -92,6 +92,12 @@ export const haproxy: Target<HaproxyView> = {
   },
 };
 
+/** The pools with an HTTP backend: all but those only streams use (their listen sections serve them). */
+function httpPools(model: Model): readonly Pool[] {
+  const streamOnly = streamOnlyPools(model);
+  return streamOnly.size ? model.pools.filter((p) => !streamOnly.has(p)) : model.pools;
+}
+
 /** What the global section does with root, for explain. */
 function privilegesNote(model: Model): string {
   const { user, group, chroot, adminSocket } = model.haproxy;
@@ -121,7 +127,7 @@ function defaultsView(model: Model): DefaultsView {
   // A client waits as long as the slowest pool may take to answer; each backend sets its own server timeout.
   // A loop, not Math.max(...list): no array and no call with 20,000 arguments on a large topology.
   let longest = -Infinity;
-  for (const p of model.pools) longest = Math.max(longest, p.timeouts.server);
+  for (const p of httpPools(model)) longest = Math.max(longest, p.timeouts.server);
   for (const r of allRoutes(model)) longest = Math.max(longest, r.timeouts.server);
   return {
     logFormat: haproxyArg(model.monitoring.accessLog === 'json' ? JSON_LOG : COMBINED_LOG),

@@ -1,5 +1,5 @@
 import { type Diagnostic, error } from '../../diagnostics.js';
-import type { Model, Pool, Server, Stream } from '../../model/model.js';
+import { type Model, type Pool, type Server, type Stream, serverPointer } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
@@ -50,6 +50,10 @@ function streamView(model: Model, s: Stream, decisions: Decision[]): StreamView 
   if (s.proxyProtocol) note('proxyProtocol', 'send-proxy-v2 on every server: each connection starts with a PROXY v2 header naming the client', `${s.pointer}/proxyProtocol`);
   const sticky = pool.sticky?.by === 'source-ip' ? pool.sticky : null;
   if (sticky) note('stickySourceIp', `stick table on src (expire ${formatDuration(sticky.ttl)}), the same server for a returning client address`, sticky.pointer);
+  for (const m of pool.members) {
+    // Without timeout queue, HAProxy bounds the wait in the queue by timeout connect.
+    if (m.maxConnections !== null) note('serverMaxConnections', `server maxconn ${m.maxConnections}: beyond it a connection to server "${m.id}" waits in the queue for ${formatDuration(pool.timeouts.connect)} at most (timeout connect, which bounds the queue here), then is closed`, `${serverPointer(m)}/maxConnections`);
+  }
   const hc = pool.healthCheck;
   if (hc) note('activeHealthCheck', hc.type === 'tcp' ? `option tcp-check: a connection to ${hc.port ?? "each server's port"} that opens` : `option httpchk GET ${hc.path}${hc.port ? ` on port ${hc.port}` : ''}, expect status ${statusText(hc.expectStatus)}`, hc.pointer);
   return {

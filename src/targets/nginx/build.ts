@@ -1,4 +1,4 @@
-import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting } from '../../model/model.js';
+import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hostRouting, streamOnlyPools } from '../../model/model.js';
 import { atLeast, formatDuration } from '../../model/duration.js';
 import { RenderError, nginxArg } from '../../render/escape.js';
 import { gapNotes, headerLines } from '../header.js';
@@ -26,7 +26,10 @@ export const nginx: Target<NginxView> = {
     const proxyPass = new Map<Pool, string>();
     // The gaps an upstream's comments already show in place (left out of the list at the top).
     const shown = new Set<string>();
+    // A pool only streams use has its upstream in the stream block alone (stream.ts).
+    const streamOnly = streamOnlyPools(model);
     model.pools.forEach((pool, i) => {
+      if (streamOnly.has(pool)) return;
       const p = poolUpstreams(model, pool, i, { decisions, maps: stickyMaps, shown });
       for (const u of p.upstreams) upstreams.push(u);
       if (p.proxyPass !== null) proxyPass.set(pool, p.proxyPass);
@@ -118,7 +121,9 @@ function generalDecisions(model: Model): Decision[] {
   out.push(decision('reloads', 'native', `worker_shutdown_timeout ${formatDuration(model.limits.shutdownTimeout)}: after a reload the old workers close the connections they still hold (WebSocket tunnels) then (limits.shutdownTimeout)`, '/limits'));
   out.push(decision('accessLog', 'native', `${model.monitoring.accessLog === 'json' ? 'log_format escape=json with upstream address, status and timings' : 'the combined log format'}, to ${model.nginx.accessLog} (nginx.accessLog)`, '/monitoring'));
   if (model.listen.redirectToHttps) out.push(decision('redirect', 'native', `return 301 https://$host[:port]$request_uri; ${noHostNote(model)}`, '/listen'));
+  const streamOnly = streamOnlyPools(model);
   for (const p of model.pools) {
+    if (streamOnly.has(p)) continue;
     if (p.keepalive > 0) out.push(decision('keepalive', 'native', keepaliveNote(p.keepalive), p.pointer));
     if (p.members.some((m) => m.weight !== 1)) out.push(decision('weights', 'native', 'server ... weight=N', `${p.pointer}/servers`));
   }

@@ -1,4 +1,4 @@
-import type { Model, Pool, Server, Stream } from '../../model/model.js';
+import { type Model, type Pool, type Server, type Stream, serverPointer } from '../../model/model.js';
 import { formatDuration } from '../../model/duration.js';
 import { nginxArg } from '../../render/escape.js';
 import { TLS12_CIPHERS } from '../tls.js';
@@ -67,6 +67,10 @@ function upstreamView(model: Model, pool: Pool, decisions: Decision[]): StreamUp
   }
   if (pool.healthCheck) {
     decisions.push(decision('activeHealthCheck', 'approximated', `nginx open source has no active health checks; rendered as passive ${passive}`, pool.healthCheck.pointer));
+  }
+  for (const m of pool.members) {
+    if (m.maxConnections === null) continue;
+    decisions.push(decision('serverMaxConnections', 'approximated', `nginx open source has no queue: over max_conns=${m.maxConnections} a new connection to server "${m.id}" goes to another server of pool "${pool.id}", or is closed at once when none has room (stream upstream ${name})`, `${serverPointer(m)}/maxConnections`));
   }
   return { name, comments, zone: `${name} ${Math.max(64, pool.members.length * 2)}k`, method, servers };
 }
