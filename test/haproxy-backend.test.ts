@@ -24,13 +24,18 @@ const backend = (cfg: string, name: string) => {
 };
 const pool = (p: Topology) => render({ pools: { web: { servers: ['s1', 's2'], ...p } } }).cfg;
 
-test('balance and stickiness: cookie insert with a value per server, app cookie learnt, source address', () => {
+test('balance and stickiness: cookie insert with a value per server, app cookie by server id or learnt, source address', () => {
   const cookie = backend(render(readCase('cookie-sticky')).cfg, 'cart_app');
   assert.ok(cookie.includes('balance leastconn'));
   assert.ok(cookie.includes('cookie cart_srv insert indirect nocache httponly secure maxlife 2h attr Max-Age=7200'));
   assert.ok(cookie.includes('server a 10.1.0.1:8000 cookie a'));
+  // sticky.value: server-id: the value names the server, so nothing is learnt (a reload loses nothing).
   const app = backend(render(readCase('app-cookie')).cfg, 'verb-ws_realtime');
-  assert.ok(app.includes('stick on req.cook(verb-server-id)') && app.includes('stick store-response res.cook(verb-server-id)'));
+  assert.deepEqual(app.filter((l) => /^\s*(use-server|stick)/.test(l)).map((l) => l.trim()), ['use-server app1 if { req.cook(verb-server-id) -m str app1 }', 'use-server app2 if { req.cook(verb-server-id) -m str app2 }']);
+  // An opaque value is learnt from the answer that issued it.
+  const opaque = backend(pool({ sticky: { by: 'cookie', cookie: 'sid', setBy: 'application' } }), 'app_web');
+  assert.ok(opaque.includes('stick-table type string len 128 size 1m expire 1d') && opaque.includes('stick on req.cook(sid)') && opaque.includes('stick store-response res.cook(sid)'));
+  assert.ok(!opaque.some((l) => l.includes('use-server')));
   const ip = backend(pool({ balance: 'least-connections', sticky: { by: 'source-ip', ttl: '30m' } }), 'app_web');
   assert.ok(ip.includes('balance leastconn'), 'stickiness keeps least connections for new clients');
   assert.ok(ip.includes('stick-table type ipv6 size 1m expire 30m') && ip.includes('stick on src'));

@@ -103,6 +103,25 @@ export async function appCookieStickiness(s: Stack): Promise<{ logins: Record<st
 }
 
 /**
+ * A cookie the proxy never saw reaches the server it names: one issued before a reload, or through
+ * another balancer in front of the same pool. No client logs in first. A proxy that learns each
+ * value from the answer that issued it (a stick table) starts empty after a reload, and would
+ * balance these.
+ */
+export async function appCookieUnseen(s: Stack): Promise<{ requests: number }> {
+  issueCookies(s);
+  const tries = BACKEND_IDS.flatMap((id) => [0, 1, 2].map((k) => ({ id, k })));
+  const got = await parallel(tries.length, async (i) => {
+    const { id, k } = tries[i]!;
+    const r = await request({ port: s.ports.https, path: `${APP_COOKIE.route}/page?unseen=${k}`, from: clientAddress(i), headers: { cookie: `${APP_COOKIE.name}=${id}` } });
+    return idOf(r, `a first request with ${APP_COOKIE.name}=${id}`);
+  });
+  const missed = tries.flatMap((t, i) => (got[i] === t.id ? [] : [`${APP_COOKIE.name}=${t.id} answered by ${got[i]}`]));
+  assert.equal(missed.length, 0, `${missed.length} of ${tries.length} cookies the proxy never saw missed their server:\n${missed.join('\n')}`);
+  return { requests: tries.length };
+}
+
+/**
  * A server that issued cookies dies: its clients are answered by another server of the pool (nginx:
  * the backups of the dead server's upstream; HAProxy: redispatch), which issues its own id, and
  * they stay there from then on.

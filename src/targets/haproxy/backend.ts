@@ -166,13 +166,20 @@ function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stic
   if (!s) return NOT_STICKY;
   const ttl = formatDuration(s.ttl);
   if (s.by === 'source-ip') {
-    note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}); ${BALANCE[pool.balance]} picks a new client's server`, s.pointer));
+    note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}); ${BALANCE[pool.balance]} picks a new client's server; the table lives in the process, so a reload starts it empty and returning clients are balanced anew`, s.pointer));
     // type ipv6 also holds IPv4 clients (as ::ffff:a.b.c.d); type ip would not track IPv6 ones.
     return { cookie: null, stickTable: `type ipv6 size ${STICK_TABLE_SIZE} expire ${ttl}`, stickRules: ['stick on src'] };
   }
   const name = plainWord(s.cookie, 'cookie name');
+  if (s.setBy === 'application' && s.value === 'server-id') {
+    // The value names its server: a rule per server, and no table. A table learnt from Set-Cookie
+    // lives in one process: a reload (or another HAProxy in front of the pool) starts it empty and
+    // would balance every returning client anew.
+    note(decision('stickyAppCookie', 'native', `use-server on the application's cookie ${s.cookie}, whose value names the server (sticky.value: server-id): nothing learnt, so a cookie issued before a reload, or through another HAProxy, reaches its server; a value that names no server of the pool, or a server that is down, is balanced`, s.pointer));
+    return { cookie: null, stickTable: null, stickRules: pool.members.map((m) => `use-server ${haproxyArg(m.id)} if { req.cook(${name}) -m str ${haproxyArg(m.id)} }`) };
+  }
   if (s.setBy === 'application') {
-    note(decision('stickyAppCookie', 'native', `stick table on the application's cookie ${s.cookie} (learnt from Set-Cookie, expire ${ttl})`, s.pointer));
+    note(decision('stickyAppCookie', 'native', `stick table on the application's cookie ${s.cookie} (learnt from Set-Cookie, expire ${ttl}); the table lives in the process, so a reload starts it empty and returning clients are balanced anew (sticky.value: server-id needs no table)`, s.pointer));
     return {
       cookie: null,
       stickTable: `type string len 128 size ${STICK_TABLE_SIZE} expire ${ttl}`,

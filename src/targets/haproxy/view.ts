@@ -94,6 +94,7 @@ export type BackendView = {
   hashConsistent: boolean;
   cookie: string | null;
   stickTable: string | null;
+  /** The rules that keep a client on its server: `stick` rules over the table, or (sticky.value: server-id, no table) a `use-server` per server. */
   stickRules: string[];
   check: { path: string; host: string; expect: string; timeout: string } | null;
   serverClose: boolean;
