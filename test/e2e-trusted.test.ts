@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { allowFromBehindProxy, behindProxy, clientKeysOnNginx, showClientKey, behindProxyPerClient, behindTcpProxy, ipv6PrefixBehindProxy, perClientBehindProxy, proxyProtocolAddress, rateLimitBehindProxy, stickyBehindProxy } from './e2e/checks-trusted.js';
+import { allowFromBehindProxy, behindProxy, clientKeysOnNginx, showClientKey, behindProxyPerClient, behindTcpProxy, forwardedProtoBehindProxy, ipv6PrefixBehindProxy, perClientBehindProxy, proxyProtocolAddress, rateLimitBehindProxy, stickyBehindProxy } from './e2e/checks-trusted.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -29,6 +29,8 @@ const MUTATIONS: Record<ProxyName, Record<string, (c: string) => string>> = {
     trustEveryone: edit(/set_real_ip_from 127\.0\.0\.1\/32;/, 'set_real_ip_from 127.0.0.0/8;'),
     // Limits per address, not per /64.
     perAddress: edit(/limit_req_zone \$lbgen_client /, 'limit_req_zone $binary_remote_addr '),
+    // The connection's own scheme for everyone: the balancer's word is lost.
+    ownScheme: edit(/proxy_set_header X-Forwarded-Proto \$lbgen_forwarded_proto;/, 'proxy_set_header X-Forwarded-Proto $scheme;'),
   },
   haproxy: {
     noRealIp: edit(/^\s*http-request set-src hdr_ip.*\n/m, ''),
@@ -38,6 +40,7 @@ const MUTATIONS: Record<ProxyName, Record<string, (c: string) => string>> = {
     // The restore of an untrusted peer's own address under accept-proxy.
     trustEveryone: edit(/^\s*tcp-request session set-src .*\n/m, ''),
     perAddress: edit(/track-sc1 src,ipmask\(32,64\) /, 'track-sc1 src '),
+    ownScheme: edit(/^\s*http-request set-header X-Forwarded-Proto %\[var\(txn\.lbgen_proto\)\].*\n/m, ''),
   },
 };
 
@@ -64,6 +67,12 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
         await on(proxy, behindProxy, async (s) => t.diagnostic(`${await clientKeysOnNginx(s)} addresses`), showClientKey);
       });
     }
+    test('X-Forwarded-Proto from the trusted proxy (http or https) reaches the backend; from anyone else, or anything else, the connection\'s scheme', { timeout: 30_000 }, async () => {
+      await on(proxy, behindProxy, forwardedProtoBehindProxy);
+    });
+    test('mutation: sending the connection\'s own scheme to everyone, the X-Forwarded-Proto check fails', { timeout: 30_000 }, async () => {
+      await assert.rejects(on(proxy, behindProxy, forwardedProtoBehindProxy, m.ownScheme!), /from 127\.0\.0\.1 with X-Forwarded-Proto http: the backend was told https, expected http/);
+    });
     test('PROXY protocol v1 and v2: the header names the client when the trusted proxy sends it, not otherwise', { timeout: 30_000 }, async () => {
       await on(proxy, behindTcpProxy, proxyProtocolAddress);
     });

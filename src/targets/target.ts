@@ -44,6 +44,14 @@ export const decision = (feature: Feature, outcome: Outcome, note: string, point
 /** Whether anything counts per client (connectionsPerClient or a route's rate limit): only then is a client key made or explained. */
 export const perClientLimited = (m: Model): boolean => m.limits.connectionsPerClient !== null || allRoutes(m).some((r) => r.rateLimit);
 
+/**
+ * Behind trusted HTTP balancers (X-Forwarded-For, not the PROXY protocol), the X-Forwarded-Proto
+ * they send (http or https) reaches the servers: a CDN that terminates TLS and speaks HTTP to the
+ * proxy still tells the application its client used HTTPS (else an application that insists on
+ * HTTPS redirects forever). From anyone else the header is replaced, as before.
+ */
+export const forwardsScheme = (model: Model): boolean => model.listen.trustedProxies !== null && !model.listen.proxyProtocol;
+
 /** explain's words for a plain-HTTP request without Host under the HTTPS redirect (both proxies do the same). */
 export const noHostNote = (m: Model, also = ''): string =>
   m.primaryDomain === null

@@ -120,14 +120,14 @@ export function proxyHeader(version: 1 | 2, client: string, server: string, clie
  * that does not speak the PROXY protocol), written on the socket itself so that nothing comes
  * before the header; the connection closes after the answer.
  */
-function viaTcpProxy(s: Stack, path: string, from: string, header: Buffer | null): Promise<Reply | { error: string }> {
+function viaTcpProxy(s: Stack, path: string, from: string, header: Buffer | null, extra = ''): Promise<Reply | { error: string }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port: s.ports.http, localAddress: from });
     const chunks: Buffer[] = [];
     socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
     if (header) socket.write(header);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}Connection: close\r\n\r\n`);
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     socket.on('close', () => {
@@ -178,8 +178,38 @@ export async function proxyProtocolAddress(s: Stack): Promise<void> {
   const told = await viaTcpProxy(s, ROUTES.rr, TRUSTED, proxyHeader(2, '127.0.0.50', '127.0.0.1', 40000, s.ports.http));
   assert.ok(!('error' in told), `a proxied request: ${JSON.stringify(told)}`);
   assert.equal(toldBackend(told, 'through the PROXY protocol'), '127.0.0.50');
+  // A TCP balancer adds no header: an X-Forwarded-Proto is the client's own, and is replaced.
+  const claimed = await viaTcpProxy(s, ROUTES.rr, TRUSTED, proxyHeader(2, '127.0.0.50', '127.0.0.1', 40000, s.ports.http), 'X-Forwarded-Proto: https\r\n');
+  assert.ok(!('error' in claimed) && claimed.status === 200, `a proxied request claiming HTTPS: ${JSON.stringify(claimed).slice(0, 200)}`);
+  assert.equal(echoOf(claimed as Reply).headers['x-forwarded-proto'], 'http', 'X-Forwarded-Proto through a PROXY protocol balancer: the connection\'s scheme');
   const bare = await viaTcpProxy(s, ROUTES.rr, TRUSTED, null);
   assert.ok('error' in bare || bare.status === 400, `a connection without a PROXY header is refused: ${JSON.stringify(bare).slice(0, 200)}`);
+}
+
+/**
+ * The scheme the trusted balancer says its client used (X-Forwarded-Proto: http or https, in any
+ * case) reaches the servers: a CDN that terminates TLS still tells the application how its client
+ * came. Anything else it sends, and whatever anyone else sends, gives way to this connection's own
+ * scheme (https here): a client cannot make the application believe another.
+ */
+export async function forwardedProtoBehindProxy(s: Stack): Promise<void> {
+  const cases: [from: string, sent: string | undefined, told: string][] = [
+    [TRUSTED, 'http', 'http'],
+    [TRUSTED, 'HTTP', 'http'],
+    [TRUSTED, 'https', 'https'],
+    [TRUSTED, undefined, 'https'],
+    [TRUSTED, 'ftp', 'https'],
+    [TRUSTED, 'http, https', 'https'],
+    ['127.0.0.3', 'http', 'https'],
+    ['127.0.0.2', 'HTTP', 'https'],
+  ];
+  const got: string[] = [];
+  for (const [from, sent, told] of cases) {
+    const r = await request({ port: s.ports.https, path: ROUTES.rr, from, ...(sent === undefined ? {} : { headers: { 'x-forwarded-proto': sent } }) });
+    const seen = r.status === 200 ? echoOf(r).headers['x-forwarded-proto'] : `status ${r.status}`;
+    if (seen !== told) got.push(`from ${from} with X-Forwarded-Proto ${sent ?? '(none)'}: the backend was told ${String(seen)}, expected ${told}`);
+  }
+  assert.deepEqual(got, [], 'X-Forwarded-Proto behind a trusted HTTP balancer');
 }
 
 /** The topology edit: behind the trusted proxy, with a limit of 2 requests in progress per client. */

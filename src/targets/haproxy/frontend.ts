@@ -2,7 +2,7 @@ import { type Model, type Pool, type Route, type Site, allRoutes, everySite, hos
 import { formatDuration } from '../../model/duration.js';
 import { pointerToPath } from '../../diagnostics.js';
 import { haproxyArg, haproxyFmt, haproxyFmtText } from '../../render/escape.js';
-import { type Decision, decision, inheritedNote, noHostNote, perClientLimited, routeComment } from '../target.js';
+import { type Decision, decision, forwardsScheme, inheritedNote, noHostNote, perClientLimited, routeComment } from '../target.js';
 import { lastOf } from '../memo.js';
 import { canaryDecisions, canaryRules } from './canary.js';
 import { allowList, backendName, binds, clientKey, clientWord, frontendName, perClientTable, rateTable, trustedPeers } from './names.js';
@@ -42,9 +42,11 @@ export function frontendView(model: Model, decisions: Decision[]): FrontendView 
     redirectWithoutHost: model.listen.redirectToHttps ? redirectWithoutHost(model) : null,
     normalizers: NORMALIZERS,
     captures: model.monitoring.accessLog === 'combined' ? ['req.hdr(referer) len 256', 'req.hdr(user-agent) len 256'] : [],
-    requestHeaders: model.tls
-      ? ['X-Forwarded-Proto https if { ssl_fc }', 'X-Forwarded-Proto http unless { ssl_fc }', 'X-Real-IP %[src]']
-      : ['X-Forwarded-Proto http', 'X-Real-IP %[src]'],
+    requestHeaders: [
+      ...(model.tls ? ['X-Forwarded-Proto https if { ssl_fc }', 'X-Forwarded-Proto http unless { ssl_fc }'] : ['X-Forwarded-Proto http']),
+      ...(forwardsScheme(model) ? ['X-Forwarded-Proto %[var(txn.lbgen_proto)] if { var(txn.lbgen_proto) -m str http https }'] : []),
+      'X-Real-IP %[src]',
+    ],
     routes,
     notFound: everySite(model).some((s) => !s.routes.some((r) => r.path === '/')),
     noUpgrade: noUpgrade(model),
@@ -76,7 +78,10 @@ function trusted(model: Model): FrontendView['trusted'] {
   }
   // txn.lbgen_hops counts the addresses taken: a hop is taken only right after the one before it,
   // so an entry that is not an address ends the walk (as nginx stops there) instead of being passed over.
-  const request = ['set-var(txn.lbgen_hops) int(0)'];
+  // The scheme the trusted balancer says its client used, read before anything rewrites the header
+  // (requestHeaders pass it on). A TCP balancer (PROXY protocol, above) adds no header: there the
+  // header is the client's own, and is replaced.
+  const request = [`set-var(txn.lbgen_proto) req.fhdr(x-forwarded-proto),lower if ${peers.when('')}`, 'set-var(txn.lbgen_hops) int(0)'];
   for (let k = 1; k <= XFF_HOPS; k++) {
     const hop = `hdr_ip(x-forwarded-for,-${k})`;
     request.push(`set-var(txn.lbgen_hops) int(${k}) if ${peers.when(`{ var(txn.lbgen_hops) -m int ${k - 1} } { ${hop} -m found }`)}`);
@@ -90,7 +95,7 @@ function clientDecisions(model: Model, decisions: Decision[]): void {
     const from = model.listen.proxyProtocol
       ? 'bind ... accept-proxy on the HTTP and HTTPS ports (every connection must start with a PROXY header, v1 or v2); the header\'s address is the client\'s only when the connecting peer is trusted (tcp-request connection sees the peer, tcp-request session set-src restores it otherwise)'
       : `http-request set-src hdr_ip(x-forwarded-for,-N) while the current address is trusted, from the right: the rightmost address that is not itself trusted, through at most ${XFF_HOPS} trusted hops (nginx's real_ip_recursive walks any number; an entry that is not an address ends the walk, as in nginx)`;
-    decisions.push(decision('trustedProxies', 'native', `${from}; before every rule that reads src, so rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
+    decisions.push(decision('trustedProxies', 'native', `${from}; before every rule that reads src, so rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped)${model.listen.proxyProtocol ? '' : ", and the trusted balancer's X-Forwarded-Proto (http or https) as it is"}. Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
   }
   if (perClientLimited(model)) {
     const bits = model.limits.ipv6PrefixLength;

@@ -5,7 +5,7 @@ import { gapNotes, headerLines } from '../header.js';
 import { TLS12_CIPHERS } from '../tls.js';
 import { lastOf } from '../memo.js';
 import { TRIES } from '../retry.js';
-import { type Decision, type Target, decision, inheritedNote, noHostNote, perClientLimited } from '../target.js';
+import { type Decision, type Target, decision, forwardsScheme, inheritedNote, noHostNote, perClientLimited } from '../target.js';
 import { CLIENT_KEY_VARIABLE, clientKeyMap } from './clientkey.js';
 import { locations } from './location.js';
 import { upstreamName, zoneName } from './names.js';
@@ -75,6 +75,7 @@ export const nginx: Target<NginxView> = {
           path: nginxArg(model.nginx.accessLog),
         },
         clientKey: key.map,
+        trustedScheme: forwardsScheme(model) ? { peers: model.listen.trustedProxies!.map((c) => c.text) } : null,
         rateZones,
         connectionZones: connectionLimits(model, key.variable).map((l) => ({ key: l.key, name: l.zone })),
         upstreamIdleTimeout: formatDuration(UPSTREAM_IDLE_TIMEOUT),
@@ -182,6 +183,7 @@ function refusingServers(model: Model): ServerView[] {
     serverName: null,
     tls: null,
     realIp: realIp(model),
+    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
     http2Directive: false,
     headers: [],
     redirect: null,
@@ -245,7 +247,8 @@ function clientDecisions(model: Model): Decision[] {
     const from = model.listen.proxyProtocol
       ? 'listen ... proxy_protocol on the HTTP and HTTPS ports (every connection must start with a PROXY header, v1 or v2), real_ip_header proxy_protocol'
       : 'real_ip_header X-Forwarded-For, real_ip_recursive on (the rightmost address that is not itself trusted)';
-    out.push(decision('trustedProxies', 'native', `realip module: set_real_ip_from each network, ${from}; only from those peers. Rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped). Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
+    const scheme = forwardsScheme(model) ? ", and the trusted balancer's X-Forwarded-Proto (http or https) as it is (a geo on $realip_remote_addr and a map)" : '';
+    out.push(decision('trustedProxies', 'native', `realip module: set_real_ip_from each network, ${from}; only from those peers. Rate and connection limits, allowFrom, source-IP stickiness and the access log see the client address; backends get it alone in X-Forwarded-For and X-Real-IP (the trusted hops are dropped)${scheme}. Stats and metrics keep the connecting address`, '/listen/trustedProxies'));
   }
   if (perClientLimited(model)) {
     const bits = model.limits.ipv6PrefixLength;
@@ -286,6 +289,7 @@ function plainServer(model: Model, site: Site, routed: LocationView[]): ServerVi
     serverName: serverName(site),
     tls: null,
     realIp: realIp(model),
+    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
     http2Directive: false,
     headers: [],
     redirect,
@@ -318,6 +322,7 @@ function httpsServer(model: Model, site: Site | null, routed: LocationView[]): S
       sessionCache: `shared:${model.name}_tls:10m`,
     },
     realIp: realIp(model),
+    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
     http2Directive,
     headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
     redirect: null,

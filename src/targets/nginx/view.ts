@@ -17,6 +17,11 @@ export type NginxView = {
   accessLog: { format: string; jsonFormat: boolean; path: string };
   /** The variable per-client limits count by (see clientkey.ts), and its map when it needs one. */
   clientKey: { comment: string; source: string; entries: { match: string; value: string }[] } | null;
+  /**
+   * listen.trustedProxies behind HTTP balancers: the networks whose X-Forwarded-Proto (http or
+   * https) goes on to the servers ($lbgen_forwarded_proto); null: every server sends $scheme.
+   */
+  trustedScheme: { peers: string[] } | null;
   rateZones: { key: string; name: string; rate: string; comment: string }[];
   connectionZones: { key: string; name: string }[];
   /** Idle upstream connections close after this: backends must keep theirs open longer (Node's default is 5s). */
@@ -40,6 +45,8 @@ export type ServerView = {
   tls: { certificate: string; key: string; protocols: string; ciphers: string; sessionCache: string } | null;
   /** listen.trustedProxies: the realip module's settings (the networks are CIDRs checked by the schema). */
   realIp: { from: string[]; header: string } | null;
+  /** What X-Forwarded-Proto tells the servers: $scheme, or $lbgen_forwarded_proto (trustedScheme). */
+  forwardedProto: string;
   http2Directive: boolean;
   headers: { name: string; value: string }[];
   redirect: string | null;
