@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SHUTDOWN_MS, failedConnectionsRetried, hazardsTopology, reloadEndsOldProcesses, requestHeadLimits, slowRequestRunsOnce } from './e2e/checks-hazards.js';
+import { SHUTDOWN_MS, failedConnectionsRetried, hazardsTopology, reloadEndsOldProcesses, requestHeadLimits, slowRequestRunsOnce, stickinessThroughReload } from './e2e/checks-hazards.js';
 import { edit } from './e2e/mutations.js';
 import { type ProxyName, type Stack, startStack } from './e2e/stack.js';
 import { requireTool } from './helpers/validators.js';
@@ -35,6 +35,8 @@ const MUTATIONS = {
     nginx: edit(/^worker_shutdown_timeout .*\n/m, ''),
     haproxy: edit(/^\s*hard-stop-after .*\n/m, ''),
   },
+  /** HAProxy: new clients of a source-sticky pool balanced round robin, with the table alone to keep them (a reload empties it). */
+  tableAlone: edit(/^(\s*)balance source\n\s*hash-type consistent\n(\s*stick-table type ipv6 )/m, '$1balance roundrobin\n$2'),
   /** Each limit of the request head taken out, with the failure it must cause. */
   headLimits: {
     nginx: [{ without: 'large_client_header_buffers', mutate: edit(/^\s*large_client_header_buffers .*\n/m, ''), fails: /a 10 KB Cookie: 400/ }],
@@ -65,6 +67,18 @@ for (const proxy of ['nginx', 'haproxy'] as const) {
     test(`a reload with a WebSocket open: the old ${proxy === 'nginx' ? 'workers are' : 'process is'} gone within limits.shutdownTimeout (${SHUTDOWN_MS} ms)`, { timeout }, async (t) => {
       t.diagnostic(await reloadEndsOldProcesses(s));
     });
+  });
+
+  describe(`e2e ${proxy}: source-IP stickiness through a reload`, { skip: requireTool(proxy) ?? false }, () => {
+    test('each of many clients sticky by source-ip keeps its server after the proxy reloads', { timeout }, async (t) => {
+      const r = await withStack(proxy, (c) => c, stickinessThroughReload);
+      t.diagnostic(`${r.clients} clients over ${r.servers} servers`);
+    });
+    if (proxy === 'haproxy') {
+      test('with the stickiness table alone (round robin for new clients), clients move after a reload', { timeout }, async () => {
+        await assert.rejects(withStack(proxy, MUTATIONS.tableAlone, stickinessThroughReload), /clients moved to another server after a reload/);
+      });
+    }
   });
 
   describe(`e2e ${proxy}: production hazards, mutated`, { skip: requireTool(proxy) ?? false }, () => {

@@ -36,9 +36,12 @@ test('balance and stickiness: cookie insert with a value per server, app cookie 
   const opaque = backend(pool({ sticky: { by: 'cookie', cookie: 'sid', setBy: 'application' } }), 'app_web');
   assert.ok(opaque.includes('stick-table type string len 128 size 1m expire 1d') && opaque.includes('stick on req.cook(sid)') && opaque.includes('stick store-response res.cook(sid)'));
   assert.ok(!opaque.some((l) => l.includes('use-server')));
+  // A new client by a hash of its address (a reload empties the table, the hash gives the server back), the table on top.
   const ip = backend(pool({ balance: 'least-connections', sticky: { by: 'source-ip', ttl: '30m' } }), 'app_web');
-  assert.ok(ip.includes('balance leastconn'), 'stickiness keeps least connections for new clients');
+  assert.ok(ip.includes('balance source') && ip.includes('hash-type consistent') && !ip.includes('balance leastconn'));
   assert.ok(ip.includes('stick-table type ipv6 size 1m expire 30m') && ip.includes('stick on src'));
+  const said = render({ pools: { web: { servers: ['s1', 's2'], balance: 'least-connections', sticky: { by: 'source-ip' } } } }).diagnostics;
+  assert.ok(said.some((d) => d.path === 'pools.web.balance' && /places a new client of pool "web" by a consistent hash of its address, not by least connections/.test(d.message)), said.map((d) => d.message).join('\n'));
   const hash = backend(pool({ balance: 'source-ip-hash' }), 'app_web');
   assert.ok(hash.includes('balance source') && hash.includes('hash-type consistent'));
   assert.ok(!backend(pool({ sticky: { by: 'cookie' } }), 'app_web').some((l) => l.includes(' secure')), 'no Secure cookie without HTTPS');

@@ -104,7 +104,7 @@ test('HAProxy: a mode tcp listen per stream with its balance, stickiness, check,
   doc.streams.mqtt = { port: 1883, pool: 'broker', idleTimeout: '1h', allowFrom: ['10.0.0.0/8'], proxyProtocol: true, connectionsPerClient: 20 };
   const cfg = files(doc, ['haproxy']).get('haproxy.cfg')!;
   const section = cfg.slice(cfg.indexOf('listen l4.stream.mqtt'));
-  for (const line of ['balance leastconn', 'stick on src', 'option tcp-check', 'timeout client 1h', 'timeout server 1h', 'tcp-request connection reject if { sc0_conn_cur gt 20 }', 'server a 10.0.0.1:1883 send-proxy-v2']) {
+  for (const line of ['balance source', 'hash-type consistent', 'stick on src', 'option tcp-check', 'timeout client 1h', 'timeout server 1h', 'tcp-request connection reject if { sc0_conn_cur gt 20 }', 'server a 10.0.0.1:1883 send-proxy-v2']) {
     assert.ok(section.includes(`    ${line}\n`), line);
   }
   assert.match(section, / port 9999 observe layer4/);

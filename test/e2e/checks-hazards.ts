@@ -151,10 +151,34 @@ const alive = (p: Proc) => p.child.exitCode === null && p.child.signalCode === n
 const nginxWorkers = (master: number) => childrenOf(master).filter((c) => c.cmdline.includes('worker process')).map((c) => c.pid);
 
 /**
+ * Reload the proxy: nginx by SIGHUP to its master (done once new workers run), HAProxy by a new
+ * process started with -sf (done once it serves; the caller stops it at the end). `old` lists the
+ * old processes still running.
+ */
+async function reload(s: Stack): Promise<{ old: () => number[]; next: Proc | null }> {
+  if (s.proxy === 'nginx') {
+    const master = s.proc.child.pid!;
+    const before = nginxWorkers(master);
+    process.kill(master, 'SIGHUP');
+    await until('the new nginx workers', 5000, async () => (nginxWorkers(master).some((p) => !before.includes(p)) ? true : undefined));
+    return { old: () => nginxWorkers(master).filter((p) => before.includes(p)), next: null };
+  }
+  const env = { ...process.env, [STATS.passwordEnv]: s.statsPassword };
+  const next = start('haproxy (reloaded)', 'haproxy', ['-f', join(s.dir, 'haproxy.cfg'), '-db', '-sf', String(s.proc.child.pid)], env);
+  try {
+    // The new process tells the old one to stop once it listens; the old one then stops accepting.
+    await until('the new HAProxy process to take over', 5000, async () => (alive(next) ? (await sleep(300), true) : undefined));
+  } catch (e) {
+    await next.stop();
+    throw e;
+  }
+  return { old: () => (alive(s.proc) ? [s.proc.child.pid!] : []), next };
+}
+
+/**
  * Reload the proxy while a WebSocket tunnel is open: the old process that holds it must still run
  * half-way through limits.shutdownTimeout (the tunnel keeps it), then be gone within limits.shutdownTimeout plus a
- * margin; the new configuration answers. nginx reloads on SIGHUP to its master; HAProxy by a new
- * process started with -sf, which the check stops at the end.
+ * margin; the new configuration answers.
  */
 export async function reloadEndsOldProcesses(s: Stack): Promise<string> {
   const deadline = SHUTDOWN_MS + 3000;
@@ -163,21 +187,9 @@ export async function reloadEndsOldProcesses(s: Stack): Promise<string> {
   let next: Proc | null = null;
   try {
     const t0 = Date.now();
-    let old: () => number[];
-    if (s.proxy === 'nginx') {
-      const master = s.proc.child.pid!;
-      const before = nginxWorkers(master);
-      process.kill(master, 'SIGHUP');
-      await until('the new nginx workers', 5000, async () => (nginxWorkers(master).some((p) => !before.includes(p)) ? true : undefined));
-      old = () => nginxWorkers(master).filter((p) => before.includes(p));
-    } else {
-      const env = { ...process.env, [STATS.passwordEnv]: s.statsPassword };
-      next = start('haproxy (reloaded)', 'haproxy', ['-f', join(s.dir, 'haproxy.cfg'), '-db', '-sf', String(s.proc.child.pid)], env);
-      const started = next;
-      // The new process tells the old one to stop once it listens; the old one then stops accepting.
-      await until('the new HAProxy process to take over', 5000, async () => (alive(started) ? (await sleep(300), true) : undefined));
-      old = () => (alive(s.proc) ? [s.proc.child.pid!] : []);
-    }
+    const reloaded = await reload(s);
+    next = reloaded.next;
+    const old = reloaded.old;
     // Half the bound after the reload, only the tunnel keeps an old process (an idle one ends at once).
     await sleep(SHUTDOWN_MS / 2 - (Date.now() - t0));
     const first = old();
@@ -192,4 +204,29 @@ export async function reloadEndsOldProcesses(s: Stack): Promise<string> {
     ws.terminate();
     await next?.stop();
   }
+}
+
+/**
+ * Source-IP stickiness through a reload (each deploy, each certificate renewal): many clients, each
+ * on its server, keep it after the proxy reloads. HAProxy's stickiness table lives in the process
+ * and a reload empties it; a new client is placed by a consistent hash of its address, which gives
+ * each client its server back. nginx's hash holds no state.
+ */
+export async function stickinessThroughReload(s: Stack): Promise<{ clients: number; servers: number }> {
+  const clients = Array.from({ length: 24 }, (_, i) => `127.0.6.${10 + i}`);
+  const serverOf = async () => Promise.all(clients.map(async (from) => idOf(await request({ port: s.ports.https, path: `${ROUTES.sticky}?from=${from}`, from }), `client ${from}`)));
+  const before = await serverOf();
+  const servers = new Set(before).size;
+  assert.ok(servers >= 2, `${clients.length} clients spread over the pool before the reload: ${before.join(', ')}`);
+  const { old, next } = await reload(s);
+  try {
+    // The old process serves no new connection once the new one has taken over; wait for it to end.
+    await until(`the old ${s.proxy} processes to end`, 5000, async () => (old().length === 0 ? true : undefined), 50);
+    const after = await serverOf();
+    const moved = clients.flatMap((c, i) => (after[i] === before[i] ? [] : [`${c}: ${before[i]} then ${after[i]}`]));
+    assert.deepEqual(moved, [], `${moved.length} of ${clients.length} clients moved to another server after a reload`);
+  } finally {
+    await next?.stop();
+  }
+  return { clients: clients.length, servers };
 }

@@ -68,7 +68,8 @@ export const HAPROXY_MUTATIONS: readonly Mutation[] = [
   { proxy: 'haproxy', breaks: 'balance roundrobin', mutate: edit(/balance roundrobin/, 'balance first'), check: roundRobinReachesAll },
   { proxy: 'haproxy', breaks: 'balance leastconn', mutate: edit(/balance leastconn/, 'balance roundrobin'), check: leastConnPrefersIdle },
   { proxy: 'haproxy', breaks: 'server weights', mutate: edit(/ weight 3/g, ''), check: weightsShareTraffic },
-  { proxy: 'haproxy', breaks: 'source-address stickiness', mutate: edit(/^\s*stick on src\n/m, ''), check: stickiness },
+  // Both keep a client: the hash of its address (which survives a reload) and the table over it.
+  { proxy: 'haproxy', breaks: 'source-address stickiness (the hash and the table)', mutate: both(edit(/^\s*stick on src\n/m, ''), edit(/^(\s*)balance source\n\s*hash-type consistent\n(\s*stick-table type ipv6 )/m, '$1balance roundrobin\n$2')), check: stickiness },
   { proxy: 'haproxy', breaks: 'cookie stickiness (the inserted cookie)', mutate: edit(/^\s*cookie lbgen insert .*\n/m, ''), check: cookieStickiness },
   { proxy: 'haproxy', breaks: 'option redispatch', mutate: edit(/^\s*option redispatch.*\n/m, ''), check: killWhileTrafficFlows },
   // HAProxy retries by itself a request cut on a reused server connection (it cannot tell it from an

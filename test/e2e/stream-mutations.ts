@@ -17,7 +17,8 @@ export const STREAM_MUTATIONS: readonly StreamMutation[] = [
   { proxy: 'nginx', breaks: 'limit_conn in the stream server', mutate: edit(/^\s+limit_conn l4e2e\.stream\.limit \d+;\n/m, ''), check: connectionLimit },
   { proxy: 'nginx', breaks: 'the next upstream after a failed connection', mutate: edit(/proxy_pass l4e2e_rr\.stream;/, 'proxy_next_upstream off; proxy_pass l4e2e_rr.stream;'), check: killedServerLeavesRotation },
   { proxy: 'haproxy', breaks: 'balance roundrobin in the stream', mutate: edit(/(listen l4e2e\.stream\.rr\n[\s\S]*?)balance roundrobin/, '$1balance source'), check: tcpBalances },
-  { proxy: 'haproxy', breaks: 'stick on src (source stickiness)', mutate: edit(/(listen l4e2e\.stream\.sticky\n[\s\S]*?)\n\s+stick on src\n/, '$1\n'), check: sourceStickiness },
+  // Both keep a client: the hash of its address (which survives a reload) and the table over it.
+  { proxy: 'haproxy', breaks: 'source stickiness (balance source and stick on src)', mutate: (c) => edit(/(listen l4e2e\.stream\.sticky\n[\s\S]*?)balance source\n\s+hash-type consistent\n/, '$1balance roundrobin\n')(edit(/(listen l4e2e\.stream\.sticky\n[\s\S]*?)\n\s+stick on src\n/, '$1\n')(c)), check: sourceStickiness },
   { proxy: 'haproxy', breaks: 'send-proxy-v2', mutate: edit(/ send-proxy-v2/, ''), check: proxyHeader },
   { proxy: 'haproxy', breaks: 'the allow-list\'s tcp-request connection reject', mutate: edit(/^\s+tcp-request connection reject if !stream_allowed.*\n/m, ''), check: allowList },
   { proxy: 'haproxy', breaks: 'the per-client tcp-request connection reject', mutate: edit(/^\s+tcp-request connection reject if \{ sc0_conn_cur gt \d+ \}\n/m, ''), check: connectionLimit },

@@ -20,7 +20,10 @@ const NO_RULES: string[] = [];
 
 export function backendView(model: Model, pool: Pool, decisions: Decision[], routeTimeouts: string[] = NO_RULES): BackendView {
   const note = (d: Decision) => decisions.push(d);
-  if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
+  const hashed = hashesSource(pool);
+  if (hashed && pool.balance === 'least-connections') {
+    note(decision('balance', 'approximated', `HAProxy: source-IP stickiness places a new client of pool "${pool.id}" by a consistent hash of its address, not by least connections, so that a reload (which empties the stickiness table) leaves each client on its server`, `${pool.pointer}/balance`));
+  } else if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
   const check = pool.healthCheck;
   if (check?.type === 'tcp') note(decision('activeHealthCheck', 'native', `server check inter/rise/fall: a TCP connect to ${check.port ?? "each server's port"} (healthCheck.type: tcp)`, check.pointer));
@@ -46,9 +49,9 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
   return {
     name: backendName(model, pool),
     comments: [`pool ${pool.id}${pool.used ? '' : ' (no route uses it)'}`],
-    balance: BALANCE[pool.balance],
+    balance: hashed ? BALANCE['source-ip-hash'] : BALANCE[pool.balance],
     // Consistent hashing moves only the clients of a server that goes down or comes back.
-    hashConsistent: pool.balance === 'source-ip-hash',
+    hashConsistent: hashed,
     cookie: sticky.cookie,
     stickTable: sticky.stickTable,
     stickRules: sticky.stickRules,
@@ -166,7 +169,7 @@ function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stic
   if (!s) return NOT_STICKY;
   const ttl = formatDuration(s.ttl);
   if (s.by === 'source-ip') {
-    note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}); ${BALANCE[pool.balance]} picks a new client's server; the table lives in the process, so a reload starts it empty and returning clients are balanced anew`, s.pointer));
+    note(decision('stickySourceIp', 'native', `stick table on src (expire ${ttl}), a new client placed by a consistent hash of its address (balance source, hash-type consistent): the table lives in the process and a reload empties it, but each address then hashes to the server it had while the pool is unchanged (as nginx's hash); the table keeps a client on its server for the ttl when weights change at run time (an agent's drain or percentage)`, s.pointer));
     // type ipv6 also holds IPv4 clients (as ::ffff:a.b.c.d); type ip would not track IPv6 ones.
     return { cookie: null, stickTable: `type ipv6 size ${STICK_TABLE_SIZE} expire ${ttl}`, stickRules: ['stick on src'] };
   }
@@ -192,6 +195,13 @@ function stickiness(model: Model, pool: Pool, note: (d: Decision) => void): Stic
 }
 
 const NOT_STICKY: Stickiness = { cookie: null, stickTable: null, stickRules: NO_RULES };
+
+/**
+ * Whether new clients are placed by a consistent hash of their address: source-ip-hash, and every
+ * pool sticky by source-ip. A stick table lives in one process, so a reload (each deploy, each
+ * certificate renewal) empties it; the hash gives a returning client its server back.
+ */
+export const hashesSource = (pool: Pool): boolean => pool.balance === 'source-ip-hash' || pool.sticky?.by === 'source-ip';
 
 const cookieNote = lastOf((cookie: string, ttl: string) => `cookie ${cookie} insert (maxlife ${ttl}), one value per server`);
 

@@ -3,6 +3,7 @@ import { type Model, type Pool, type Server, type Stream, serverPointer } from '
 import { formatDuration } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
+import { hashesSource } from './backend.js';
 import { allowList, binds, frontendName, plainWord } from './names.js';
 import type { StreamDefaultsView, StreamView } from './view.js';
 
@@ -42,14 +43,18 @@ function streamView(model: Model, s: Stream, decisions: Decision[]): StreamView 
   const pool = s.pool;
   const name = streamName(model, s);
   const tls = s.protocol === 'tls' ? ` ssl crt ${haproxyArg(model.tls!.bundle)}` : '';
-  note('streams', `listen ${name} in mode tcp on port ${s.port}${tls ? ', TLS terminated with tls.bundle (ssl crt), plain TCP to the servers' : ''}; timeout client and server ${formatDuration(s.idleTimeout)} (idleTimeout); balance ${BALANCE[pool.balance]}`, s.pointer);
+  const balance = hashesSource(pool) ? BALANCE['source-ip-hash'] : BALANCE[pool.balance];
+  note('streams', `listen ${name} in mode tcp on port ${s.port}${tls ? ', TLS terminated with tls.bundle (ssl crt), plain TCP to the servers' : ''}; timeout client and server ${formatDuration(s.idleTimeout)} (idleTimeout); balance ${balance}`, s.pointer);
   const allow = s.allowFrom ? allowList(s.allowFrom, 'stream_allowed', '') : null;
   if (s.allowFrom) note('allowFrom', 'tcp-request connection reject for any other source: the connection is closed before a server is chosen', `${s.pointer}/allowFrom`);
   const perClient = s.connectionsPerClient === null ? null : { table: perClientName(model, s), limit: s.connectionsPerClient };
   if (perClient) note('connectionLimits', `a stick table counts each client address's open connections (conn_cur); the one beyond ${perClient.limit} is closed at once (tcp-request connection reject)`, `${s.pointer}/connectionsPerClient`);
   if (s.proxyProtocol) note('proxyProtocol', 'send-proxy-v2 on every server: each connection starts with a PROXY v2 header naming the client', `${s.pointer}/proxyProtocol`);
   const sticky = pool.sticky?.by === 'source-ip' ? pool.sticky : null;
-  if (sticky) note('stickySourceIp', `stick table on src (expire ${formatDuration(sticky.ttl)}), the same server for a returning client address`, sticky.pointer);
+  if (sticky && pool.balance === 'least-connections') {
+    decisions.push(decision('balance', 'approximated', `HAProxy: stream ${s.id}: source-IP stickiness places a new client of pool "${pool.id}" by a consistent hash of its address, not by least connections, so that a reload (which empties the stickiness table) leaves each client on its server`, `${pool.pointer}/balance`));
+  }
+  if (sticky) note('stickySourceIp', `stick table on src (expire ${formatDuration(sticky.ttl)}), the same server for a returning client address; a new one placed by a consistent hash of its address (balance source), which gives it back its server after a reload empties the table`, sticky.pointer);
   for (const m of pool.members) {
     // Without timeout queue, HAProxy bounds the wait in the queue by timeout connect.
     if (m.maxConnections !== null) note('serverMaxConnections', `server maxconn ${m.maxConnections}: beyond it a connection to server "${m.id}" waits in the queue for ${formatDuration(pool.timeouts.connect)} at most (timeout connect, which bounds the queue here), then is closed`, `${serverPointer(m)}/maxConnections`);
@@ -62,8 +67,8 @@ function streamView(model: Model, s: Stream, decisions: Decision[]): StreamView 
     binds: binds(model, s.port, tls),
     allowFrom: allow,
     perClient,
-    balance: BALANCE[pool.balance],
-    hashConsistent: pool.balance === 'source-ip-hash',
+    balance,
+    hashConsistent: hashesSource(pool),
     stickTable: sticky ? `type ipv6 size 1m expire ${formatDuration(sticky.ttl)}` : null,
     check: hc ? checkView(model, pool) : null,
     timeouts: [
