@@ -60,14 +60,14 @@ export function withSites(certs: SiteCerts, strictHost: boolean): (doc: Record<s
   };
 }
 
-/** An HTTPS request for `host` (SNI and Host alike; Host may carry a port or capitals). */
-const get = (s: Stack, host: string, path: string, sni = host.replace(/:\d+$/, '').toLowerCase()) =>
+/** An HTTPS request for `host` (SNI and Host alike; Host may carry a port, capitals or a trailing dot). */
+const get = (s: Stack, host: string, path: string, sni = host.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase()) =>
   request({ port: s.ports.https, path, headers: { host }, servername: sni });
 
 /**
  * Each site is answered by its own pool, whatever path: admin's and tenants' "/" take the default
- * site's /only; an exact default-site name beats the wildcard; Host is matched without its port and
- * in any letter case; an unknown Host goes to the default site, or gets 421 with strictHost (on the
+ * site's /only; an exact default-site name beats the wildcard; Host is matched without its port,
+ * in any letter case, and without the trailing dot of an absolute name; an unknown Host goes to the default site, or gets 421 with strictHost (on the
  * plain HTTP port too, before any redirect).
  */
 export async function sitesRouting(s: Stack, strictHost: boolean): Promise<void> {
@@ -76,6 +76,9 @@ export async function sitesRouting(s: Stack, strictHost: boolean): Promise<void>
     [ADMIN, ONLY, SITE_BACKEND.admin],
     [ADMIN, '/anything/else', SITE_BACKEND.admin],
     [`ADMIN.E2E.test:${s.ports.https}`, ONLY, SITE_BACKEND.admin],
+    // An absolute name: nginx drops the trailing dot before it matches; so must HAProxy.
+    [`${ADMIN}.`, ONLY, SITE_BACKEND.admin],
+    [`a.tenants.e2e.test.:${s.ports.https}`, '/x', SITE_BACKEND.tenants],
     ['a.tenants.e2e.test', ONLY, SITE_BACKEND.tenants],
     ['deep.b.tenants.e2e.test', '/x', SITE_BACKEND.tenants],
     [EXACT_UNDER_WILDCARD, ONLY, SITE_BACKEND.default],

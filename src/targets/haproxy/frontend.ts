@@ -127,8 +127,12 @@ function tlsBinds(model: Model, decisions: Decision[], proxy: string): string[] 
   return binds(model, model.listen.https!, `${proxy} ssl${crts}${tls.http2 ? ' alpn h2,http/1.1' : ''}`);
 }
 
-/** The host as sites match it: Host without its port (an IPv6 literal keeps its brackets), in lower case. */
-const HOST_SAMPLE = 'req.hdr(host),lower,regsub(:[0-9]+$,)';
+/**
+ * The host as sites match it: Host without its port (an IPv6 literal keeps its brackets), in lower
+ * case, without the one trailing dot of an absolute name (`admin.example.com.`), which nginx drops
+ * before it matches server_name.
+ */
+const HOST_SAMPLE = 'req.hdr(host),lower,regsub(:[0-9]+$,),regsub(\\.$,)';
 
 /**
  * Sites (and strictHost): the rules that set txn.lbgen_site to the number of the site Host names,
