@@ -84,6 +84,11 @@ export async function sitesRouting(s: Stack, strictHost: boolean): Promise<void>
     [EXACT_UNDER_WILDCARD, ONLY, SITE_BACKEND.default],
   ];
   for (const [host, path, backend] of cases) assert.equal(idOf(await get(s, host, path), `Host ${host} ${path}`), backend, `Host ${host} ${path} goes to ${backend}`);
+  // An absolute request line names the host routing goes by: a Host that names another site is
+  // refused (nginx would route by the line and tell the servers the Host: the admin site's
+  // allow-list, say, passed over when both sites share their servers).
+  assert.equal(await absoluteForm(s, `https://${DOMAIN}${ONLY}`, ADMIN), 400, 'an absolute request line for the default site with Host naming admin');
+  assert.equal(await absoluteForm(s, `https://${ADMIN}${ONLY}`, ADMIN), 200, 'an absolute request line and a Host that agree');
   const unknown = await get(s, 'unknown.e2e.test', ONLY, DOMAIN);
   const plain = await request({ port: s.ports.http, path: ONLY, tls: false, headers: { host: 'unknown.e2e.test' } });
   if (strictHost) {
@@ -95,6 +100,24 @@ export async function sitesRouting(s: Stack, strictHost: boolean): Promise<void>
     assert.equal(idOf(unknown, 'an unknown Host'), SITE_BACKEND.default, 'an unknown Host goes to the default site');
     assert.equal(plain.status, 301, `an unknown Host over plain HTTP is redirected as the default site's: ${plain.status}`);
   }
+}
+
+/** The status of an HTTPS request whose request line is absolute (`GET https://host/path`), with its own Host. */
+function absoluteForm(s: Stack, target: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: s.ports.https, servername: new URL(target).hostname, rejectUnauthorized: false }, () => {
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error(`GET ${target}: no answer in 5000 ms`)));
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      if (m) resolve(Number(m[1]));
+      else reject(new Error(`GET ${target}: not an HTTP answer: ${text.slice(0, 80)}`));
+    });
+  });
 }
 
 /** The subject CN of the certificate the proxy gives a client asking for `servername` (none: no SNI). */
