@@ -21,9 +21,8 @@ const NO_RULES: string[] = [];
 export function backendView(model: Model, pool: Pool, decisions: Decision[], routeTimeouts: string[] = NO_RULES): BackendView {
   const note = (d: Decision) => decisions.push(d);
   const hashed = hashesSource(pool);
-  if (hashed && pool.balance === 'least-connections') {
-    note(decision('balance', 'approximated', `HAProxy: source-IP stickiness places a new client of pool "${pool.id}" by a consistent hash of its address, not by least connections, so that a reload (which empties the stickiness table) leaves each client on its server`, `${pool.pointer}/balance`));
-  } else if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
+  if (hashed && pool.balance === 'least-connections') note(hashedNotLeastConn(pool, ''));
+  else if (pool.balance !== 'round-robin') note(decision('balance', 'native', BALANCE_NOTE[pool.balance], `${pool.pointer}/balance`));
   const sticky = stickiness(model, pool, note);
   const check = pool.healthCheck;
   if (check?.type === 'tcp') note(decision('activeHealthCheck', 'native', `server check inter/rise/fall: a TCP connect to ${check.port ?? "each server's port"} (healthCheck.type: tcp)`, check.pointer));
@@ -49,7 +48,7 @@ export function backendView(model: Model, pool: Pool, decisions: Decision[], rou
   return {
     name: backendName(model, pool),
     comments: [`pool ${pool.id}${pool.used ? '' : ' (no route uses it)'}`],
-    balance: hashed ? BALANCE['source-ip-hash'] : BALANCE[pool.balance],
+    balance: balanceOf(pool),
     // Consistent hashing moves only the clients of a server that goes down or comes back.
     hashConsistent: hashed,
     cookie: sticky.cookie,
@@ -202,6 +201,13 @@ const NOT_STICKY: Stickiness = { cookie: null, stickTable: null, stickRules: NO_
  * certificate renewal) empties it; the hash gives a returning client its server back.
  */
 export const hashesSource = (pool: Pool): boolean => pool.balance === 'source-ip-hash' || pool.sticky?.by === 'source-ip';
+
+/** The pool's balance keyword, in a backend or a stream's listen section. */
+export const balanceOf = (pool: Pool): string => (hashesSource(pool) ? BALANCE['source-ip-hash'] : BALANCE[pool.balance]);
+
+/** What a least-connections pool sticky by source-ip gives up on HAProxy; `where` names the stream, if any. */
+export const hashedNotLeastConn = (pool: Pool, where: string): Decision =>
+  decision('balance', 'approximated', `HAProxy: ${where}source-IP stickiness places a new client of pool "${pool.id}" by a consistent hash of its address, not by least connections, so that a reload (which empties the stickiness table) leaves each client on its server`, `${pool.pointer}/balance`);
 
 const cookieNote = lastOf((cookie: string, ttl: string) => `cookie ${cookie} insert (maxlife ${ttl}), one value per server`);
 

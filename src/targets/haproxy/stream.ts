@@ -3,7 +3,7 @@ import { type Model, type Pool, type Server, type Stream, serverPointer } from '
 import { formatDuration } from '../../model/duration.js';
 import { haproxyArg, haproxyFmt } from '../../render/escape.js';
 import { type Decision, decision } from '../target.js';
-import { hashesSource } from './backend.js';
+import { balanceOf, hashedNotLeastConn, hashesSource } from './backend.js';
 import { allowList, binds, frontendName, plainWord } from './names.js';
 import type { StreamDefaultsView, StreamView } from './view.js';
 
@@ -12,8 +12,6 @@ import type { StreamDefaultsView, StreamView } from './view.js';
  * (option forwardfor, retry-on, an HTTP log format) would draw warnings from every TCP proxy.
  * HAProxy's open-source edition proxies no UDP: a udp stream is an error of this target only.
  */
-
-const BALANCE = { 'round-robin': 'roundrobin', 'least-connections': 'leastconn', 'source-ip-hash': 'source' } as const;
 
 /** One JSON object per connection, at its end: the same time field as the HTTP log. */
 const TCP_LOG = '{"time":"%[date,ltime(%Y-%m-%dT%H:%M:%S%z)]","client":"%ci","stream":"%f","backend":"%b","server":"%s","upstream":"%si:%sp","bytes_in":%U,"bytes_out":%B,"connect_ms":%Tc,"session_ms":%Tt,"termination":"%ts"}';
@@ -43,7 +41,7 @@ function streamView(model: Model, s: Stream, decisions: Decision[]): StreamView 
   const pool = s.pool;
   const name = streamName(model, s);
   const tls = s.protocol === 'tls' ? ` ssl crt ${haproxyArg(model.tls!.bundle)}` : '';
-  const balance = hashesSource(pool) ? BALANCE['source-ip-hash'] : BALANCE[pool.balance];
+  const balance = balanceOf(pool);
   note('streams', `listen ${name} in mode tcp on port ${s.port}${tls ? ', TLS terminated with tls.bundle (ssl crt), plain TCP to the servers' : ''}; timeout client and server ${formatDuration(s.idleTimeout)} (idleTimeout); balance ${balance}`, s.pointer);
   const allow = s.allowFrom ? allowList(s.allowFrom, 'stream_allowed', '') : null;
   if (s.allowFrom) note('allowFrom', 'tcp-request connection reject for any other source: the connection is closed before a server is chosen', `${s.pointer}/allowFrom`);
@@ -51,9 +49,7 @@ function streamView(model: Model, s: Stream, decisions: Decision[]): StreamView 
   if (perClient) note('connectionLimits', `a stick table counts each client address's open connections (conn_cur); the one beyond ${perClient.limit} is closed at once (tcp-request connection reject)`, `${s.pointer}/connectionsPerClient`);
   if (s.proxyProtocol) note('proxyProtocol', 'send-proxy-v2 on every server: each connection starts with a PROXY v2 header naming the client', `${s.pointer}/proxyProtocol`);
   const sticky = pool.sticky?.by === 'source-ip' ? pool.sticky : null;
-  if (sticky && pool.balance === 'least-connections') {
-    decisions.push(decision('balance', 'approximated', `HAProxy: stream ${s.id}: source-IP stickiness places a new client of pool "${pool.id}" by a consistent hash of its address, not by least connections, so that a reload (which empties the stickiness table) leaves each client on its server`, `${pool.pointer}/balance`));
-  }
+  if (sticky && pool.balance === 'least-connections') decisions.push(hashedNotLeastConn(pool, `stream ${s.id}: `));
   if (sticky) note('stickySourceIp', `stick table on src (expire ${formatDuration(sticky.ttl)}), the same server for a returning client address; a new one placed by a consistent hash of its address (balance source), which gives it back its server after a reload empties the table`, sticky.pointer);
   for (const m of pool.members) {
     // Without timeout queue, HAProxy bounds the wait in the queue by timeout connect.

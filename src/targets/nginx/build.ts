@@ -183,7 +183,7 @@ function refusingServers(model: Model): ServerView[] {
     serverName: null,
     tls: null,
     realIp: realIp(model),
-    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
+    forwardedProto: forwardedProto(model),
     http2Directive: false,
     headers: [],
     redirect: null,
@@ -259,6 +259,9 @@ function clientDecisions(model: Model): Decision[] {
   return out;
 }
 
+/** What X-Forwarded-Proto tells the servers: the trusted balancer's word (the map of trustedScheme), else the connection's scheme. */
+const forwardedProto = (model: Model): string => (forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme');
+
 /** listen.trustedProxies as the realip module's settings, in each proxied server. */
 function realIp(model: Model): ServerView['realIp'] {
   const trusted = model.listen.trustedProxies;
@@ -289,7 +292,7 @@ function plainServer(model: Model, site: Site, routed: LocationView[]): ServerVi
     serverName: serverName(site),
     tls: null,
     realIp: realIp(model),
-    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
+    forwardedProto: forwardedProto(model),
     http2Directive: false,
     headers: [],
     redirect,
@@ -322,7 +325,7 @@ function httpsServer(model: Model, site: Site | null, routed: LocationView[]): S
       sessionCache: `shared:${model.name}_tls:10m`,
     },
     realIp: realIp(model),
-    forwardedProto: forwardsScheme(model) ? '$lbgen_forwarded_proto' : '$scheme',
+    forwardedProto: forwardedProto(model),
     http2Directive,
     headers: model.securityHeaders.map((h) => ({ name: nginxArg(h.name), value: nginxArg(h.value) })),
     redirect: null,
